@@ -1,0 +1,109 @@
+# berth - one non-recursive make.  `make` builds build/berthd and
+# build/modules/*.so, which run in place; see README.md for the rest.
+
+PREFIX		?= /usr/local
+SBINDIR		?= $(PREFIX)/sbin
+LIBDIR		?= $(PREFIX)/lib
+MODULEDIR	?= $(LIBDIR)/berth/modules
+INCLUDEDIR	?= $(PREFIX)/include
+PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
+MANDIR		?= $(PREFIX)/share/man
+SYSCONFDIR	?= /etc
+DESTDIR		?=
+
+VERSION		:= 0.1.0
+BUILD		?= build
+BUILD_ID	:= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+
+CC		?= cc
+OPT		?= -O2
+SAN		?=
+CFLAGS		?= $(OPT) -g
+WARN		:= -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+		   -Wmissing-prototypes -Wstrict-prototypes
+PKGS		:= libevent json-c yaml-0.1
+PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS	:= -std=gnu11 $(WARN) $(CFLAGS) $(SAN) -D_GNU_SOURCE \
+		   -Isdk/include -DBERTH_BUILD_ID='"$(BUILD_ID)"' $(PKG_CFLAGS)
+CORE_CFLAGS	:= $(ALL_CFLAGS) -Icore -DBERTH_VERSION='"$(VERSION)"' \
+		   -DBERTH_MODULEDIR='"$(MODULEDIR)"'
+CORE_LIBS	:= $(PKG_LIBS) -lhttp_parser -ldl -lpthread
+MODULE_CFLAGS	:= $(ALL_CFLAGS) -fPIC -fvisibility=hidden
+MODULE_LDFLAGS	:= -shared -Wl,--no-undefined \
+		   -Wl,--version-script=sdk/module.map $(SAN)
+
+CORE_SRCS	:= $(wildcard core/*.c)
+CORE_OBJS	:= $(CORE_SRCS:%.c=$(BUILD)/%.o)
+# Everything but main, for unit tests that link core files.
+CORE_LIB_OBJS	:= $(filter-out $(BUILD)/core/main.o,$(CORE_OBJS))
+
+MODULES		:=
+include $(sort $(wildcard modules/*/module.mk))
+MODULE_SOS	:= $(MODULES:%=$(BUILD)/modules/%.so)
+
+all: $(BUILD)/berthd $(MODULE_SOS)
+
+$(BUILD)/core/%.o: core/%.c $(wildcard core/*.h sdk/include/berth/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) -c -o $@ $<
+
+$(BUILD)/berthd: $(CORE_OBJS)
+	$(CC) $(SAN) -o $@ $^ $(CORE_LIBS)
+
+# One .so per module: its SRCS and LIBS come from modules/<name>/module.mk.
+.SECONDEXPANSION:
+$(BUILD)/modules/%.so: $$($$*-SRCS) sdk/module.map $(wildcard sdk/include/berth/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(MODULE_CFLAGS) -o $@ $(filter %.c,$^) $(MODULE_LDFLAGS) \
+	    $($*-LIBS) $(PKG_LIBS)
+
+include tests/tests.mk
+
+deps:
+	@sh scripts/deps.sh
+
+run: deps all
+	@sh scripts/run.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all tests-build
+	@sh tests/run-all.sh $(BUILD)
+
+asan:
+	@sh scripts/deps.sh
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	    all tests-build
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    sh tests/run-all.sh build/asan
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MODULEDIR) \
+	    $(DESTDIR)$(INCLUDEDIR)/berth $(DESTDIR)$(PKGCONFIGDIR) \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(SYSCONFDIR)/berth
+	install -m 0755 $(BUILD)/berthd $(DESTDIR)$(SBINDIR)/berthd.new
+	mv -f $(DESTDIR)$(SBINDIR)/berthd.new $(DESTDIR)$(SBINDIR)/berthd
+	@# Modules install by rename, never by overwriting a mapped .so.
+	for m in $(MODULE_SOS); do \
+	    install -m 0644 $$m $(DESTDIR)$(MODULEDIR)/.$$(basename $$m).new && \
+	    mv -f $(DESTDIR)$(MODULEDIR)/.$$(basename $$m).new \
+	        $(DESTDIR)$(MODULEDIR)/$$(basename $$m) || exit 1; done
+	install -m 0644 sdk/include/berth/*.h $(DESTDIR)$(INCLUDEDIR)/berth/
+	install -m 0644 sdk/module.map $(DESTDIR)$(INCLUDEDIR)/berth/module.map
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@MODULEDIR@|$(MODULEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    sdk/berth-module.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/berth-module.pc
+	install -m 0644 man/berthd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/engine.yaml.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/berth-module.3 $(DESTDIR)$(MANDIR)/man3/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/berth/engine.yaml ] || \
+	    install -m 0644 conf/engine.yaml \
+	    $(DESTDIR)$(SYSCONFDIR)/berth/engine.yaml
+
+clean:
+	rm -rf build
+
+.PHONY: all deps run test asan install clean

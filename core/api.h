@@ -1,0 +1,11 @@
+/* api.h - the core's own routes (api_system.c). */
+#ifndef BERTH_CORE_API_H
+#define BERTH_CORE_API_H
+
+#include <berth/err.h>
+#include <berth/host.h>
+
+/* Register /_ping, /version, /info and /events through the core's host. */
+int	api_system_init(const struct berth_host *h, struct berth_err *err);
+
+#endif

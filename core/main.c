@@ -1,0 +1,527 @@
+/*
+ * main.c - berthd: command line, start-up order, signals, shutdown.
+ *
+ * Start-up order matters: everything that can refuse (config, modules,
+ * authorization drivers) runs before the socket opens, so a broken
+ * configuration never serves a single request.
+ */
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "api.h"
+#include "authz.h"
+#include "conf.h"
+#include "core.h"
+#include "events.h"
+#include "fsutil.h"
+#include "http.h"
+#include "log.h"
+#include "loop.h"
+#include "modules.h"
+#include "registry.h"
+#include "router.h"
+#include "version.h"
+
+#define SHUTDOWN_GRACE_MS	5000
+
+struct core_settings	 core;
+
+static struct engine_conf	*conf;
+static char			**opt_hosts;
+static size_t			  opt_nhosts;
+static const char		 *opt_data_root, *opt_exec_root, *opt_pidfile;
+static const char		 *opt_log_level, *opt_module_dir;
+static int			  opt_config_given;
+static struct event_base	 *base;
+static struct event		 *shutdown_timer;
+static int			  stopping;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: berthd [options]\n"
+	    "  -H, --host URI            listen on unix:///path or tcp://ip:port"
+	    " (repeatable;\n"
+	    "                            default %s)\n"
+	    "      --config-file PATH    engine.yaml (default %s)\n"
+	    "      --data-root DIR       persistent state (default %s)\n"
+	    "      --exec-root DIR       runtime state (default %s)\n"
+	    "  -p, --pidfile PATH        pid file (default EXEC-ROOT/berthd.pid)\n"
+	    "  -l, --log-level LEVEL     debug, info, warn or error\n"
+	    "  -D, --debug               same as --log-level debug\n"
+	    "      --module-dir DIR      where module names resolve\n"
+	    "  -n, --validate            check the configuration and exit\n"
+	    "  -v, --version             print version and ABI, then exit\n"
+	    "  -h, --help                this text\n",
+	    CORE_DEFAULT_SOCKET, CORE_DEFAULT_CONF, CORE_DEFAULT_DATA_ROOT,
+	    CORE_DEFAULT_EXEC_ROOT);
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char	*d = strdup(s);
+
+	if (d == NULL) {
+		log_err("out of memory");
+		exit(1);
+	}
+	return d;
+}
+
+/*
+ * Modules resolve next to the binary when run from the build tree
+ * (build/berthd finds build/modules), else in the installed directory.
+ */
+static char *
+default_module_dir(void)
+{
+	char	 exe[PATH_MAX], dir[PATH_MAX + 16], *slash;
+	ssize_t	 n;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			*slash = '\0';
+			snprintf(dir, sizeof(dir), "%s/modules", exe);
+			if (access(dir, X_OK) == 0)
+				return xstrdup(dir);
+		}
+	}
+	return xstrdup(BERTH_MODULEDIR);
+}
+
+static int
+load_conf(const char *file, struct engine_conf **out, struct berth_err *err)
+{
+	int	rc;
+
+	if (!opt_config_given && access(file, F_OK) == -1) {
+		/* No file and none asked for: a core with no modules. */
+		return conf_parse_string(file, "", out, err);
+	}
+	rc = conf_load(file, out, err);
+	return rc;
+}
+
+/* Flags win over the file; the file wins over defaults. */
+static void
+apply_settings(void)
+{
+	char	buf[PATH_MAX];
+
+	free(core.data_root);
+	free(core.exec_root);
+	free(core.pidfile);
+	free(core.module_dir);
+	core.data_root = xstrdup(opt_data_root ? opt_data_root :
+	    conf->data_root ? conf->data_root : CORE_DEFAULT_DATA_ROOT);
+	core.exec_root = xstrdup(opt_exec_root ? opt_exec_root :
+	    conf->exec_root ? conf->exec_root : CORE_DEFAULT_EXEC_ROOT);
+	snprintf(buf, sizeof(buf), "%s/berthd.pid", core.exec_root);
+	core.pidfile = xstrdup(opt_pidfile ? opt_pidfile :
+	    conf->pidfile ? conf->pidfile : buf);
+	core.module_dir = opt_module_dir ? xstrdup(opt_module_dir) :
+	    conf->module_dir ? xstrdup(conf->module_dir) : default_module_dir();
+	if (opt_log_level)
+		log_set_level(log_level_parse(opt_log_level));
+	else if (conf->log_level)
+		log_set_level(log_level_parse(conf->log_level));
+}
+
+/* Docker's daemon ID: 12 groups of 4 base32 characters, persisted. */
+static void
+load_daemon_id(void)
+{
+	static const char	 b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+	char			 path[PATH_MAX], id[64];
+	unsigned char		 rnd[48];
+	FILE			*f;
+	int			 i, o = 0;
+
+	snprintf(path, sizeof(path), "%s/engine-id", core.data_root);
+	if ((f = fopen(path, "re")) != NULL) {
+		if (fgets(id, sizeof(id), f) != NULL) {
+			id[strcspn(id, "\n")] = '\0';
+			if (strlen(id) == 59) {
+				snprintf(core.daemon_id, sizeof(core.daemon_id),
+				    "%s", id);
+				fclose(f);
+				return;
+			}
+		}
+		fclose(f);
+	}
+	if (getentropy(rnd, sizeof(rnd)) == -1)
+		memset(rnd, 0, sizeof(rnd));
+	for (i = 0; i < 48; i++) {
+		if (i > 0 && i % 4 == 0)
+			id[o++] = ':';
+		id[o++] = b32[rnd[i] % 32];
+	}
+	id[o] = '\0';
+	snprintf(core.daemon_id, sizeof(core.daemon_id), "%s", id);
+	strncat(id, "\n", sizeof(id) - strlen(id) - 1);
+	if (fsutil_write_atomic(path, id, strlen(id), 0644) < 0)
+		log_warn("cannot persist daemon id in %s", path);
+}
+
+static int
+write_pidfile(struct berth_err *err)
+{
+	char	 buf[32];
+	FILE	*f;
+	long	 pid;
+
+	if ((f = fopen(core.pidfile, "re")) != NULL) {
+		if (fscanf(f, "%ld", &pid) == 1 && pid > 0 &&
+		    pid != (long)getpid() && kill((pid_t)pid, 0) == 0) {
+			fclose(f);
+			return berth_err_set(err, -EEXIST, "pid file found, "
+			    "ensure berthd is not running or delete %s "
+			    "(process %ld)", core.pidfile, pid);
+		}
+		fclose(f);
+	}
+	snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (fsutil_write_atomic(core.pidfile, buf, strlen(buf), 0644) < 0)
+		return berth_err_errno(err, "write pid file %s", core.pidfile);
+	return 0;
+}
+
+static void
+raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	/* Up to the hard limit, never above: no CAP_SYS_RESOURCE here. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void
+shutdown_check(evutil_socket_t fd, short what, void *arg)
+{
+	event_base_loopexit(base, NULL);
+}
+
+static void
+begin_shutdown(const char *why)
+{
+	struct timeval	tv;
+
+	if (stopping)
+		return;
+	stopping = 1;
+	log_info("%s: shutting down", why);
+	http_close_listeners();
+	events_fini();
+	modules_stop();
+	http_shutdown();
+	/* Give queued responses a moment to reach their clients. */
+	tv.tv_sec = http_nconns() > 0 ? SHUTDOWN_GRACE_MS / 1000 : 0;
+	tv.tv_usec = 100000;
+	shutdown_timer = evtimer_new(base, shutdown_check, NULL);
+	if (shutdown_timer == NULL || evtimer_add(shutdown_timer, &tv) < 0)
+		event_base_loopexit(base, NULL);
+}
+
+static void
+reload(void)
+{
+	struct engine_conf	*nc = NULL;
+	struct berth_err	 err = BERTH_ERR_INIT;
+	json_object		*attrs;
+	char			*const *a;
+	char			 list[1024] = "";
+	struct core_mod		*m;
+
+	log_info("SIGHUP: reloading %s", core.config_file);
+	if (load_conf(core.config_file, &nc, &err) < 0) {
+		log_err("reload failed, keeping the running configuration: %s",
+		    err.msg);
+		return;
+	}
+	if (modules_reload(nc, core.module_dir, &err) < 0) {
+		log_err("reload: %s", err.msg);
+		/* Modules point into nc now; keep it. */
+	}
+	if (authz_configure(nc->authz, nc->authz_timeout, &err) < 0)
+		log_err("reload: %s (authorization chain unchanged)", err.msg);
+	conf_free(conf);
+	conf = nc;
+	if (opt_log_level == NULL && conf->log_level)
+		log_set_level(log_level_parse(conf->log_level));
+	attrs = json_object_new_object();
+	json_object_object_add(attrs, "name",
+	    json_object_new_string(core.hostname));
+	for (a = conf->authz; a != NULL && *a != NULL; a++) {
+		if (list[0])
+			strncat(list, ",", sizeof(list) - strlen(list) - 1);
+		strncat(list, *a, sizeof(list) - strlen(list) - 1);
+	}
+	json_object_object_add(attrs, "authorization-plugins",
+	    json_object_new_string(list));
+	list[0] = '\0';
+	for (m = modules_first(); m != NULL; m = m->next) {
+		if (list[0])
+			strncat(list, ",", sizeof(list) - strlen(list) - 1);
+		strncat(list, m->name, sizeof(list) - strlen(list) - 1);
+	}
+	json_object_object_add(attrs, "modules", json_object_new_string(list));
+	json_object_object_add(attrs, "debug", json_object_new_string(
+	    log_get_level() >= BERTH_LOG_DEBUG ? "true" : "false"));
+	events_publish("daemon", "reload", core.daemon_id, attrs);
+	json_object_put(attrs);
+	log_info("configuration reloaded");
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	if (sig == SIGHUP)
+		reload();
+	else
+		begin_shutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+static int
+parse_args(int argc, char **argv, int *validate)
+{
+	static const struct option opts[] = {
+		{ "host",		required_argument, NULL, 'H' },
+		{ "config-file",	required_argument, NULL, 'c' },
+		{ "data-root",		required_argument, NULL, 'd' },
+		{ "exec-root",		required_argument, NULL, 'e' },
+		{ "pidfile",		required_argument, NULL, 'p' },
+		{ "log-level",		required_argument, NULL, 'l' },
+		{ "debug",		no_argument,	   NULL, 'D' },
+		{ "module-dir",		required_argument, NULL, 'm' },
+		{ "validate",		no_argument,	   NULL, 'n' },
+		{ "version",		no_argument,	   NULL, 'v' },
+		{ "help",		no_argument,	   NULL, 'h' },
+		{ NULL,			0,		   NULL, 0 }
+	};
+	int	ch;
+
+	while ((ch = getopt_long(argc, argv, "H:p:l:Dnvh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'H':
+			opt_hosts = reallocarray(opt_hosts, opt_nhosts + 2,
+			    sizeof(*opt_hosts));
+			if (opt_hosts == NULL)
+				return -1;
+			opt_hosts[opt_nhosts++] = optarg;
+			opt_hosts[opt_nhosts] = NULL;
+			break;
+		case 'c':
+			core.config_file = xstrdup(optarg);
+			opt_config_given = 1;
+			break;
+		case 'd':
+			opt_data_root = optarg;
+			break;
+		case 'e':
+			opt_exec_root = optarg;
+			break;
+		case 'p':
+			opt_pidfile = optarg;
+			break;
+		case 'l':
+			if (log_level_parse(optarg) < 0) {
+				fprintf(stderr, "berthd: unknown log level %s\n",
+				    optarg);
+				return -1;
+			}
+			opt_log_level = optarg;
+			break;
+		case 'D':
+			opt_log_level = "debug";
+			break;
+		case 'm':
+			opt_module_dir = optarg;
+			break;
+		case 'n':
+			*validate = 1;
+			break;
+		case 'v':
+			printf("berthd %s (commit %s), API %s, module ABI %d.%d\n",
+			    BERTH_VERSION, BERTH_BUILD_ID, BERTH_API_VERSION,
+			    BERTH_ABI_MAJOR, BERTH_ABI_MINOR);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "berthd: unexpected argument %s\n", argv[optind]);
+		return -1;
+	}
+	if ((opt_data_root && opt_data_root[0] != '/') ||
+	    (opt_exec_root && opt_exec_root[0] != '/')) {
+		fprintf(stderr, "berthd: --data-root and --exec-root must be "
+		    "absolute paths\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+open_listeners(struct berth_err *err)
+{
+	char	*const *hosts = opt_hosts ? opt_hosts : conf->hosts;
+	char	*def[] = { CORE_DEFAULT_SOCKET, NULL };
+	char	 dir[PATH_MAX], *slash;
+	int	 rc;
+
+	if (hosts == NULL)
+		hosts = def;
+	for (; *hosts != NULL; hosts++) {
+		if (strncmp(*hosts, "unix:///", 8) == 0) {
+			snprintf(dir, sizeof(dir), "%s", *hosts + 7);
+			if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+				*slash = '\0';
+				if (fsutil_mkdir_p(dir, 0755) < 0)
+					return berth_err_errno(err, "mkdir %s",
+					    dir);
+			}
+		}
+		if ((rc = http_listen(*hosts, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct event		*sigs[4];
+	int			 validate = 0, i, rc = 1;
+	const int		 signals[] = { SIGTERM, SIGINT, SIGHUP };
+
+	if (parse_args(argc, argv, &validate) < 0)
+		return 2;
+	if (core.config_file == NULL)
+		core.config_file = xstrdup(CORE_DEFAULT_CONF);
+	if (load_conf(core.config_file, &conf, &err) < 0) {
+		log_err("%s", err.msg);
+		return 1;
+	}
+	apply_settings();
+	core.started = time(NULL);
+	if (gethostname(core.hostname, sizeof(core.hostname)) == -1)
+		strcpy(core.hostname, "localhost");
+
+	if (validate) {
+		if (modules_start(conf, core.module_dir, 1, &err) < 0) {
+			fprintf(stderr, "berthd: %s\n", err.msg);
+			return 1;
+		}
+		printf("configuration OK\n");
+		conf_free(conf);
+		return 0;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	umask(022);
+	raise_nofile();
+	if (fsutil_mkdir_p(core.data_root, 0711) < 0 ||
+	    fsutil_mkdir_p(core.exec_root, 0700) < 0) {
+		log_err("cannot create %s or %s: %s", core.data_root,
+		    core.exec_root, strerror(errno));
+		return 1;
+	}
+	load_daemon_id();
+	if ((base = event_base_new()) == NULL) {
+		log_err("event_base_new failed");
+		return 1;
+	}
+	if (loop_init(base, 4) < 0) {
+		log_err("cannot start the loop's workers");
+		goto out_base;
+	}
+	host_init(&core_self);
+	if (events_init(&core_self.host) < 0 ||
+	    api_system_init(&core_self.host, &err) < 0) {
+		log_err("core routes: %s", err.msg);
+		goto out_loop;
+	}
+	if (modules_start(conf, core.module_dir, 0, &err) < 0) {
+		log_err("start-up failed: %s", err.msg);
+		goto out_modules;
+	}
+	if (authz_configure(conf->authz, conf->authz_timeout, &err) < 0) {
+		log_err("start-up failed: %s", err.msg);
+		goto out_modules;
+	}
+	if (write_pidfile(&err) < 0) {
+		log_err("%s", err.msg);
+		goto out_modules;
+	}
+	if (open_listeners(&err) < 0) {
+		log_err("%s", err.msg);
+		goto out_pid;
+	}
+	for (i = 0; i < 3; i++) {
+		sigs[i] = evsignal_new(base, signals[i], signal_cb, NULL);
+		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) < 0) {
+			log_err("cannot watch signals");
+			goto out_listen;
+		}
+	}
+	log_info("berthd %s started: API %s, module ABI %d.%d, data-root %s",
+	    BERTH_VERSION, BERTH_API_VERSION, BERTH_ABI_MAJOR, BERTH_ABI_MINOR,
+	    core.data_root);
+	event_base_dispatch(base);
+	rc = 0;
+	for (i = 0; i < 3; i++)
+		if (sigs[i])
+			event_free(sigs[i]);
+	if (shutdown_timer)
+		event_free(shutdown_timer);
+out_listen:
+	http_close_listeners();
+out_pid:
+	unlink(core.pidfile);
+out_modules:
+	events_fini();
+	modules_free();
+	authz_fini();
+	router_clear();
+	registry_clear();
+out_loop:
+	loop_fini();
+out_base:
+	event_base_free(base);
+	conf_free(conf);
+	free(opt_hosts);
+	free(core.config_file);
+	free(core.data_root);
+	free(core.exec_root);
+	free(core.pidfile);
+	free(core.module_dir);
+	log_info("berthd stopped");
+	return rc;
+}

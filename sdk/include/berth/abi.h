@@ -1,0 +1,50 @@
+/*
+ * berth/abi.h - the module ABI version.
+ *
+ * The ABI moves only when sdk/ changes, never with the release version.
+ * Adding something (an op at the end of struct berth_host, a new header,
+ * a flag): MINOR++.  Removing, reordering, retyping or changing what
+ * anything means: MAJOR++ and MINOR = 0.  Every bump gets a line here,
+ * and tests/unit/abi/check_abi.c pins every offset so that a layout move
+ * cannot pass unnoticed.
+ *
+ * 1.0  first release: module descriptor, host table, routes, events,
+ *      registry, timers, fd watches, spawn, work pool, authz/1
+ */
+#ifndef BERTH_ABI_H
+#define BERTH_ABI_H
+
+#include <stdint.h>
+
+#define BERTH_MODULE_MAGIC	0x42525448u	/* "BRTH" */
+#define BERTH_ABI_MAJOR		1
+#define BERTH_ABI_MINOR		0
+
+/*
+ * BERTH_BUILD_ID identifies one build of berthd.  Only modules that set
+ * BERTH_ABI_STRICT (they include core-private headers) are compared
+ * against it; SDK-only modules never are.
+ */
+#ifndef BERTH_BUILD_ID
+#define BERTH_BUILD_ID		"unknown"
+#endif
+
+#define BERTH_ABI_STRICT	0x1u
+
+/* Read before anything else is trusted.  Never reorder, never resize. */
+struct berth_abi {
+	uint32_t	 magic;		/* BERTH_MODULE_MAGIC */
+	uint16_t	 major;		/* BERTH_ABI_MAJOR at build time */
+	uint16_t	 minor;		/* BERTH_ABI_MINOR at build time */
+	uint32_t	 size;		/* sizeof(struct berth_module) at build */
+	uint32_t	 flags;		/* BERTH_ABI_STRICT or 0 */
+	const char	*build_id;	/* BERTH_BUILD_ID; compared if STRICT */
+};
+
+#if defined(__GNUC__)
+#define BERTH_EXPORT	__attribute__((visibility("default")))
+#else
+#define BERTH_EXPORT
+#endif
+
+#endif

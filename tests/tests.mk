@@ -1,0 +1,57 @@
+# Test builds: Check unit tests, loader fixtures, test-only modules.
+
+CHECK_CFLAGS	:= $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS	:= $(shell pkg-config --libs check 2>/dev/null)
+
+# Core unit tests: check_X links the core objects listed in
+# tests/unit/deps.mk as check_X-DEPS (default: every core object but main).
+include tests/unit/deps.mk
+UNIT_CORE_SRCS	:= $(wildcard tests/unit/core/check_*.c tests/unit/abi/check_*.c)
+UNIT_CORE_BINS	:= $(UNIT_CORE_SRCS:%.c=$(BUILD)/%)
+unit-deps	= $(if $(check_$(1)-DEPS),$(check_$(1)-DEPS:%=$(BUILD)/%),$(CORE_LIB_OBJS))
+
+define unit-link
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) $(CHECK_CFLAGS) -Itests/unit -o $@ \
+	    $(filter %.c,$^) $(filter %.o,$^) $(CORE_LIBS) $(CHECK_LIBS)
+endef
+
+$(BUILD)/tests/unit/core/check_%: tests/unit/core/check_%.c tests/unit/main.c \
+    tests/unit/mock_host.c $$(call unit-deps,$$*)
+	$(unit-link)
+
+$(BUILD)/tests/unit/abi/check_%: tests/unit/abi/check_%.c tests/unit/main.c \
+    $$(call unit-deps,$$*)
+	$(unit-link)
+
+# Module unit tests compile the module's sources with the mock host.
+UNIT_MOD_SRCS	:= $(wildcard tests/unit/modules/check_*.c)
+UNIT_MOD_BINS	:= $(UNIT_MOD_SRCS:%.c=$(BUILD)/%)
+
+$(BUILD)/tests/unit/modules/check_%: tests/unit/modules/check_%.c \
+    tests/unit/main.c tests/unit/mock_host.c $$($$(subst _,-,$$*)-SRCS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests/unit -o $@ \
+	    $(filter %.c,$^) $($(subst _,-,$*)-LIBS) $(PKG_LIBS) $(CHECK_LIBS)
+
+# Deliberately good and bad modules for the loader tests.
+FIXTURE_SRCS	:= $(wildcard tests/unit/fixtures/*.c)
+FIXTURE_SOS	:= $(FIXTURE_SRCS:tests/unit/fixtures/%.c=$(BUILD)/tests/fixtures/%.so)
+
+$(BUILD)/tests/fixtures/%.so: tests/unit/fixtures/%.c $(wildcard sdk/include/berth/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(MODULE_CFLAGS) -o $@ $< -shared -Wl,--no-undefined $(SAN) $(PKG_LIBS)
+
+# Test-only modules (tests/modules/<name>/module.mk), e.g. authz-rules.
+TEST_MODULES	:=
+include $(sort $(wildcard tests/modules/*/module.mk))
+TEST_MODULE_SOS	:= $(TEST_MODULES:%=$(BUILD)/tests/modules/%.so)
+
+$(BUILD)/tests/modules/%.so: $$($$*-SRCS) sdk/module.map $(wildcard sdk/include/berth/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(MODULE_CFLAGS) -o $@ $(filter %.c,$^) $(MODULE_LDFLAGS) \
+	    $($*-LIBS) $(PKG_LIBS)
+
+tests-build: $(UNIT_CORE_BINS) $(UNIT_MOD_BINS) $(FIXTURE_SOS) $(TEST_MODULE_SOS)
+
+.PHONY: tests-build
