@@ -1,0 +1,3 @@
+TEST_MODULES		+= http-probe
+http-probe-SRCS		:= tests/modules/http-probe/http_probe.c
+http-probe-LIBS		:=
