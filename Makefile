@@ -42,20 +42,25 @@ MODULES		:=
 include $(sort $(wildcard modules/*/module.mk))
 MODULE_SOS	:= $(MODULES:%=$(BUILD)/modules/%.so)
 
+# `make V=1` shows the commands.
+Q		:= $(if $(V),,@)
+QCC		= $(if $(V),,@echo "  CC      $@";)
+QLD		= $(if $(V),,@echo "  LD      $@";)
+
 all: $(BUILD)/berthd $(MODULE_SOS)
 
 $(BUILD)/core/%.o: core/%.c $(wildcard core/*.h sdk/include/berth/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CORE_CFLAGS) -c -o $@ $<
+	$(QCC)$(CC) $(CORE_CFLAGS) -c -o $@ $<
 
 $(BUILD)/berthd: $(CORE_OBJS)
-	$(CC) $(SAN) -o $@ $^ $(CORE_LIBS)
+	$(QLD)$(CC) $(SAN) -o $@ $^ $(CORE_LIBS)
 
 # One .so per module: its SRCS and LIBS come from modules/<name>/module.mk.
 .SECONDEXPANSION:
 $(BUILD)/modules/%.so: $$($$*-SRCS) sdk/module.map $(wildcard sdk/include/berth/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(MODULE_CFLAGS) -o $@ $(filter %.c,$^) $(MODULE_LDFLAGS) \
+	$(QLD)$(CC) $(MODULE_CFLAGS) -o $@ $(filter %.c,$^) $(MODULE_LDFLAGS) \
 	    $($*-LIBS) $(PKG_LIBS)
 
 include tests/tests.mk

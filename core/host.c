@@ -20,6 +20,7 @@
 #include "modules.h"
 #include "registry.h"
 #include "router.h"
+#include "stream.h"
 
 #define HOST_OPS							\
 	X(log) X(conf_json) X(data_root) X(exec_root)			\
@@ -32,7 +33,8 @@
 	X(req_on_close) X(req_peer)					\
 	X(resp_header) X(resp_json) X(resp_raw) X(resp_status)		\
 	X(resp_error) X(resp_start) X(resp_write) X(resp_buffered)	\
-	X(resp_on_drain) X(resp_end) X(resp_hijack)
+	X(resp_on_drain) X(resp_end) X(resp_hijack)			\
+	X(req_body_to_fd) X(resp_from_fd)
 
 #define MOD(h)	CORE_MOD_OF(h)
 
@@ -434,6 +436,20 @@ host_resp_hijack(struct berth_req *r, uint32_t flags, berth_hijack_cb cb,
     void *arg)
 {
 	http_resp_hijack(r, flags, cb, arg);
+}
+
+static void
+host_req_body_to_fd(struct berth_req *r, int fd, berth_body_end_cb done,
+    void *arg)
+{
+	stream_body_to_fd(r, fd, done, arg);
+}
+
+static void
+host_resp_from_fd(struct berth_req *r, int status, const char *content_type,
+    int fd, berth_body_end_cb done, void *arg)
+{
+	stream_resp_from_fd(r, status, content_type, fd, done, arg);
 }
 
 static const struct berth_host host_template = {

@@ -12,7 +12,7 @@ unit-deps	= $(if $(check_$(1)-DEPS),$(check_$(1)-DEPS:%=$(BUILD)/%),$(CORE_LIB_O
 
 define unit-link
 	@mkdir -p $(@D)
-	$(CC) $(CORE_CFLAGS) $(CHECK_CFLAGS) -Itests/unit -o $@ \
+	$(QLD)$(CC) $(CORE_CFLAGS) $(CHECK_CFLAGS) -Itests/unit -o $@ \
 	    $(filter %.c,$^) $(filter %.o,$^) $(CORE_LIBS) $(CHECK_LIBS)
 endef
 
@@ -31,7 +31,7 @@ UNIT_MOD_BINS	:= $(UNIT_MOD_SRCS:%.c=$(BUILD)/%)
 $(BUILD)/tests/unit/modules/check_%: tests/unit/modules/check_%.c \
     tests/unit/main.c tests/unit/mock_host.c $$($$(subst _,-,$$*)-SRCS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests/unit -o $@ \
+	$(QLD)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests/unit -o $@ \
 	    $(filter %.c,$^) $($(subst _,-,$*)-LIBS) $(PKG_LIBS) $(CHECK_LIBS)
 
 # Deliberately good and bad modules for the loader tests.
@@ -40,7 +40,7 @@ FIXTURE_SOS	:= $(FIXTURE_SRCS:tests/unit/fixtures/%.c=$(BUILD)/tests/fixtures/%.
 
 $(BUILD)/tests/fixtures/%.so: tests/unit/fixtures/%.c $(wildcard sdk/include/berth/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(MODULE_CFLAGS) -o $@ $< -shared -Wl,--no-undefined $(SAN) $(PKG_LIBS)
+	$(QLD)$(CC) $(MODULE_CFLAGS) -o $@ $< -shared -Wl,--no-undefined $(SAN) $(PKG_LIBS)
 
 # Test-only modules (tests/modules/<name>/module.mk), e.g. authz-rules.
 TEST_MODULES	:=
@@ -49,7 +49,7 @@ TEST_MODULE_SOS	:= $(TEST_MODULES:%=$(BUILD)/tests/modules/%.so)
 
 $(BUILD)/tests/modules/%.so: $$($$*-SRCS) sdk/module.map $(wildcard sdk/include/berth/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(MODULE_CFLAGS) -o $@ $(filter %.c,$^) $(MODULE_LDFLAGS) \
+	$(QLD)$(CC) $(MODULE_CFLAGS) -o $@ $(filter %.c,$^) $(MODULE_LDFLAGS) \
 	    $($*-LIBS) $(PKG_LIBS)
 
 tests-build: $(UNIT_CORE_BINS) $(UNIT_MOD_BINS) $(FIXTURE_SOS) $(TEST_MODULE_SOS)

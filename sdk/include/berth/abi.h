@@ -8,6 +8,7 @@
  * and tests/unit/abi/check_abi.c pins every offset so that a layout move
  * cannot pass unnoticed.
  *
+ * 1.1  berth_host: req_body_to_fd, resp_from_fd appended
  * 1.0  first release: module descriptor, host table, routes, events,
  *      registry, timers, fd watches, spawn, work pool, authz/1
  */
@@ -18,7 +19,7 @@
 
 #define BERTH_MODULE_MAGIC	0x42525448u	/* "BRTH" */
 #define BERTH_ABI_MAJOR		1
-#define BERTH_ABI_MINOR		0
+#define BERTH_ABI_MINOR		1
 
 /*
  * BERTH_BUILD_ID identifies one build of berthd.  Only modules that set

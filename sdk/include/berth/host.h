@@ -264,6 +264,32 @@ struct berth_host {
 	 */
 	void	(*resp_hijack)(struct berth_req *r, uint32_t flags,
 		    berth_hijack_cb cb, void *arg);
+
+	/* --- 1.1: plumbing between requests and worker threads ----- */
+
+	/*
+	 * req_body_to_fd - for BERTH_ROUTE_STREAM_BODY routes: copy the
+	 * request body into fd (typically a pipe whose other end a `work`
+	 * function reads), with backpressure: the body is paused while fd
+	 * is full.  Takes fd (closed when the body ends or fails).  If the
+	 * reader closes its end, the rest of the body is read and dropped.
+	 * done(arg, rc) runs once, after fd is closed: 0 when the whole body
+	 * was written, -EPIPE if the reader stopped early, -ECONNRESET if
+	 * the client went away.  Call instead of req_body_stream.
+	 */
+	void	(*req_body_to_fd)(struct berth_req *r, int fd,
+		    berth_body_end_cb done, void *arg);
+	/*
+	 * resp_from_fd - start a chunked response (status, content_type)
+	 * and copy fd into it until EOF, reading only while the client
+	 * keeps up.  Takes fd.  When fd reaches EOF the response ends
+	 * (this is the request's final call); done(arg, rc) then runs with
+	 * 0, or with -EPIPE if the client went away first (fd is closed
+	 * early, so a writer sees EPIPE).
+	 */
+	void	(*resp_from_fd)(struct berth_req *r, int status,
+		    const char *content_type, int fd, berth_body_end_cb done,
+		    void *arg);
 };
 
 /* True if this berthd's table has op (for modules built for a newer minor). */

@@ -10,6 +10,8 @@
  *   GET  /probe/stream    ?n=N lines, chunked, one per 10 ms.
  *   POST /probe/json      echoes the parsed JSON body.
  *   GET  /probe/slow      ?ms=N answers 204 after N ms.
+ *   POST /probe/pipe-up   streamed body -> pipe -> a worker counts it.
+ *   GET  /probe/pipe-down ?mb=N: a worker writes N MiB -> pipe -> response.
  */
 #include <sys/socket.h>
 
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <berth/host.h>
@@ -222,7 +225,132 @@ probe_slow(struct berth_req *req, void *state)
 	    req);
 }
 
+struct pipejob {
+	struct berth_req	*req;
+	int			 fd;		/* worker's end */
+	uint64_t		 bytes;
+	uint64_t		 want;
+	int			 body_rc;
+	int			 pending;	/* body and worker both done */
+};
+
+static void
+pipe_up_count(void *arg)
+{
+	struct pipejob	*j = arg;
+	char		 buf[65536];
+	ssize_t		 n;
+
+	while ((n = read(j->fd, buf, sizeof(buf))) > 0)
+		j->bytes += (uint64_t)n;
+	close(j->fd);
+}
+
+static void
+pipe_up_answer(struct pipejob *j)
+{
+	json_object	*o;
+
+	if (--j->pending > 0)
+		return;
+	o = json_object_new_object();
+	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)j->bytes));
+	json_object_object_add(o, "rc", json_object_new_int(j->body_rc));
+	probe.h->resp_json(j->req, 200, o);
+	json_object_put(o);
+	free(j);
+}
+
+static void
+pipe_up_counted(void *arg)
+{
+	pipe_up_answer(arg);
+}
+
+static void
+pipe_up_body_done(void *arg, int rc)
+{
+	struct pipejob	*j = arg;
+
+	j->body_rc = rc;
+	pipe_up_answer(j);
+}
+
+static void
+probe_pipe_up(struct berth_req *req, void *state)
+{
+	struct pipejob	*j;
+	int		 p[2];
+
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    pipe2(p, O_CLOEXEC) == -1) {
+		free(j);
+		probe.h->resp_status(req, 500);
+		return;
+	}
+	j->req = req;
+	j->fd = p[0];
+	j->pending = 2;
+	probe.h->work(probe.h, pipe_up_count, pipe_up_counted, j);
+	probe.h->req_body_to_fd(req, p[1], pipe_up_body_done, j);
+}
+
+static void
+pipe_down_fill(void *arg)
+{
+	struct pipejob	*j = arg;
+	static char	 buf[65536];
+	ssize_t		 n;
+
+	while (j->bytes < j->want) {
+		n = write(j->fd, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		j->bytes += (uint64_t)n;
+	}
+	close(j->fd);
+}
+
+static void
+pipe_down_filled(void *arg)
+{
+	struct pipejob	*j = arg;
+
+	if (--j->pending == 0)
+		free(j);
+}
+
+static void
+pipe_down_sent(void *arg, int rc)
+{
+	pipe_down_filled(arg);
+}
+
+static void
+probe_pipe_down(struct berth_req *req, void *state)
+{
+	struct pipejob	*j;
+	const char	*mb = probe.h->req_query(req, "mb", 0);
+	int		 p[2];
+
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    pipe2(p, O_CLOEXEC) == -1) {
+		free(j);
+		probe.h->resp_status(req, 500);
+		return;
+	}
+	j->fd = p[1];
+	j->want = (uint64_t)(mb ? atoi(mb) : 1) << 20;
+	j->pending = 2;
+	probe.h->work(probe.h, pipe_down_fill, pipe_down_filled, j);
+	probe.h->resp_from_fd(req, 200, "application/octet-stream", p[0],
+	    pipe_down_sent, j);
+}
+
 static const struct berth_route probe_routes[] = {
+	{ BERTH_POST,	"/probe/pipe-up",	NULL,	probe_pipe_up,
+	    BERTH_ROUTE_STREAM_BODY, 0 },
+	{ BERTH_GET,	"/probe/pipe-down",	NULL,	probe_pipe_down, 0, 0 },
 	{ BERTH_POST,	"/probe/upload",	NULL,	probe_upload,
 	    BERTH_ROUTE_STREAM_BODY, 0 },
 	{ BERTH_POST,	"/probe/hijack",	NULL,	probe_hijack,	0, 0 },
