@@ -34,7 +34,7 @@
 	X(resp_header) X(resp_json) X(resp_raw) X(resp_status)		\
 	X(resp_error) X(resp_start) X(resp_write) X(resp_buffered)	\
 	X(resp_on_drain) X(resp_end) X(resp_hijack)			\
-	X(req_body_to_fd) X(resp_from_fd)
+	X(req_body_to_fd) X(resp_from_fd) X(withdraw)
 
 #define MOD(h)	CORE_MOD_OF(h)
 
@@ -450,6 +450,12 @@ host_resp_from_fd(struct berth_req *r, int status, const char *content_type,
     int fd, berth_body_end_cb done, void *arg)
 {
 	stream_resp_from_fd(r, status, content_type, fd, done, arg);
+}
+
+static int
+host_withdraw(const struct berth_host *h, const char *iface, const char *name)
+{
+	return registry_withdraw(MOD(h), iface, name);
 }
 
 static const struct berth_host host_template = {

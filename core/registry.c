@@ -1,4 +1,5 @@
 /* registry.c - driver and hook tables: small sorted lists. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,6 +140,22 @@ registry_hook_run(const char *name, json_object *out)
 	for (h = hooks; h != NULL; h = h->next)
 		if (strcmp(h->name, name) == 0)
 			h->fn(h->state, out);
+}
+
+int
+registry_withdraw(struct core_mod *owner, const char *iface, const char *name)
+{
+	struct driver	**dp, *d;
+
+	for (dp = &drivers; (d = *dp) != NULL; dp = &d->next)
+		if (d->owner == owner && driver_cmp(d, iface, name) == 0) {
+			*dp = d->next;
+			free(d->iface);
+			free(d->name);
+			free(d);
+			return 0;
+		}
+	return -ENOENT;
 }
 
 void

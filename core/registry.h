@@ -27,6 +27,9 @@ int	registry_hook_add(struct core_mod *owner, const char *name,
 	    berth_hook_fn fn, void *state, struct berth_err *err);
 /* Run every contribution to hook name, in registration order. */
 void	registry_hook_run(const char *name, json_object *out);
+/* registry_withdraw - remove (iface, name) if owner provides it. */
+int	registry_withdraw(struct core_mod *owner, const char *iface,
+	    const char *name);
 void	registry_remove_owner(struct core_mod *owner);
 void	registry_clear(void);
 

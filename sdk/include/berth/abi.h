@@ -8,7 +8,8 @@
  * and tests/unit/abi/check_abi.c pins every offset so that a layout move
  * cannot pass unnoticed.
  *
- * 1.1  berth_host: req_body_to_fd, resp_from_fd appended
+ * 1.1  berth_host: req_body_to_fd, resp_from_fd, withdraw appended;
+ *      image.h (image/1) and runtime.h (runtime/1) added
  * 1.0  first release: module descriptor, host table, routes, events,
  *      registry, timers, fd watches, spawn, work pool, authz/1
  */

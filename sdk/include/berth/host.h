@@ -290,6 +290,12 @@ struct berth_host {
 	void	(*resp_from_fd)(struct berth_req *r, int status,
 		    const char *content_type, int fd, berth_body_end_cb done,
 		    void *arg);
+	/*
+	 * withdraw - stop offering a driver this module provided (a runtime
+	 * removed on reload).  -ENOENT if it provides no such driver.
+	 */
+	int	(*withdraw)(const struct berth_host *h, const char *iface,
+		    const char *name);
 };
 
 /* True if this berthd's table has op (for modules built for a newer minor). */

@@ -1,0 +1,84 @@
+/*
+ * berth/image.h - the images service as other services see it, "image/1".
+ *
+ * The images module owns the image store and the root filesystems made
+ * from it.  The containers service resolves the image a container is
+ * created from, records that it uses it (so `docker rmi` refuses while a
+ * container exists), and asks for an overlay root filesystem at start.
+ *
+ * All ops run on the loop thread.  Ops that touch the disk (mounts,
+ * removals, commits) are asynchronous: they return at once and call done
+ * later on the loop thread, exactly once.
+ */
+#ifndef BERTH_IMAGE_H
+#define BERTH_IMAGE_H
+
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include <berth/err.h>
+
+#define BERTH_IMAGE_IFACE	"image/1"
+#define BERTH_IMAGE_DRIVER	"images"	/* the one provider's name */
+
+/* "sha256:" + 64 hex digits + NUL. */
+#define BERTH_IMAGE_ID_LEN	71
+
+/* A path result (mountpoint), borrowed for the call; NULL when rc < 0. */
+typedef void	(*berth_image_path_cb)(void *arg, int rc, const char *path,
+		    const struct berth_err *err);
+typedef void	(*berth_image_done_cb)(void *arg, int rc,
+		    const struct berth_err *err);
+
+struct berth_image_ops {
+	uint32_t	 size;		/* sizeof(struct berth_image_ops) */
+	/*
+	 * resolve - find the image that ref names, as Docker does: a name
+	 * with or without tag and registry (busybox = docker.io/library/
+	 * busybox:latest), name@sha256:digest, a full ID with or without
+	 * "sha256:", or an unambiguous ID prefix.  Fills id (at least
+	 * BERTH_IMAGE_ID_LEN + 1 bytes) with "sha256:<hex>".  If image is
+	 * non-NULL it receives a new reference to the image's whole config
+	 * document (architecture, os, config{Env,Cmd,Entrypoint,WorkingDir,
+	 * User,Volumes,ExposedPorts,Labels,StopSignal,...}, rootfs,
+	 * history, created); the caller puts it.  -ENOENT with "No such
+	 * image: REF" when there is none; -EINVAL for a malformed ref.
+	 */
+	int	(*resolve)(void *st, const char *ref, char *id,
+		    json_object **image, struct berth_err *err);
+	/*
+	 * use / unuse - user (a container ID) holds image id.  While an
+	 * image has users, deleting it is refused with 409.  Users are not
+	 * persisted: the containers service declares them again at every
+	 * start, so the count is always derived from real containers.
+	 * Idempotent.
+	 */
+	int	(*use)(void *st, const char *id, const char *user,
+		    struct berth_err *err);
+	void	(*unuse)(void *st, const char *id, const char *user);
+	/*
+	 * rootfs_mount - make (the first time) and mount the root
+	 * filesystem of owner (a container ID) from image id: an overlay of
+	 * the image's layers under the owner's own upper and work
+	 * directories.  done gets the mountpoint.  Mounting a mounted
+	 * rootfs succeeds with the same path.
+	 */
+	void	(*rootfs_mount)(void *st, const char *id, const char *owner,
+		    berth_image_path_cb done, void *arg);
+	/* rootfs_unmount - unmount owner's rootfs; keeps its changes. */
+	void	(*rootfs_unmount)(void *st, const char *owner,
+		    berth_image_done_cb done, void *arg);
+	/* rootfs_remove - unmount if needed and delete owner's changes. */
+	void	(*rootfs_remove)(void *st, const char *owner,
+		    berth_image_done_cb done, void *arg);
+	/*
+	 * rootfs_paths - where owner's rootfs lives, whether mounted or
+	 * not: the mountpoint and the upper (changes) directory.  Written
+	 * into caller buffers of len bytes.  -ENOENT if owner has none.
+	 */
+	int	(*rootfs_paths)(void *st, const char *owner, char *merged,
+		    char *upper, size_t len);
+};
+
+#endif
