@@ -24,8 +24,11 @@ WARN		:= -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
 PKGS		:= libevent json-c yaml-0.1
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The build ID lives in a header rewritten only when HEAD moves, so that
+# objects are rebuilt exactly then (and /version never reports a stale one).
+BUILD_ID_H	:= $(BUILD)/gen/build_id.h
 ALL_CFLAGS	:= -std=gnu11 $(WARN) $(CFLAGS) $(SAN) -D_GNU_SOURCE \
-		   -Isdk/include -DBERTH_BUILD_ID='"$(BUILD_ID)"' $(PKG_CFLAGS)
+		   -Isdk/include -include $(BUILD_ID_H) $(PKG_CFLAGS)
 CORE_CFLAGS	:= $(ALL_CFLAGS) -Icore -DBERTH_VERSION='"$(VERSION)"' \
 		   -DBERTH_MODULEDIR='"$(MODULEDIR)"'
 CORE_LIBS	:= $(PKG_LIBS) -lhttp_parser -ldl -lpthread
@@ -49,7 +52,14 @@ QLD		= $(if $(V),,@echo "  LD      $@";)
 
 all: $(BUILD)/berthd $(MODULE_SOS)
 
-$(BUILD)/core/%.o: core/%.c $(wildcard core/*.h sdk/include/berth/*.h)
+$(BUILD_ID_H): FORCE
+	@mkdir -p $(@D)
+	@echo '#define BERTH_BUILD_ID "$(BUILD_ID)"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+
+HEADERS		:= $(wildcard core/*.h sdk/include/berth/*.h) $(BUILD_ID_H)
+
+$(BUILD)/core/%.o: core/%.c $(HEADERS)
 	@mkdir -p $(@D)
 	$(QCC)$(CC) $(CORE_CFLAGS) -c -o $@ $<
 
@@ -58,7 +68,7 @@ $(BUILD)/berthd: $(CORE_OBJS)
 
 # One .so per module: its SRCS and LIBS come from modules/<name>/module.mk.
 .SECONDEXPANSION:
-$(BUILD)/modules/%.so: $$($$*-SRCS) sdk/module.map $(wildcard sdk/include/berth/*.h)
+$(BUILD)/modules/%.so: $$($$*-SRCS) $$(wildcard modules/$$*/*.h) sdk/module.map $(HEADERS)
 	@mkdir -p $(@D)
 	$(QLD)$(CC) $(MODULE_CFLAGS) -o $@ $(filter %.c,$^) $(MODULE_LDFLAGS) \
 	    $($*-LIBS) $(PKG_LIBS)
@@ -111,4 +121,4 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all deps run test asan install clean
+.PHONY: all deps run test asan install clean FORCE

@@ -507,12 +507,14 @@ out_pid:
 	unlink(core.pidfile);
 out_modules:
 	events_fini();
-	modules_free();
+	modules_stop();
 	authz_fini();
+out_loop:
+	/* Workers may still run module code: join them before unmapping. */
+	loop_fini();
+	modules_free();
 	router_clear();
 	registry_clear();
-out_loop:
-	loop_fini();
 out_base:
 	event_base_free(base);
 	conf_free(conf);

@@ -151,6 +151,8 @@ modules_path(const char *moduledir, const struct conf_module *cm, char *buf,
 		return 0;
 	}
 	/* conf.c already checked the name; check again, it is cheap. */
+	if (cm->name == NULL || cm->name[0] == '\0')
+		return berth_err_set(err, -EINVAL, "empty module name");
 	for (p = cm->name; *p != '\0'; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
 		    (*p == '-' && p != cm->name)))
@@ -203,6 +205,20 @@ mod_unwind(struct core_mod *m)
 	router_remove_owner(m);
 	registry_remove_owner(m);
 	loop_release_owner(m);
+}
+
+/*
+ * A module whose init failed: its code has run and may still be running
+ * (a function it gave to `work`), so it stays mapped, on the stopped
+ * list, until modules_free at exit.
+ */
+static void
+mod_retire(struct core_mod *m)
+{
+	m->running = 0;
+	m->conf = NULL;
+	m->next = stopped;
+	stopped = m;
 }
 
 static void
@@ -336,11 +352,13 @@ start_set(struct core_mod **set, size_t n, int validate_only,
 			if (validate_only)
 				continue;
 			if ((rc = init_one(set[i], err)) < 0) {
-				if ((rc = refuse(set[i]->conf, rc, err)) < 0)
-					goto out;
-				/* Optional and failed: it provides nothing. */
-				modules_close(set[i]);
+				struct conf_module	*cm = set[i]->conf;
+
+				/* Optional or not, it provides nothing. */
+				mod_retire(set[i]);
 				set[i] = NULL;
+				if ((rc = refuse(cm, rc, err)) < 0)
+					goto out;
 				continue;
 			}
 			mods_append(set[i]);

@@ -16,12 +16,14 @@ define unit-link
 	    $(filter %.c,$^) $(filter %.o,$^) $(CORE_LIBS) $(CHECK_LIBS)
 endef
 
+UNIT_HEADERS	:= $(HEADERS) $(wildcard tests/unit/*.h)
+
 $(BUILD)/tests/unit/core/check_%: tests/unit/core/check_%.c tests/unit/main.c \
-    tests/unit/mock_host.c $$(call unit-deps,$$*)
+    tests/unit/mock_host.c $$(call unit-deps,$$*) $(UNIT_HEADERS)
 	$(unit-link)
 
 $(BUILD)/tests/unit/abi/check_%: tests/unit/abi/check_%.c tests/unit/main.c \
-    $$(call unit-deps,$$*)
+    $$(call unit-deps,$$*) $(UNIT_HEADERS)
 	$(unit-link)
 
 # Module unit tests compile the module's sources with the mock host.
@@ -29,7 +31,8 @@ UNIT_MOD_SRCS	:= $(wildcard tests/unit/modules/check_*.c)
 UNIT_MOD_BINS	:= $(UNIT_MOD_SRCS:%.c=$(BUILD)/%)
 
 $(BUILD)/tests/unit/modules/check_%: tests/unit/modules/check_%.c \
-    tests/unit/main.c tests/unit/mock_host.c $$($$(subst _,-,$$*)-SRCS)
+    tests/unit/main.c tests/unit/mock_host.c $$($$(subst _,-,$$*)-SRCS) \
+    $(UNIT_HEADERS)
 	@mkdir -p $(@D)
 	$(QLD)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests/unit -o $@ \
 	    $(filter %.c,$^) $($(subst _,-,$*)-LIBS) $(PKG_LIBS) $(CHECK_LIBS)
@@ -38,7 +41,8 @@ $(BUILD)/tests/unit/modules/check_%: tests/unit/modules/check_%.c \
 FIXTURE_SRCS	:= $(wildcard tests/unit/fixtures/*.c)
 FIXTURE_SOS	:= $(FIXTURE_SRCS:tests/unit/fixtures/%.c=$(BUILD)/tests/fixtures/%.so)
 
-$(BUILD)/tests/fixtures/%.so: tests/unit/fixtures/%.c $(wildcard sdk/include/berth/*.h)
+$(BUILD)/tests/fixtures/%.so: tests/unit/fixtures/%.c \
+    $(wildcard tests/unit/fixtures/*.h) $(HEADERS)
 	@mkdir -p $(@D)
 	$(QLD)$(CC) $(MODULE_CFLAGS) -o $@ $< -shared -Wl,--no-undefined $(SAN) $(PKG_LIBS)
 
@@ -47,7 +51,7 @@ TEST_MODULES	:=
 include $(sort $(wildcard tests/modules/*/module.mk))
 TEST_MODULE_SOS	:= $(TEST_MODULES:%=$(BUILD)/tests/modules/%.so)
 
-$(BUILD)/tests/modules/%.so: $$($$*-SRCS) sdk/module.map $(wildcard sdk/include/berth/*.h)
+$(BUILD)/tests/modules/%.so: $$($$*-SRCS) sdk/module.map $(HEADERS)
 	@mkdir -p $(@D)
 	$(QLD)$(CC) $(MODULE_CFLAGS) -o $@ $(filter %.c,$^) $(MODULE_LDFLAGS) \
 	    $($*-LIBS) $(PKG_LIBS)

@@ -1,7 +1,8 @@
 /*
  * The runner shared by every unit test binary: each check_*.c defines
- * suite(), this runs it in forked mode so a crash is a failed test and
- * not a dead runner.
+ * suite().  Check forks per test by default, so a crash is a failed test
+ * and not a dead runner; CK_FORK=no runs in one process (for debuggers
+ * and whole-run leak checks).
  */
 #include <stdlib.h>
 
@@ -16,7 +17,6 @@ main(void)
 	int	 failed;
 
 	sr = srunner_create(suite());
-	srunner_set_fork_status(sr, CK_FORK);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

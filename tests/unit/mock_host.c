@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include <berth/host.h>
@@ -707,6 +708,62 @@ mock_resp_hijack(struct berth_req *r, uint32_t flags, berth_hijack_cb cb,
 	cb(arg, -1, NULL, 0);
 }
 
+/* Synchronous stand-ins: tests use small bodies and pipes. */
+static void
+mock_req_body_to_fd(struct berth_req *r, int fd, berth_body_end_cb done,
+    void *arg)
+{
+	const char	*p = r->body;
+	size_t		 left = r->body_len;
+	ssize_t		 n;
+	int		 rc = 0;
+
+	while (left > 0) {
+		if ((n = write(fd, p, left)) <= 0) {
+			rc = -EPIPE;
+			break;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	close(fd);
+	done(arg, rc);
+}
+
+static void
+mock_resp_from_fd(struct berth_req *r, int status, const char *content_type,
+    int fd, berth_body_end_cb done, void *arg)
+{
+	char	buf[4096];
+	ssize_t	n;
+
+	mock_resp_start(r, status, content_type);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		mock_out(r, buf, (size_t)n);
+	close(fd);
+	mock_final(r, "resp_from_fd");
+	done(arg, 0);
+}
+
+static int
+mock_withdraw(const struct berth_host *h, const char *iface, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < mock_ndrivers; i++) {
+		if (strcmp(mock_drivers[i].iface, iface) != 0 ||
+		    strcmp(mock_drivers[i].name, name) != 0)
+			continue;
+		free(mock_drivers[i].iface);
+		free(mock_drivers[i].name);
+		memmove(&mock_drivers[i], &mock_drivers[i + 1],
+		    (mock_ndrivers - i - 1) * sizeof(mock_drivers[0]));
+		mock_ndrivers--;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 const struct berth_host mock_host = {
 	.size = sizeof(struct berth_host),
 	.version = BERTH_ABI_MINOR,
@@ -751,6 +808,9 @@ const struct berth_host mock_host = {
 	.resp_on_drain = mock_resp_on_drain,
 	.resp_end = mock_resp_end,
 	.resp_hijack = mock_resp_hijack,
+	.req_body_to_fd = mock_req_body_to_fd,
+	.resp_from_fd = mock_resp_from_fd,
+	.withdraw = mock_withdraw,
 };
 
 /* --- the test's side: requests ------------------------------------------ */

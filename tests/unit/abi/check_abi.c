@@ -1,0 +1,395 @@
+/*
+ * check_abi.c - the module ABI, pinned.
+ *
+ * A failure here means someone changed the ABI.  If that was deliberate,
+ * follow sdk/include/berth/abi.h: adding at the end is MINOR++, anything
+ * else is MAJOR++ with MINOR = 0; add a line to the changelog there, and
+ * only then update the numbers below.  Never "fix" this test by moving
+ * a number to wherever the header now puts a field.
+ *
+ * Offsets are those of x86_64 LP64, the one ABI berth ships for; on
+ * another ABI only the architecture-independent tests run.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <berth/abi.h>
+#include <berth/authz.h>
+#include <berth/conf.h>
+#include <berth/err.h>
+#include <berth/host.h>
+#include <berth/image.h>
+#include <berth/module.h>
+#include <berth/route.h>
+#include <berth/runtime.h>
+
+#include "unit.h"
+
+#define OFF(type, field, want)						\
+	ck_assert_msg(offsetof(type, field) == (want),			\
+	    "offsetof(" #type ", " #field ") is %zu, ABI says %zu",	\
+	    offsetof(type, field), (size_t)(want))
+#define SIZE(type, want)						\
+	ck_assert_msg(sizeof(type) == (want),				\
+	    "sizeof(" #type ") is %zu, ABI says %zu", sizeof(type),	\
+	    (size_t)(want))
+
+/* --- numbers that are ABI without being layout ----------------------- */
+
+START_TEST(abi_version)
+{
+	ck_assert_int_eq(BERTH_ABI_MAJOR, 1);
+	/* Bumped with every addition; the changelog in abi.h says what. */
+	ck_assert_int_eq(BERTH_ABI_MINOR, 1);
+	ck_assert_uint_eq(BERTH_MODULE_MAGIC, 0x42525448u);	/* "BRTH" */
+	ck_assert_uint_eq(BERTH_ABI_STRICT, 0x1u);
+}
+END_TEST
+
+START_TEST(abi_constants)
+{
+	/* Enums and flags cross the boundary as integers. */
+	ck_assert_int_eq(BERTH_GET, 1);
+	ck_assert_int_eq(BERTH_HEAD, 2);
+	ck_assert_int_eq(BERTH_POST, 3);
+	ck_assert_int_eq(BERTH_PUT, 4);
+	ck_assert_int_eq(BERTH_DELETE, 5);
+	ck_assert_int_eq(BERTH_CONF_STRING, 1);
+	ck_assert_int_eq(BERTH_CONF_PATH, 2);
+	ck_assert_int_eq(BERTH_CONF_INT, 3);
+	ck_assert_int_eq(BERTH_CONF_BOOL, 4);
+	ck_assert_int_eq(BERTH_CONF_LIST, 5);
+	ck_assert_int_eq(BERTH_CONF_MAP, 6);
+	ck_assert_int_eq(BERTH_LOG_ERR, 3);
+	ck_assert_int_eq(BERTH_LOG_WARN, 4);
+	ck_assert_int_eq(BERTH_LOG_INFO, 6);
+	ck_assert_int_eq(BERTH_LOG_DEBUG, 7);
+	ck_assert_int_eq(BERTH_FD_READ, 0x02);
+	ck_assert_int_eq(BERTH_FD_WRITE, 0x04);
+	ck_assert_uint_eq(BERTH_HIJACK_COMMON_HEADERS, 0x1u);
+	ck_assert_uint_eq(BERTH_ROUTE_STREAM_BODY, 0x1u);
+	ck_assert_uint_eq(BERTH_BODY_MAX_DEFAULT, 4u << 20);
+	ck_assert_uint_eq(BERTH_AUTHZ_BODY_MAX, 4u << 20);
+	ck_assert_str_eq(BERTH_AUTHZ_IFACE, "authz/1");
+	ck_assert_str_eq(BERTH_HOOK_INFO, "info");
+	ck_assert_int_eq(BERTH_ERR_MSGLEN, 512);
+}
+END_TEST
+
+START_TEST(abi_iface_constants)
+{
+	/* 1.1: image/1 and runtime/1. */
+	ck_assert_str_eq(BERTH_IMAGE_IFACE, "image/1");
+	ck_assert_str_eq(BERTH_IMAGE_DRIVER, "images");
+	ck_assert_int_eq(BERTH_IMAGE_ID_LEN, 71);
+	ck_assert_str_eq(BERTH_RUNTIME_IFACE, "runtime/1");
+	ck_assert_str_eq(BERTH_RUNTIME_DEFAULT, "default");
+	ck_assert_int_eq(BERTH_RT_UNKNOWN, 0);
+	ck_assert_int_eq(BERTH_RT_CREATED, 1);
+	ck_assert_int_eq(BERTH_RT_RUNNING, 2);
+	ck_assert_int_eq(BERTH_RT_PAUSED, 3);
+	ck_assert_int_eq(BERTH_RT_STOPPED, 4);
+	ck_assert_uint_eq(BERTH_ATTACH_STDIN, 0x1u);
+	ck_assert_uint_eq(BERTH_ATTACH_STDOUT, 0x2u);
+	ck_assert_uint_eq(BERTH_ATTACH_STDERR, 0x4u);
+	ck_assert_uint_eq(BERTH_ATTACH_LOGS, 0x8u);
+}
+END_TEST
+
+START_TEST(abi_init_macro)
+{
+	static const struct berth_module	m = { .abi = BERTH_ABI_INIT };
+
+	ck_assert_uint_eq(m.abi.magic, BERTH_MODULE_MAGIC);
+	ck_assert_uint_eq(m.abi.major, BERTH_ABI_MAJOR);
+	ck_assert_uint_eq(m.abi.minor, BERTH_ABI_MINOR);
+	ck_assert_uint_eq(m.abi.size, sizeof(struct berth_module));
+	ck_assert_uint_eq(m.abi.flags, 0);
+	ck_assert_str_eq(m.abi.build_id, BERTH_BUILD_ID);
+	/* ABI 1.0's descriptor ends with fini: nothing may follow yet. */
+	ck_assert_uint_eq(BERTH_MODULE_MIN_SIZE, sizeof(struct berth_module));
+}
+END_TEST
+
+static void
+noop_resp_hijack(struct berth_req *r, uint32_t flags, berth_hijack_cb cb,
+    void *arg)
+{
+}
+
+START_TEST(abi_host_has)
+{
+	struct berth_host	h;
+
+	memset(&h, 0, sizeof(h));
+	h.size = sizeof(h);
+	ck_assert(!BERTH_HOST_HAS(&h, resp_hijack));	/* NULL slot */
+	h.resp_hijack = noop_resp_hijack;
+	ck_assert(BERTH_HOST_HAS(&h, resp_hijack));
+	/* A berthd whose table ends just before the op. */
+	h.size = offsetof(struct berth_host, resp_hijack);
+	ck_assert(!BERTH_HOST_HAS(&h, resp_hijack));
+	h.size = offsetof(struct berth_host, resp_hijack) +
+	    sizeof(h.resp_hijack);
+	ck_assert(BERTH_HOST_HAS(&h, resp_hijack));
+}
+END_TEST
+
+#if defined(__x86_64__) && defined(__LP64__)
+
+/* --- layout ---------------------------------------------------------- */
+
+START_TEST(abi_header_frozen)
+{
+	OFF(struct berth_abi, magic, 0);
+	OFF(struct berth_abi, major, 4);
+	OFF(struct berth_abi, minor, 6);
+	OFF(struct berth_abi, size, 8);
+	OFF(struct berth_abi, flags, 12);
+	OFF(struct berth_abi, build_id, 16);
+	SIZE(struct berth_abi, 24);
+}
+END_TEST
+
+START_TEST(abi_module)
+{
+	OFF(struct berth_module, abi, 0);
+	OFF(struct berth_module, name, 24);
+	OFF(struct berth_module, version, 32);
+	OFF(struct berth_module, provides, 40);
+	OFF(struct berth_module, requires, 48);
+	OFF(struct berth_module, conf, 56);
+	OFF(struct berth_module, init, 64);
+	OFF(struct berth_module, reload, 72);
+	OFF(struct berth_module, fini, 80);
+	SIZE(struct berth_module, 88);
+	ck_assert_uint_eq(BERTH_MODULE_MIN_SIZE, 88);
+}
+END_TEST
+
+/*
+ * Every op of struct berth_host, in declaration order: op i sits at
+ * 8 + 8 * i.  This is a copy on purpose: a reorder in host.h must fail
+ * here.  New ops go at the end, with the minor that added them.
+ */
+static const struct {
+	const char	*name;
+	size_t		 off;
+} host_ops[] = {
+#define OP(name)	{ #name, offsetof(struct berth_host, name) }
+	/* 1.0 */
+	OP(log), OP(conf_json), OP(data_root), OP(exec_root),
+	OP(route), OP(provide), OP(lookup), OP(drivers), OP(emit), OP(hook),
+	OP(timer_add), OP(timer_del), OP(fd_watch), OP(fd_unwatch), OP(spawn),
+	OP(work),
+	OP(req_method), OP(req_path), OP(req_uri), OP(req_version),
+	OP(req_param), OP(req_query), OP(req_query_bool), OP(req_header),
+	OP(req_body), OP(req_json), OP(req_body_stream), OP(req_body_pause),
+	OP(req_on_close), OP(req_peer),
+	OP(resp_header), OP(resp_json), OP(resp_raw), OP(resp_status),
+	OP(resp_error), OP(resp_start), OP(resp_write), OP(resp_buffered),
+	OP(resp_on_drain), OP(resp_end), OP(resp_hijack),
+	/* 1.1 */
+	OP(req_body_to_fd), OP(resp_from_fd), OP(withdraw),
+#undef OP
+};
+#define NHOST_OPS	(sizeof(host_ops) / sizeof(host_ops[0]))
+
+START_TEST(abi_host)
+{
+	size_t	i;
+
+	OFF(struct berth_host, size, 0);
+	OFF(struct berth_host, version, 4);
+	OFF(struct berth_host, log, 8);
+	for (i = 0; i < NHOST_OPS; i++)
+		ck_assert_msg(host_ops[i].off == 8 + 8 * i,
+		    "berth_host.%s is at %zu, ABI says %zu", host_ops[i].name,
+		    host_ops[i].off, 8 + 8 * i);
+	/* Spelled out for the ends of each minor, to grep for. */
+	OFF(struct berth_host, route, 40);
+	OFF(struct berth_host, work, 128);
+	OFF(struct berth_host, req_method, 136);
+	OFF(struct berth_host, resp_header, 248);
+	OFF(struct berth_host, resp_hijack, 328);
+	OFF(struct berth_host, req_body_to_fd, 336);
+	OFF(struct berth_host, resp_from_fd, 344);
+	OFF(struct berth_host, withdraw, 352);
+	SIZE(struct berth_host, 360);
+	/* No op past the last one listed here. */
+	ck_assert_uint_eq(sizeof(struct berth_host), 8 + 8 * NHOST_OPS);
+}
+END_TEST
+
+START_TEST(abi_route)
+{
+	OFF(struct berth_route, method, 0);
+	OFF(struct berth_route, pattern, 8);
+	OFF(struct berth_route, min_version, 16);
+	OFF(struct berth_route, handler, 24);
+	OFF(struct berth_route, flags, 32);
+	OFF(struct berth_route, body_max, 40);
+	SIZE(struct berth_route, 48);
+	SIZE(enum berth_method, 4);
+}
+END_TEST
+
+START_TEST(abi_spawn_opts)
+{
+	OFF(struct berth_spawn_opts, size, 0);
+	OFF(struct berth_spawn_opts, envp, 8);
+	OFF(struct berth_spawn_opts, cwd, 16);
+	OFF(struct berth_spawn_opts, stdin_fd, 24);
+	OFF(struct berth_spawn_opts, stdout_fd, 28);
+	OFF(struct berth_spawn_opts, stderr_fd, 32);
+	OFF(struct berth_spawn_opts, setsid, 36);
+	SIZE(struct berth_spawn_opts, 40);
+}
+END_TEST
+
+START_TEST(abi_authz)
+{
+	OFF(struct berth_authz_ops, size, 0);
+	OFF(struct berth_authz_ops, authz_req, 8);
+	OFF(struct berth_authz_ops, authz_res, 16);
+	SIZE(struct berth_authz_ops, 24);
+
+	OFF(struct berth_header, name, 0);
+	OFF(struct berth_header, value, 8);
+	SIZE(struct berth_header, 16);
+
+	OFF(struct berth_authz_req, size, 0);
+	OFF(struct berth_authz_req, method, 8);
+	OFF(struct berth_authz_req, uri, 16);
+	OFF(struct berth_authz_req, headers, 24);
+	OFF(struct berth_authz_req, nheaders, 32);
+	OFF(struct berth_authz_req, body, 40);
+	OFF(struct berth_authz_req, body_len, 48);
+	OFF(struct berth_authz_req, has_peer, 56);
+	OFF(struct berth_authz_req, peer_pid, 60);
+	OFF(struct berth_authz_req, peer_uid, 64);
+	OFF(struct berth_authz_req, peer_gid, 68);
+	OFF(struct berth_authz_req, status, 72);
+	OFF(struct berth_authz_req, resp_headers, 80);
+	OFF(struct berth_authz_req, nresp_headers, 88);
+	OFF(struct berth_authz_req, resp_body, 96);
+	OFF(struct berth_authz_req, resp_body_len, 104);
+	SIZE(struct berth_authz_req, 112);
+}
+END_TEST
+
+START_TEST(abi_err_conf)
+{
+	/* Modules declare a berth_err on their stack and pass it in. */
+	OFF(struct berth_err, code, 0);
+	OFF(struct berth_err, msg, 4);
+	SIZE(struct berth_err, 516);
+
+	OFF(struct berth_conf_key, name, 0);
+	OFF(struct berth_conf_key, type, 8);
+	OFF(struct berth_conf_key, help, 16);
+	SIZE(struct berth_conf_key, 24);
+}
+END_TEST
+
+START_TEST(abi_image)
+{
+	/* 1.1 */
+	OFF(struct berth_image_ops, size, 0);
+	OFF(struct berth_image_ops, resolve, 8);
+	OFF(struct berth_image_ops, use, 16);
+	OFF(struct berth_image_ops, unuse, 24);
+	OFF(struct berth_image_ops, rootfs_mount, 32);
+	OFF(struct berth_image_ops, rootfs_unmount, 40);
+	OFF(struct berth_image_ops, rootfs_remove, 48);
+	OFF(struct berth_image_ops, rootfs_paths, 56);
+	SIZE(struct berth_image_ops, 64);
+}
+END_TEST
+
+START_TEST(abi_runtime)
+{
+	/* 1.1 */
+	OFF(struct berth_runtime_events, size, 0);
+	OFF(struct berth_runtime_events, exited, 8);
+	SIZE(struct berth_runtime_events, 16);
+
+	OFF(struct berth_runtime_state, status, 0);
+	OFF(struct berth_runtime_state, pid, 4);
+	OFF(struct berth_runtime_state, exit_code, 8);
+	OFF(struct berth_runtime_state, oom_killed, 12);
+	OFF(struct berth_runtime_state, started_ns, 16);
+	OFF(struct berth_runtime_state, finished_ns, 24);
+	SIZE(struct berth_runtime_state, 32);
+
+	OFF(struct berth_runtime_create, size, 0);
+	OFF(struct berth_runtime_create, id, 8);
+	OFF(struct berth_runtime_create, bundle, 16);
+	OFF(struct berth_runtime_create, log_path, 24);
+	OFF(struct berth_runtime_create, terminal, 32);
+	OFF(struct berth_runtime_create, open_stdin, 36);
+	OFF(struct berth_runtime_create, stdin_once, 40);
+	OFF(struct berth_runtime_create, events, 48);
+	OFF(struct berth_runtime_create, events_arg, 56);
+	SIZE(struct berth_runtime_create, 64);
+
+	OFF(struct berth_runtime_exec, size, 0);
+	OFF(struct berth_runtime_exec, id, 8);
+	OFF(struct berth_runtime_exec, exec_id, 16);
+	OFF(struct berth_runtime_exec, process, 24);
+	OFF(struct berth_runtime_exec, terminal, 32);
+	OFF(struct berth_runtime_exec, open_stdin, 36);
+	OFF(struct berth_runtime_exec, detach, 40);
+	SIZE(struct berth_runtime_exec, 48);
+
+	OFF(struct berth_runtime_ops, size, 0);
+	OFF(struct berth_runtime_ops, default_name, 8);
+	OFF(struct berth_runtime_ops, path, 16);
+	OFF(struct berth_runtime_ops, create, 24);
+	OFF(struct berth_runtime_ops, start, 32);
+	OFF(struct berth_runtime_ops, kill, 40);
+	OFF(struct berth_runtime_ops, pause, 48);
+	OFF(struct berth_runtime_ops, resume, 56);
+	OFF(struct berth_runtime_ops, delete, 64);
+	OFF(struct berth_runtime_ops, state, 72);
+	OFF(struct berth_runtime_ops, restore, 80);
+	OFF(struct berth_runtime_ops, attach, 88);
+	OFF(struct berth_runtime_ops, resize, 96);
+	OFF(struct berth_runtime_ops, exec, 104);
+	SIZE(struct berth_runtime_ops, 112);
+}
+END_TEST
+
+#endif /* x86_64 LP64 */
+
+Suite *
+suite(void)
+{
+	Suite	*s = suite_create("abi");
+	TCase	*tc;
+
+	tc = tcase_create("numbers");
+	tcase_add_test(tc, abi_version);
+	tcase_add_test(tc, abi_constants);
+	tcase_add_test(tc, abi_iface_constants);
+	tcase_add_test(tc, abi_init_macro);
+	tcase_add_test(tc, abi_host_has);
+	suite_add_tcase(s, tc);
+
+#if defined(__x86_64__) && defined(__LP64__)
+	tc = tcase_create("layout");
+	tcase_add_test(tc, abi_header_frozen);
+	tcase_add_test(tc, abi_module);
+	tcase_add_test(tc, abi_host);
+	tcase_add_test(tc, abi_route);
+	tcase_add_test(tc, abi_spawn_opts);
+	tcase_add_test(tc, abi_authz);
+	tcase_add_test(tc, abi_err_conf);
+	tcase_add_test(tc, abi_image);
+	tcase_add_test(tc, abi_runtime);
+	suite_add_tcase(s, tc);
+#endif
+	return s;
+}
