@@ -448,7 +448,7 @@ main(int argc, char **argv)
 	umask(022);
 	raise_nofile();
 	if (fsutil_mkdir_p(core.data_root, 0711) < 0 ||
-	    fsutil_mkdir_p(core.exec_root, 0700) < 0) {
+	    fsutil_mkdir_p(core.exec_root, 0711) < 0) {
 		log_err("cannot create %s or %s: %s", core.data_root,
 		    core.exec_root, strerror(errno));
 		return 1;
