@@ -507,6 +507,12 @@ on_headers_complete(http_parser *p)
 	c->chunked_ok = p->http_major > 1 ||
 	    (p->http_major == 1 && p->http_minor >= 1);
 	r->is_json = media_is_json(http_req_header(r, "Content-Type"));
+	if (p->http_major < 1) {
+		/* HTTP/0.9 has no headers to answer with. */
+		r->keep_alive = 0;
+		r->early_status = 400;
+		r->early_msg = strdup("unsupported HTTP version");
+	}
 
 	uri = r->uri;
 	len = strlen(uri);
@@ -1360,8 +1366,11 @@ http_shutdown(void)
 	shutting_down = 1;
 	for (c = TAILQ_FIRST(&conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->req == NULL ||
-		    (c->req->state == REQ_READING && !c->req->body_complete))
+		/* Idle, or mid-request: close, unless a response (such as a
+		 * stream's last chunk) is still on its way out. */
+		if ((c->req == NULL || (c->req->state == REQ_READING &&
+		    !c->req->body_complete)) &&
+		    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 			conn_close(c);
 		else
 			c->closing = 1;

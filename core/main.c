@@ -216,10 +216,20 @@ raise_nofile(void)
 	}
 }
 
+static int	shutdown_ticks;
+
+/* Exit once the last connection is gone, or when the grace runs out. */
 static void
 shutdown_check(evutil_socket_t fd, short what, void *arg)
 {
-	event_base_loopexit(base, NULL);
+	struct timeval	tv = { 0, 50000 };
+
+	if (http_nconns() == 0 ||
+	    ++shutdown_ticks * 50 >= SHUTDOWN_GRACE_MS) {
+		event_base_loopexit(base, NULL);
+		return;
+	}
+	evtimer_add(shutdown_timer, &tv);
 }
 
 static void
@@ -236,8 +246,8 @@ begin_shutdown(const char *why)
 	modules_stop();
 	http_shutdown();
 	/* Give queued responses a moment to reach their clients. */
-	tv.tv_sec = http_nconns() > 0 ? SHUTDOWN_GRACE_MS / 1000 : 0;
-	tv.tv_usec = 100000;
+	tv.tv_sec = 0;
+	tv.tv_usec = 0;
 	shutdown_timer = evtimer_new(base, shutdown_check, NULL);
 	if (shutdown_timer == NULL || evtimer_add(shutdown_timer, &tv) < 0)
 		event_base_loopexit(base, NULL);

@@ -1,0 +1,3 @@
+TEST_MODULES		+= authz-rules
+authz-rules-SRCS	:= tests/modules/authz-rules/authz_rules.c
+authz-rules-LIBS	:=
