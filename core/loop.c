@@ -12,6 +12,8 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include <sys/syscall.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -294,6 +296,26 @@ child_close_from(int lowfd)
 }
 
 /*
+ * glibc refuses to touch the two signals it reserves for itself (32 and
+ * 33), yet they can arrive ignored (GNU make leaves them so) and would
+ * stay ignored across exec.  The kernel lets us reset them.
+ */
+static void
+reset_reserved_signal(int signo)
+{
+	struct {
+		void		(*handler)(int);
+		unsigned long	flags;
+		void		(*restorer)(void);
+		uint64_t	mask;
+	} ksa = { SIG_DFL, 0, NULL, 0 };
+
+	if (signo < SIGRTMIN)
+		(void)syscall(SYS_rt_sigaction, signo, &ksa, NULL,
+		    sizeof(ksa.mask));
+}
+
+/*
  * The forked child: async-signal-safe calls only, as another thread may
  * have held a lock (malloc's, say) at the fork.
  */
@@ -309,7 +331,8 @@ child_exec(const char *const *argv, const struct berth_spawn_opts *o)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	for (i = 1; i < NSIG; i++)
-		(void)sigaction(i, &sa, NULL);	/* some are not changeable */
+		if (sigaction(i, &sa, NULL) == -1 && errno == EINVAL)
+			reset_reserved_signal(i);
 
 	src[0] = o != NULL ? o->stdin_fd : -1;
 	src[1] = o != NULL ? o->stdout_fd : -1;
