@@ -24,13 +24,13 @@ WARN		:= -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
 PKGS		:= libevent json-c yaml-0.1
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-# The build ID lives in a header rewritten only when HEAD moves, so that
-# objects are rebuilt exactly then (and /version never reports a stale one).
+# The build ID and module directory live in a header rewritten only when
+# they change (a new commit, another PREFIX), so objects are rebuilt
+# exactly then and never report a stale value.
 BUILD_ID_H	:= $(BUILD)/gen/build_id.h
 ALL_CFLAGS	:= -std=gnu11 $(WARN) $(CFLAGS) $(SAN) -D_GNU_SOURCE \
 		   -Isdk/include -include $(BUILD_ID_H) $(PKG_CFLAGS)
-CORE_CFLAGS	:= $(ALL_CFLAGS) -Icore -DBERTH_VERSION='"$(VERSION)"' \
-		   -DBERTH_MODULEDIR='"$(MODULEDIR)"'
+CORE_CFLAGS	:= $(ALL_CFLAGS) -Icore -DBERTH_VERSION='"$(VERSION)"'
 CORE_LIBS	:= $(PKG_LIBS) -lhttp_parser -ldl -lpthread
 MODULE_CFLAGS	:= $(ALL_CFLAGS) -fPIC -fvisibility=hidden
 MODULE_LDFLAGS	:= -shared -Wl,--no-undefined \
@@ -54,7 +54,8 @@ all: $(BUILD)/berthd $(MODULE_SOS)
 
 $(BUILD_ID_H): FORCE
 	@mkdir -p $(@D)
-	@echo '#define BERTH_BUILD_ID "$(BUILD_ID)"' > $@.tmp
+	@{ echo '#define BERTH_BUILD_ID "$(BUILD_ID)"'; \
+	   echo '#define BERTH_MODULEDIR "$(MODULEDIR)"'; } > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
 
 HEADERS		:= $(wildcard core/*.h sdk/include/berth/*.h) $(BUILD_ID_H)
