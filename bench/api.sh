@@ -47,7 +47,9 @@ cleanup() {
 		wait "$berthd_pid" 2>/dev/null || true
 	fi
 	rm -rf "$tmp"
+	ref_stop
 }
+. "$(dirname "$0")/ref-dockerd.sh"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -170,6 +172,7 @@ done
 BERTH_URL=http://127.0.0.1:$port
 
 REF_URL=""
+ref_start
 if [ -n "$REF_HOST" ]; then
 	case $REF_HOST in
 	tcp://*) REF_URL=http://${REF_HOST#tcp://} ;;
