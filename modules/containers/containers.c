@@ -1,0 +1,363 @@
+/*
+ * containers - the containers service: the /containers API, container
+ * state, logs and the OCI spec.  It calls two interfaces and includes
+ * no other module's code: image/1 (the images module) for image
+ * resolution and root filesystems, runtime/1 (runtime-oci) to run
+ * bundles.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <berth/json.h>
+#include <berth/module.h>
+
+#include "containers.h"
+
+static const struct berth_route containers_routes[] = {
+	{ BERTH_POST,	"/containers/create",		NULL,
+	    containers_h_create, 0, 0 },
+	{ BERTH_GET,	"/containers/json",		NULL,
+	    containers_h_list, 0, 0 },
+	{ BERTH_GET,	"/containers/{id}/json",	NULL,
+	    containers_h_inspect, 0, 0 },
+	{ BERTH_POST,	"/containers/{id}/start",	NULL,
+	    containers_h_start, 0, 0 },
+	{ BERTH_POST,	"/containers/{id}/stop",	NULL,
+	    containers_h_stop, 0, 0 },
+	{ BERTH_POST,	"/containers/{id}/kill",	NULL,
+	    containers_h_kill, 0, 0 },
+	{ BERTH_POST,	"/containers/{id}/restart",	NULL,
+	    containers_h_restart, 0, 0 },
+	{ BERTH_POST,	"/containers/{id}/wait",	NULL,
+	    containers_h_wait, 0, 0 },
+	{ BERTH_DELETE,	"/containers/{id}",		NULL,
+	    containers_h_remove, 0, 0 },
+	{ BERTH_POST,	"/containers/{id}/attach",	NULL,
+	    containers_h_attach, 0, 0 },
+	{ BERTH_POST,	"/containers/{id}/resize",	NULL,
+	    containers_h_resize, 0, 0 },
+	{ BERTH_GET,	"/containers/{id}/logs",	NULL,
+	    containers_h_logs, 0, 0 },
+};
+
+static const struct berth_conf_key containers_conf_keys[] = {
+	{ "init-path",	BERTH_CONF_PATH,
+	    "the init for --init (default: docker-init or tini-static)" },
+	{ NULL, 0, NULL }
+};
+
+struct ctr *
+ctr_new(struct containers *cs)
+{
+	struct ctr	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->cs = cs;
+	c->refs = 1;
+	TAILQ_INIT(&c->start_waiters);
+	TAILQ_INIT(&c->exit_waiters);
+	TAILQ_INIT(&c->save_waiters);
+	TAILQ_INIT(&c->after_cleanup);
+	TAILQ_INIT(&c->waits);
+	TAILQ_INIT(&c->attaches);
+	return c;
+}
+
+void
+ctr_free(struct ctr *c)
+{
+	if (c == NULL)
+		return;
+	containers_attach_drop(c);
+	free(c->name);
+	free(c->path);
+	free(c->runtime);
+	free(c->st.error);
+	json_object_put(c->config);
+	json_object_put(c->hostconfig);
+	json_object_put(c->args);
+	json_object_put(c->exec_ids);
+	free(c);
+}
+
+void
+ctr_ref(struct ctr *c)
+{
+	c->refs++;
+}
+
+/* The list holds one reference; every async operation holds another. */
+void
+ctr_unref(struct ctr *c)
+{
+	if (--c->refs == 0)
+		ctr_free(c);
+}
+
+/* By name, with or without the leading '/'. */
+struct ctr *
+containers_find_name(struct containers *cs, const char *name)
+{
+	struct ctr	*c;
+
+	TAILQ_FOREACH(c, &cs->list, entry)
+		if (strcmp(c->name + 1, name[0] == '/' ? name + 1 : name) == 0)
+			return c;
+	return NULL;
+}
+
+/*
+ * Docker's lookup order: full ID, then name, then a unique ID prefix.
+ * Not found is -ENOENT with "No such container: x".
+ */
+struct ctr *
+containers_find(struct containers *cs, const char *ref, struct berth_err *err)
+{
+	struct ctr	*c, *hit = NULL;
+	size_t		 len;
+
+	if (ref == NULL || *ref == '\0') {
+		berth_err_set(err, -ENOENT, "No such container: %s",
+		    ref != NULL ? ref : "");
+		return NULL;
+	}
+	len = strlen(ref);
+	TAILQ_FOREACH(c, &cs->list, entry)
+		if (strcmp(c->id, ref) == 0)
+			return c;
+	if ((c = containers_find_name(cs, ref)) != NULL)
+		return c;
+	TAILQ_FOREACH(c, &cs->list, entry) {
+		if (strncmp(c->id, ref, len) != 0)
+			continue;
+		if (hit != NULL) {
+			berth_err_set(err, -EINVAL,
+			    "Multiple IDs found with provided prefix: %s", ref);
+			return NULL;
+		}
+		hit = c;
+	}
+	if (hit == NULL)
+		berth_err_set(err, -ENOENT, "No such container: %s", ref);
+	return hit;
+}
+
+void
+containers_not_found(const struct berth_host *h, struct berth_req *req,
+    const char *ref)
+{
+	struct berth_err	err = BERTH_ERR_INIT;
+
+	berth_err_set(&err, -ENOENT, "No such container: %s", ref);
+	h->resp_error(req, &err);
+}
+
+/*
+ * A container event: image (Config.Image as given), name (no '/') and
+ * every label, plus extra's members.  extra is borrowed.
+ */
+void
+containers_emit(struct ctr *c, const char *action, json_object *extra)
+{
+	json_object	*attrs = json_object_new_object(), *labels;
+	const char	*img = berth_json_str(c->config, "Image");
+
+	labels = berth_json_get(c->config, "Labels");
+	if (labels != NULL && json_object_is_type(labels, json_type_object)) {
+		json_object_object_foreach(labels, k, v)
+			if (json_object_is_type(v, json_type_string))
+				json_object_object_add(attrs, k,
+				    json_object_get(v));
+	}
+	json_object_object_add(attrs, "image",
+	    json_object_new_string(img != NULL ? img : c->image_id));
+	json_object_object_add(attrs, "name",
+	    json_object_new_string(c->name + 1));
+	if (extra != NULL) {
+		json_object_object_foreach(extra, k, v)
+			json_object_object_add(attrs, k, json_object_get(v));
+	}
+	c->cs->h->emit(c->cs->h, "container", action, c->id, attrs);
+	json_object_put(attrs);
+}
+
+/* The driver for a runtime name ("" or NULL: the default). */
+const struct berth_runtime_ops *
+containers_runtime(struct containers *cs, const char *name, void **stp,
+    struct berth_err *err)
+{
+	const struct berth_runtime_ops	*ops;
+
+	if (name == NULL || *name == '\0')
+		name = BERTH_RUNTIME_DEFAULT;
+	ops = cs->h->lookup(cs->h, BERTH_RUNTIME_IFACE, name, stp);
+	if (ops == NULL)
+		berth_err_set(err, -EINVAL, "Unknown runtime specified %s",
+		    name);
+	return ops;
+}
+
+static void
+containers_info(void *state, json_object *out)
+{
+	struct containers	*cs = state;
+	struct ctr		*c;
+	int			 n = 0, running = 0, paused = 0, stopped = 0;
+	json_object		*sec;
+
+	TAILQ_FOREACH(c, &cs->list, entry) {
+		n++;
+		if (c->st.status == CTR_PAUSED)
+			paused++;
+		else if (c->st.status == CTR_RUNNING ||
+		    c->st.status == CTR_RESTARTING)
+			running++;
+		else
+			stopped++;
+	}
+	json_object_object_add(out, "Containers", json_object_new_int(n));
+	json_object_object_add(out, "ContainersRunning",
+	    json_object_new_int(running));
+	json_object_object_add(out, "ContainersPaused",
+	    json_object_new_int(paused));
+	json_object_object_add(out, "ContainersStopped",
+	    json_object_new_int(stopped));
+	if (!json_object_object_get_ex(out, "SecurityOptions", &sec) ||
+	    !json_object_is_type(sec, json_type_array)) {
+		sec = json_object_new_array();
+		json_object_object_add(out, "SecurityOptions", sec);
+	}
+	json_object_array_add(sec, json_object_new_string(
+	    "name=seccomp,profile=default"));
+	if (cs->init_path != NULL)
+		json_object_object_add(out, "InitBinary",
+		    json_object_new_string("docker-init"));
+}
+
+/* The --init binary: configured, or the first of Docker's and tini's. */
+static char *
+containers_find_init(json_object *conf)
+{
+	static const char *const cands[] = {
+		"/usr/libexec/docker/docker-init", "/usr/bin/docker-init",
+		"/usr/local/bin/docker-init", "/usr/bin/tini-static",
+		"/usr/bin/tini", NULL
+	};
+	const char	*p = berth_json_str(conf, "init-path");
+	size_t		 i;
+
+	if (p != NULL)
+		return strdup(p);
+	for (i = 0; cands[i] != NULL; i++)
+		if (access(cands[i], X_OK) == 0)
+			return strdup(cands[i]);
+	return NULL;
+}
+
+static int
+containers_init(const struct berth_host *h, const struct berth_conf *conf,
+    void **statep, struct berth_err *err)
+{
+	struct containers	*cs;
+	char			 p[PATH_MAX];
+	int			 rc;
+
+	if ((cs = calloc(1, sizeof(*cs))) == NULL)
+		return berth_err_set(err, -ENOMEM, "out of memory");
+	cs->h = h;
+	TAILQ_INIT(&cs->list);
+	cs->img = h->lookup(h, BERTH_IMAGE_IFACE, BERTH_IMAGE_DRIVER,
+	    &cs->img_st);
+	if (cs->img == NULL) {
+		free(cs);
+		return berth_err_set(err, -ENOENT,
+		    "no %s driver: the images module must start first",
+		    BERTH_IMAGE_IFACE);
+	}
+	snprintf(p, sizeof(p), "%s/containers", h->data_root(h));
+	cs->root = strdup(p);
+	snprintf(p, sizeof(p), "%s/containers", h->exec_root(h));
+	cs->exec_root = strdup(p);
+	cs->init_path = containers_find_init(h->conf_json(conf));
+	if (cs->root == NULL || cs->exec_root == NULL) {
+		rc = berth_err_set(err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	if ((rc = containers_load(cs, err)) < 0)
+		goto fail;
+	if ((rc = h->route(h, containers_routes, sizeof(containers_routes) /
+	    sizeof(containers_routes[0]), cs, err)) < 0)
+		goto fail;
+	if ((rc = h->hook(h, BERTH_HOOK_INFO, containers_info, cs, err)) < 0)
+		goto fail;
+	if (cs->init_path == NULL)
+		h->log(h, BERTH_LOG_INFO, "no docker-init or tini found: "
+		    "--init is refused until one is installed");
+	containers_restore(cs);
+	*statep = cs;
+	return 0;
+fail:
+	{
+		struct ctr	*c;
+
+		while ((c = TAILQ_FIRST(&cs->list)) != NULL) {
+			TAILQ_REMOVE(&cs->list, c, entry);
+			ctr_free(c);
+		}
+	}
+	free(cs->root);
+	free(cs->exec_root);
+	free(cs->init_path);
+	free(cs);
+	return rc;
+}
+
+/*
+ * At shutdown containers keep running (live restore): only memory is
+ * freed.  Pending waits and attaches end with their connections.
+ */
+static void
+containers_fini(void *state)
+{
+	struct containers	*cs = state;
+	struct ctr		*c;
+	struct ctr_wait		*w;
+
+	cs->stopping = 1;
+	while ((c = TAILQ_FIRST(&cs->list)) != NULL) {
+		TAILQ_REMOVE(&cs->list, c, entry);
+		c->removed = 1;
+		if (c->stop_timer != NULL) {
+			cs->h->timer_del(cs->h, c->stop_timer);
+			c->stop_timer = NULL;
+		}
+		while ((w = TAILQ_FIRST(&c->waits)) != NULL) {
+			TAILQ_REMOVE(&c->waits, w, entry);
+			cs->h->resp_end(w->req);
+			free(w);
+		}
+		ctr_unref(c);
+	}
+	free(cs->root);
+	free(cs->exec_root);
+	free(cs->init_path);
+	free(cs);
+}
+
+BERTH_MODULE = {
+	.abi = BERTH_ABI_INIT,
+	.name = "containers",
+	.version = "0.1.0",
+	.requires = (const char *const[]){ BERTH_IMAGE_IFACE,
+	    BERTH_RUNTIME_IFACE, NULL },
+	.conf = containers_conf_keys,
+	.init = containers_init,
+	.fini = containers_fini,
+};

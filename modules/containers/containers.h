@@ -1,0 +1,308 @@
+/*
+ * containers.h - the containers service, private to modules/containers.
+ *
+ * One struct containers per module instance holds the list of containers
+ * (creation order).  A struct ctr is one container: its Docker-shaped
+ * Config and HostConfig documents as stored on disk, its state, and the
+ * requests waiting on it.  The module owns both; a ctr lives until it has
+ * been removed and no asynchronous operation holds a reference (ctr_ref).
+ *
+ * Files and what they do:
+ *	containers.c		init/fini, routes, lookups, events, /info
+ *	containers_store.c	config.v2.json + hostconfig.json, load, restore
+ *	containers_create.c	POST /containers/create: validation and merge
+ *	containers_spec.c	the OCI config.json (pure: unit tested)
+ *	containers_seccomp.c	Docker's default seccomp profile, as data
+ *	containers_run.c	start, stop, kill, restart, wait, remove, exit
+ *	containers_attach.c	POST /containers/{id}/attach and resize
+ *	containers_logs.c	GET /containers/{id}/logs
+ *	containers_list.c	GET /containers/json and its filters
+ *	containers_inspect.c	GET /containers/{id}/json
+ *	containers_util.c	ids, names, signals, times
+ */
+#ifndef CONTAINERS_H
+#define CONTAINERS_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include <berth/err.h>
+#include <berth/host.h>
+#include <berth/image.h>
+#include <berth/runtime.h>
+
+/* glibc's sys/queue.h lacks the _SAFE iterators. */
+#ifndef TAILQ_FOREACH_SAFE
+#define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
+	for ((var) = TAILQ_FIRST(head);					\
+	    (var) != NULL && ((tvar) = TAILQ_NEXT(var, field), 1);	\
+	    (var) = (tvar))
+#endif
+
+#define CONTAINERS_ID_LEN	64
+#define CONTAINERS_NAME_MAX	256
+#define CONTAINERS_STOP_TIMEOUT	10		/* seconds, Docker's default */
+#define CONTAINERS_DEFAULT_PATH	\
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+enum ctr_status {
+	CTR_CREATED = 0,
+	CTR_RUNNING,
+	CTR_PAUSED,
+	CTR_RESTARTING,
+	CTR_REMOVING,
+	CTR_EXITED,
+	CTR_DEAD,
+};
+
+/* Docker's State object, persisted in config.v2.json. */
+struct ctr_state {
+	enum ctr_status	 status;
+	pid_t		 pid;
+	int		 exit_code;
+	int		 oom_killed;
+	int		 rt_created;	/* the runtime knows it: restore it */
+	char		*error;		/* State.Error, or NULL */
+	int64_t		 started_ns;	/* 0: never */
+	int64_t		 finished_ns;
+};
+
+struct ctr;
+struct containers;
+struct start_job;
+
+/* A POST /containers/{id}/wait in progress. */
+enum ctr_wait_cond {
+	CTR_WAIT_NOT_RUNNING = 0,
+	CTR_WAIT_NEXT_EXIT,
+	CTR_WAIT_REMOVED,
+};
+
+struct ctr_wait {
+	TAILQ_ENTRY(ctr_wait)	 entry;
+	struct ctr		*c;
+	struct berth_req	*req;
+	enum ctr_wait_cond	 cond;
+	int			 gone;		/* the client left */
+};
+TAILQ_HEAD(ctr_wait_list, ctr_wait);
+
+/*
+ * An attach hijacked before the process runs: the fd is held until the
+ * runtime has created the container, then handed to the driver before
+ * start so that no output is lost.
+ */
+struct ctr_attach {
+	TAILQ_ENTRY(ctr_attach)	 entry;
+	int			 fd;
+	uint32_t		 flags;
+	char			*detach_keys;
+};
+TAILQ_HEAD(ctr_attach_list, ctr_attach);
+
+/* A completion for internal operations (start, stop, remove). */
+typedef void	(*ctr_done_cb)(void *arg, int rc, const struct berth_err *err);
+
+struct ctr_op_waiter {
+	TAILQ_ENTRY(ctr_op_waiter) entry;
+	ctr_done_cb		 cb;
+	void			*arg;
+};
+TAILQ_HEAD(ctr_op_list, ctr_op_waiter);
+
+struct ctr {
+	TAILQ_ENTRY(ctr)	 entry;
+	struct containers	*cs;
+	int			 refs;
+	int			 removed;	/* unlinked from the list */
+
+	char			 id[CONTAINERS_ID_LEN + 1];
+	char			*name;		/* with the leading '/' */
+	char			 image_id[BERTH_IMAGE_ID_LEN + 1];
+	json_object		*config;	/* Config, owned */
+	json_object		*hostconfig;	/* HostConfig, owned */
+	char			*path;		/* Path */
+	json_object		*args;		/* Args (array), owned */
+	int64_t			 created_ns;
+	int			 restart_count;
+	char			*runtime;	/* HostConfig.Runtime, resolved */
+	struct ctr_state	 st;
+	/* Issue 6 (exec, pause, rename, restart policies) adds here. */
+	json_object		*exec_ids;	/* ExecIDs; NULL until exec lands */
+	int			 has_been_started;
+	int			 manually_stopped;
+
+	/* Operations in flight; never persisted. */
+	int			 starting;
+	int			 stopping;
+	int			 removing;
+	int			 start_failed;	/* the last start failed */
+	int			 cleaning;	/* runtime delete, unmount */
+	struct start_job	*start_job;	/* while starting */
+	struct ctr_op_list	 after_cleanup;
+	struct ctr_op_list	 start_waiters;
+	struct ctr_op_list	 exit_waiters;	/* until the next exit */
+	struct ctr_op_list	 save_waiters;	/* until on disk */
+	struct ctr_wait_list	 waits;
+	struct ctr_attach_list	 attaches;
+	struct berth_timer	*stop_timer;
+	int			 mounted;	/* rootfs mounted by us */
+	int			 image_used;
+
+	/* Persistence: one write at a time, the latest state wins. */
+	int			 saving;
+	int			 save_again;
+};
+TAILQ_HEAD(ctr_list, ctr);
+
+struct containers {
+	const struct berth_host		*h;
+	const struct berth_image_ops	*img;
+	void				*img_st;
+	struct ctr_list			 list;
+	char				*root;		/* <data-root>/containers */
+	char				*exec_root;	/* <exec-root>/containers */
+	char				*init_path;	/* --init binary, or NULL */
+	uint64_t			 seq;
+	int				 stopping;	/* fini started */
+};
+
+/* containers.c */
+struct ctr	*containers_find(struct containers *, const char *,
+		    struct berth_err *);
+struct ctr	*containers_find_name(struct containers *, const char *);
+void		 containers_emit(struct ctr *, const char *, json_object *);
+const struct berth_runtime_ops *containers_runtime(struct containers *,
+		    const char *, void **, struct berth_err *);
+void		 ctr_ref(struct ctr *);
+void		 ctr_unref(struct ctr *);
+struct ctr	*ctr_new(struct containers *);
+void		 ctr_free(struct ctr *);
+void		 containers_not_found(const struct berth_host *,
+		    struct berth_req *, const char *);
+
+/* containers_store.c */
+void		 containers_save(struct ctr *);
+void		 containers_save_sync_wait(struct ctr *, ctr_done_cb, void *);
+int		 containers_load(struct containers *, struct berth_err *);
+void		 containers_restore(struct containers *);
+void		 containers_store_remove(struct ctr *, ctr_done_cb, void *);
+json_object	*containers_state_json(const struct ctr *);
+json_object	*containers_v2_json(const struct ctr *);
+int		 containers_from_v2(struct ctr *, json_object *, json_object *,
+		    struct berth_err *);
+int		 containers_mkdirs(const char *, mode_t);
+int		 containers_write_atomic(const char *, const char *, size_t,
+		    mode_t);
+
+/* containers_create.c */
+void		 containers_h_create(struct berth_req *, void *);
+int		 containers_name_valid(const char *);
+void		 containers_random_name(char *, size_t, uint64_t);
+int		 containers_merge_image(json_object *, json_object *,
+		    struct berth_err *);
+int		 containers_validate_hostconfig(json_object *,
+		    struct berth_err *);
+
+/* containers_run.c */
+void		 containers_h_start(struct berth_req *, void *);
+void		 containers_h_stop(struct berth_req *, void *);
+void		 containers_h_kill(struct berth_req *, void *);
+void		 containers_h_restart(struct berth_req *, void *);
+void		 containers_h_wait(struct berth_req *, void *);
+void		 containers_h_remove(struct berth_req *, void *);
+void		 containers_start(struct ctr *, ctr_done_cb, void *);
+void		 containers_stop(struct ctr *, int, ctr_done_cb, void *);
+void		 containers_remove(struct ctr *, int, ctr_done_cb, void *);
+void		 containers_exited(struct ctr *, int, int, int64_t, int);
+extern const struct berth_runtime_events containers_rt_events;
+void		 containers_waits_answer(struct ctr *, int);
+
+/* containers_attach.c */
+void		 containers_h_attach(struct berth_req *, void *);
+void		 containers_h_resize(struct berth_req *, void *);
+void		 containers_attach_flush(struct ctr *, ctr_done_cb, void *);
+void		 containers_attach_drop(struct ctr *);
+
+/* containers_logs.c */
+void		 containers_h_logs(struct berth_req *, void *);
+int		 containers_log_path(const struct ctr *, char *, size_t);
+
+/* containers_list.c */
+void		 containers_h_list(struct berth_req *, void *);
+struct ctr_filters;
+int		 containers_filters_parse(const char *, struct ctr_filters **,
+		    struct berth_err *);
+int		 containers_filters_match(const struct ctr_filters *,
+		    struct containers *, const struct ctr *);
+void		 containers_filters_free(struct ctr_filters *);
+void		 containers_status_text(const struct ctr *, int64_t, char *,
+		    size_t);
+
+/* containers_inspect.c */
+void		 containers_h_inspect(struct berth_req *, void *);
+json_object	*containers_inspect_json(struct ctr *);
+
+/* containers_spec.c */
+struct spec_in {
+	const char	*id;
+	json_object	*config;	/* merged Config */
+	json_object	*hostconfig;
+	const char	*rootfs;	/* the mounted root */
+	const char	*ctr_dir;	/* <data-root>/containers/<id> */
+	const char	*init_path;	/* --init binary or NULL */
+	pid_t		 net_pid;	/* container:<x> network: its pid */
+	pid_t		 ipc_pid;
+	pid_t		 pid_pid;
+	int		 host_devices;	/* privileged: enumerate /dev */
+};
+int		 containers_spec(const struct spec_in *, json_object **,
+		    struct berth_err *);
+int		 containers_args(json_object *, char **, json_object **,
+		    struct berth_err *);
+json_object	*containers_env(json_object *, const char *, int);
+struct spec_user {
+	uid_t		 uid;
+	gid_t		 gid;
+	gid_t		 sgids[64];
+	size_t		 nsgids;
+	char		 home[256];
+};
+int		 containers_user_resolve(const char *, const char *,
+		    const char *, json_object *, struct spec_user *,
+		    struct berth_err *);
+int		 containers_caps(json_object *, json_object *, int,
+		    json_object **, struct berth_err *);
+int		 containers_cap_valid(const char *, char *, size_t);
+int		 containers_cap_has(json_object *, const char *);
+int		 containers_security_opts(json_object *, int *, char **,
+		    struct berth_err *);
+int		 containers_write_etc(const struct spec_in *,
+		    struct berth_err *);
+
+/* containers_seccomp.c */
+json_object	*containers_seccomp_default(json_object *);
+int		 containers_seccomp_from_profile(const char *, json_object *,
+		    json_object **, struct berth_err *);
+
+/* containers_util.c */
+int		 containers_new_id(char *);
+int		 containers_signal_parse(const char *, int *);
+const char	*containers_signal_name(int);
+int64_t		 containers_now_ns(void);
+void		 containers_time_fmt(int64_t, char *, size_t);
+int		 containers_time_parse(const char *, int64_t *);
+int		 containers_ts_parse(const char *, int64_t *);
+const char	*containers_status_str(enum ctr_status);
+int		 containers_status_from_str(const char *, enum ctr_status *);
+void		 containers_human_duration(int64_t, char *, size_t);
+char		*containers_strdup(const char *);
+int		 containers_json_str_array(json_object *);
+int		 containers_path_join(char *, size_t, const char *,
+		    const char *);
+
+#endif

@@ -1,0 +1,1349 @@
+/*
+ * containers_run.c - the life of a container: start, stop, kill,
+ * restart, wait, remove, and what happens when its process exits.
+ *
+ * start:	image/1 rootfs_mount -> work job (spec, /etc files, bundle)
+ *		-> runtime create -> held attaches handed over -> runtime
+ *		start -> "start" event.
+ * exit:	state recorded -> "oom"/"die" events -> waits answered ->
+ *		cleanup (runtime delete, rootfs unmount) -> AutoRemove.
+ * remove:	[kill, wait for exit] -> cleanup -> rootfs_remove -> state
+ *		directories deleted -> "destroy" event -> removed waits.
+ *
+ * Operations on one container are serialised by flags (starting,
+ * cleaning, removing); a request arriving meanwhile queues behind them.
+ */
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <linux/openat2.h>
+
+#include <berth/json.h>
+
+#include "containers.h"
+
+static void	run_cleanup(struct ctr *);
+
+static void
+run_ops_fire(struct ctr_op_list *l, int rc, const struct berth_err *err)
+{
+	struct ctr_op_waiter	*w;
+	struct ctr_op_list	 todo = TAILQ_HEAD_INITIALIZER(todo);
+
+	/* Callbacks may queue new waiters: run a detached list. */
+	TAILQ_CONCAT(&todo, l, entry);
+	while ((w = TAILQ_FIRST(&todo)) != NULL) {
+		TAILQ_REMOVE(&todo, w, entry);
+		w->cb(w->arg, rc, err);
+		free(w);
+	}
+}
+
+static int
+run_ops_add(struct ctr_op_list *l, ctr_done_cb cb, void *arg)
+{
+	struct ctr_op_waiter	*w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return -ENOMEM;
+	w->cb = cb;
+	w->arg = arg;
+	TAILQ_INSERT_TAIL(l, w, entry);
+	return 0;
+}
+
+static int
+run_is_running(const struct ctr *c)
+{
+	return c->st.status == CTR_RUNNING || c->st.status == CTR_PAUSED ||
+	    c->st.status == CTR_RESTARTING;
+}
+
+static int
+run_autoremove(const struct ctr *c)
+{
+	json_object	*v = berth_json_get(c->hostconfig, "AutoRemove");
+
+	return v != NULL && json_object_get_boolean(v);
+}
+
+/* --- waits ------------------------------------------------------------- */
+
+static void
+run_wait_answer(struct ctr_wait *w, int code)
+{
+	char	buf[64];
+	int	n;
+
+	n = snprintf(buf, sizeof(buf), "{\"Error\":null,\"StatusCode\":%d}\n",
+	    code);
+	w->c->cs->h->resp_write(w->req, buf, (size_t)n);
+	w->c->cs->h->resp_end(w->req);
+}
+
+/*
+ * Answer the waits the event satisfies: an exit satisfies not-running
+ * and next-exit; removal satisfies them all.
+ */
+void
+containers_waits_answer(struct ctr *c, int removed)
+{
+	struct ctr_wait	*w, *next;
+
+	TAILQ_FOREACH_SAFE(w, &c->waits, entry, next) {
+		if (!removed && w->cond == CTR_WAIT_REMOVED)
+			continue;
+		TAILQ_REMOVE(&c->waits, w, entry);
+		run_wait_answer(w, c->st.exit_code);
+		ctr_unref(c);
+		free(w);
+	}
+}
+
+static void
+run_wait_closed(void *arg)
+{
+	struct ctr_wait	*w = arg;
+	struct ctr	*c = w->c;
+
+	/* The CLI's `run -d` leaves at once; end its stream quietly. */
+	TAILQ_REMOVE(&c->waits, w, entry);
+	c->cs->h->resp_end(w->req);
+	free(w);
+	ctr_unref(c);
+}
+
+void
+containers_h_wait(struct berth_req *req, void *state)
+{
+	struct containers	*cs = state;
+	const struct berth_host	*h = cs->h;
+	struct berth_err	 err = BERTH_ERR_INIT;
+	const char		*ref = h->req_param(req, "id");
+	const char		*cond = h->req_query(req, "condition", 0);
+	struct ctr		*c;
+	struct ctr_wait		*w;
+	enum ctr_wait_cond	 wc;
+
+	if ((c = containers_find(cs, ref, &err)) == NULL) {
+		h->resp_error(req, &err);
+		return;
+	}
+	if (cond == NULL || *cond == '\0' || strcmp(cond, "not-running") == 0)
+		wc = CTR_WAIT_NOT_RUNNING;
+	else if (strcmp(cond, "next-exit") == 0)
+		wc = CTR_WAIT_NEXT_EXIT;
+	else if (strcmp(cond, "removed") == 0)
+		wc = CTR_WAIT_REMOVED;
+	else {
+		berth_err_set(&err, -EINVAL, "invalid condition: \"%s\"",
+		    cond);
+		h->resp_error(req, &err);
+		return;
+	}
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		h->resp_error(req, &err);
+		return;
+	}
+	/* The CLI blocks on these headers before it sends start. */
+	h->resp_start(req, 200, "application/json");
+	w->c = c;
+	w->req = req;
+	w->cond = wc;
+	if (wc == CTR_WAIT_NOT_RUNNING && !run_is_running(c) && !c->starting) {
+		w->c = c;
+		run_wait_answer(w, c->st.exit_code);
+		free(w);
+		return;
+	}
+	ctr_ref(c);
+	TAILQ_INSERT_TAIL(&c->waits, w, entry);
+	h->req_on_close(req, run_wait_closed, w);
+}
+
+/* --- start --------------------------------------------------------------- */
+
+struct start_job {
+	struct ctr			*c;
+	const struct berth_runtime_ops	*rt;
+	void				*rst;
+	char				*rootfs;
+	char				*ctr_dir;
+	char				*bundle;
+	json_object			*config;	/* deep copies: the */
+	json_object			*hostconfig;	/* worker owns them */
+	pid_t				 net_pid;
+	int				 rc;
+	struct berth_err		 err;
+	/* An exit reported before start's own completion. */
+	int				 exit_early;
+	int				 exit_code;
+	int				 exit_oom;
+	int64_t				 exit_ns;
+};
+
+static void	start_fail(struct start_job *, int, const struct berth_err *);
+
+/* mkdir -p of path inside root, resolving as if root were "/". */
+static int
+start_mkdir_in_root(const char *root, const char *path, uid_t uid, gid_t gid)
+{
+	char		 buf[PATH_MAX], *p, *slash;
+	struct open_how	 how;
+	int		 rfd, dfd, rc = 0;
+
+	if (path == NULL || strcmp(path, "/") == 0 || *path == '\0')
+		return 0;
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	if ((rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -errno;
+	memset(&how, 0, sizeof(how));
+	how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+	p = buf;
+	while (*p == '/')
+		p++;
+	while (*p != '\0') {
+		slash = strchr(p, '/');
+		if (slash != NULL)
+			*slash = '\0';
+		dfd = (int)syscall(SYS_openat2, rfd, buf[0] == '/' ? buf + 1 :
+		    buf, &how, sizeof(how));
+		if (dfd == -1 && errno == ENOENT) {
+			char	*base = strrchr(buf, '/');
+			char	 parent[PATH_MAX];
+			int	 pfd;
+
+			snprintf(parent, sizeof(parent), "%.*s",
+			    base != NULL ? (int)(base - buf) : 0, buf);
+			pfd = (int)syscall(SYS_openat2, rfd, parent[0] == '/' ?
+			    parent + 1 : (parent[0] == '\0' ? "." : parent),
+			    &how, sizeof(how));
+			if (pfd == -1) {
+				rc = -errno;
+				break;
+			}
+			if (mkdirat(pfd, base != NULL ? base + 1 : buf,
+			    0755) == -1 && errno != EEXIST)
+				rc = -errno;
+			else
+				(void)fchownat(pfd, base != NULL ? base + 1 :
+				    buf, uid, gid, AT_SYMLINK_NOFOLLOW);
+			close(pfd);
+			if (rc < 0)
+				break;
+		} else if (dfd == -1) {
+			rc = -errno;
+			break;
+		} else
+			close(dfd);
+		if (slash == NULL)
+			break;
+		*slash = '/';
+		p = slash + 1;
+	}
+	close(rfd);
+	return rc;
+}
+
+static int
+start_write(const char *path, const char *text)
+{
+	int	fd, rc = 0;
+	size_t	len = strlen(text);
+	ssize_t	n;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1)
+		return -errno;
+	while (len > 0) {
+		if ((n = write(fd, text, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			break;
+		}
+		text += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) == -1 && rc == 0)
+		rc = -errno;
+	return rc;
+}
+
+/* Worker: the /etc files, the working directory and config.json. */
+static void
+start_spec_work(void *arg)
+{
+	struct start_job	*j = arg;
+	struct spec_in		 in;
+	struct spec_user	 u;
+	json_object		*spec = NULL, *o;
+	char			 p[PATH_MAX];
+	int			 rc;
+
+	memset(&in, 0, sizeof(in));
+	in.id = j->c->id;
+	in.config = j->config;
+	in.hostconfig = j->hostconfig;
+	in.rootfs = j->rootfs;
+	in.ctr_dir = j->ctr_dir;
+	in.init_path = j->c->cs->init_path;
+	in.net_pid = j->net_pid;
+	in.host_devices = 1;
+	if ((rc = containers_mkdirs(j->ctr_dir, 0700)) < 0) {
+		j->rc = berth_err_set(&j->err, rc, "%s: %s", j->ctr_dir,
+		    strerror(-rc));
+		return;
+	}
+	if ((j->rc = containers_write_etc(&in, &j->err)) < 0)
+		return;
+	if ((j->rc = containers_spec(&in, &spec, &j->err)) < 0)
+		return;
+	/* Docker creates a missing WorkingDir, owned by the user. */
+	o = json_object_object_get(spec, "process");
+	if (containers_user_resolve(j->rootfs, NULL, NULL, j->config, &u,
+	    NULL) == 0)
+		(void)start_mkdir_in_root(j->rootfs, json_object_get_string(
+		    json_object_object_get(o, "cwd")), u.uid, u.gid);
+	if ((rc = containers_mkdirs(j->bundle, 0700)) < 0 ||
+	    (rc = containers_path_join(p, sizeof(p), j->bundle,
+	    "config.json")) < 0 ||
+	    (rc = start_write(p, json_object_to_json_string_ext(spec,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE))) < 0)
+		j->rc = berth_err_set(&j->err, rc, "writing the bundle: %s",
+		    strerror(-rc));
+	json_object_put(spec);
+}
+
+static void
+start_free(struct start_job *j)
+{
+	if (j->c->start_job == j)
+		j->c->start_job = NULL;
+	free(j->rootfs);
+	free(j->ctr_dir);
+	free(j->bundle);
+	json_object_put(j->config);
+	json_object_put(j->hostconfig);
+	ctr_unref(j->c);
+	free(j);
+}
+
+static void
+start_succeeded(struct start_job *j)
+{
+	struct ctr			*c = j->c;
+	struct berth_runtime_state	 rs;
+
+	c->starting = 0;
+	c->start_failed = 0;
+	c->st.status = CTR_RUNNING;
+	c->st.exit_code = 0;
+	c->st.oom_killed = 0;
+	free(c->st.error);
+	c->st.error = NULL;
+	c->st.started_ns = containers_now_ns();
+	c->st.finished_ns = 0;
+	c->has_been_started = 1;
+	c->manually_stopped = 0;
+	memset(&rs, 0, sizeof(rs));
+	if (j->rt->state(j->rst, c->id, &rs) == 0) {
+		c->st.pid = rs.pid;
+		if (rs.started_ns != 0)
+			c->st.started_ns = rs.started_ns;
+	}
+	containers_save(c);
+	containers_emit(c, "start", NULL);
+	run_ops_fire(&c->start_waiters, 0, NULL);
+	if (j->exit_early)
+		containers_exited(c, j->exit_code, j->exit_oom, j->exit_ns, 0);
+	start_free(j);
+}
+
+static void
+start_started(void *arg, int rc, const struct berth_err *err)
+{
+	struct start_job	*j = arg;
+
+	if (rc < 0 && !j->exit_early) {
+		start_fail(j, rc, err);
+		return;
+	}
+	start_succeeded(j);
+}
+
+static void
+start_attached(void *arg, int rc, const struct berth_err *err)
+{
+	struct start_job	*j = arg;
+
+	/* A failed attach ends that client's stream, not the start. */
+	j->rt->start(j->rst, j->c->id, start_started, j);
+}
+
+static void
+start_created(void *arg, int rc, const struct berth_err *err)
+{
+	struct start_job	*j = arg;
+
+	if (rc < 0) {
+		start_fail(j, rc, err);
+		return;
+	}
+	j->c->st.rt_created = 1;
+	containers_attach_flush(j->c, start_attached, j);
+}
+
+static void
+start_spec_done(void *arg)
+{
+	struct start_job		*j = arg;
+	struct ctr			*c = j->c;
+	struct berth_runtime_create	 cr;
+	char				 log[PATH_MAX];
+	json_object			*v;
+
+	if (j->rc < 0) {
+		start_fail(j, j->rc, &j->err);
+		return;
+	}
+	containers_log_path(c, log, sizeof(log));
+	memset(&cr, 0, sizeof(cr));
+	cr.size = sizeof(cr);
+	cr.id = c->id;
+	cr.bundle = j->bundle;
+	cr.log_path = log;
+	v = berth_json_get(c->config, "Tty");
+	cr.terminal = v != NULL && json_object_get_boolean(v);
+	v = berth_json_get(c->config, "OpenStdin");
+	cr.open_stdin = v != NULL && json_object_get_boolean(v);
+	v = berth_json_get(c->config, "StdinOnce");
+	cr.stdin_once = v != NULL && json_object_get_boolean(v);
+	cr.events = &containers_rt_events;
+	cr.events_arg = c->cs;
+	j->rt->create(j->rst, &cr, start_created, j);
+}
+
+static void
+start_mounted(void *arg, int rc, const char *path, const struct berth_err *err)
+{
+	struct start_job	*j = arg;
+	struct ctr		*c = j->c;
+
+	if (rc < 0) {
+		start_fail(j, rc, err);
+		return;
+	}
+	c->mounted = 1;
+	if ((j->rootfs = strdup(path)) == NULL ||
+	    c->cs->h->work(c->cs->h, start_spec_work, start_spec_done, j) < 0) {
+		struct berth_err e = BERTH_ERR_INIT;
+
+		berth_err_set(&e, -ENOMEM, "cannot queue the bundle");
+		start_fail(j, -ENOMEM, &e);
+	}
+}
+
+static void
+start_go(struct start_job *j)
+{
+	struct ctr	*c = j->c;
+
+	c->cs->img->rootfs_mount(c->cs->img_st, c->image_id, c->id,
+	    start_mounted, j);
+}
+
+static void
+start_stale_deleted(void *arg, int rc, const struct berth_err *err)
+{
+	struct start_job	*j = arg;
+
+	j->c->st.rt_created = 0;
+	start_go(j);
+}
+
+/*
+ * Docker's exit codes for a process that never ran: 127 when the
+ * command is missing, 126 when it cannot be executed.  The CLI picks
+ * its own exit code from the same words, so they are kept in the text.
+ */
+static int
+start_fail_code(const char *msg)
+{
+	if (strcasestr(msg, "executable file not found") != NULL ||
+	    strcasestr(msg, "no such file or directory") != NULL ||
+	    (strcasestr(msg, "executable file") != NULL &&
+	    strcasestr(msg, "not found") != NULL))
+		return 127;
+	if (strcasestr(msg, "permission denied") != NULL ||
+	    strcasestr(msg, "is a directory") != NULL)
+		return 126;
+	return 128;
+}
+
+static void
+start_fail_unmounted(void *arg, int rc, const struct berth_err *err)
+{
+	struct ctr	*c = arg;
+
+	ctr_unref(c);
+}
+
+static void
+start_fail_deleted(void *arg, int rc, const struct berth_err *err)
+{
+	struct ctr	*c = arg;
+
+	c->st.rt_created = 0;
+	containers_save(c);
+	ctr_unref(c);
+}
+
+static void	remove_autoremove_done(void *, int, const struct berth_err *);
+
+static void
+start_fail(struct start_job *j, int rc, const struct berth_err *err)
+{
+	struct ctr		*c = j->c;
+	struct berth_err	 e = BERTH_ERR_INIT;
+	const char		*msg = err != NULL && err->msg[0] != '\0' ?
+	    err->msg : strerror(-rc);
+	int			 code;
+
+	code = start_fail_code(msg);
+	if (code == 127 && strcasestr(msg, "executable file not found") ==
+	    NULL)
+		berth_err_set(&e, -EINVAL, "OCI runtime create failed: %s: "
+		    "exec: \"%s\": executable file not found in $PATH",
+		    msg, c->path);
+	else if (rc == -ENOENT || rc == -EINVAL || c->st.rt_created ||
+	    code != 128)
+		berth_err_set(&e, -EINVAL, "OCI runtime create failed: %s",
+		    msg);
+	else
+		berth_err_set(&e, rc, "%s", msg);
+	c->starting = 0;
+	c->start_failed = 1;
+	c->st.exit_code = code;
+	free(c->st.error);
+	c->st.error = strdup(e.msg);
+	if (c->st.rt_created) {
+		ctr_ref(c);
+		j->rt->delete(j->rst, c->id, start_fail_deleted, c);
+	}
+	if (c->mounted) {
+		c->mounted = 0;
+		ctr_ref(c);
+		c->cs->img->rootfs_unmount(c->cs->img_st, c->id,
+		    start_fail_unmounted, c);
+	}
+	containers_attach_drop(c);
+	containers_save(c);
+	run_ops_fire(&c->start_waiters, e.code, &e);
+	if (run_autoremove(c) && !c->removing) {
+		ctr_ref(c);
+		containers_remove(c, 1, remove_autoremove_done, c);
+	}
+	start_free(j);
+}
+
+/*
+ * Start c; cb(arg, rc, err) when it runs or failed.  -EALREADY if it
+ * already runs (the API's 304).
+ */
+void
+containers_start(struct ctr *c, ctr_done_cb cb, void *arg)
+{
+	struct start_job	*j;
+	struct berth_err	 err = BERTH_ERR_INIT;
+	const char		*nm;
+	struct ctr		*other;
+	struct berth_runtime_state rs;
+
+	if (c->starting) {
+		if (run_ops_add(&c->start_waiters, cb, arg) < 0) {
+			berth_err_set(&err, -ENOMEM, "out of memory");
+			cb(arg, -ENOMEM, &err);
+		}
+		return;
+	}
+	if (run_is_running(c)) {
+		berth_err_set(&err, -EALREADY, "container already started");
+		cb(arg, -EALREADY, &err);
+		return;
+	}
+	if (c->removing || c->st.status == CTR_REMOVING) {
+		berth_err_set(&err, -EBUSY, "container is marked for removal "
+		    "and cannot be started");
+		cb(arg, -EBUSY, &err);
+		return;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    run_ops_add(&c->start_waiters, cb, arg) < 0) {
+		free(j);
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		cb(arg, -ENOMEM, &err);
+		return;
+	}
+	j->c = c;
+	ctr_ref(c);
+	c->starting = 1;
+	c->start_job = j;
+	if ((j->rt = containers_runtime(c->cs, c->runtime, &j->rst, &err)) ==
+	    NULL) {
+		start_fail(j, err.code, &err);
+		return;
+	}
+	nm = berth_json_str(c->hostconfig, "NetworkMode");
+	if (nm != NULL && strncmp(nm, "container:", 10) == 0) {
+		other = containers_find(c->cs, nm + 10, &err);
+		if (other == NULL || !run_is_running(other) ||
+		    j->rt->state(j->rst, other->id, &rs) < 0 || rs.pid <= 0) {
+			if (other != NULL)
+				berth_err_set(&err, -EBUSY,
+				    "cannot join network of a non running "
+				    "container: %s", other->id);
+			start_fail(j, err.code, &err);
+			return;
+		}
+		j->net_pid = rs.pid;
+	}
+	{
+		char	p[PATH_MAX];
+
+		snprintf(p, sizeof(p), "%s/%s", c->cs->root, c->id);
+		j->ctr_dir = strdup(p);
+		snprintf(p, sizeof(p), "%s/%s", c->cs->exec_root, c->id);
+		j->bundle = strdup(p);
+	}
+	json_object_deep_copy(c->config, &j->config, NULL);
+	json_object_deep_copy(c->hostconfig, &j->hostconfig, NULL);
+	if (j->ctr_dir == NULL || j->bundle == NULL || j->config == NULL ||
+	    j->hostconfig == NULL) {
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		start_fail(j, -ENOMEM, &err);
+		return;
+	}
+	/* A runtime container left by an interrupted start goes first. */
+	if (c->st.rt_created) {
+		j->rt->delete(j->rst, c->id, start_stale_deleted, j);
+		return;
+	}
+	start_go(j);
+}
+
+struct req_job {
+	struct containers	*cs;
+	struct berth_req	*req;
+	struct ctr		*c;
+	int			 timeout;
+	int			 signo;
+};
+
+static struct req_job *
+req_job_new(struct containers *cs, struct berth_req *req, struct ctr *c)
+{
+	struct req_job	*rj;
+
+	if ((rj = calloc(1, sizeof(*rj))) == NULL)
+		return NULL;
+	rj->cs = cs;
+	rj->req = req;
+	rj->c = c;
+	ctr_ref(c);
+	return rj;
+}
+
+static void
+req_job_free(struct req_job *rj)
+{
+	ctr_unref(rj->c);
+	free(rj);
+}
+
+static void
+start_h_done(void *arg, int rc, const struct berth_err *err)
+{
+	struct req_job	*rj = arg;
+
+	if (rc == -EALREADY)
+		rj->cs->h->resp_status(rj->req, 304);
+	else if (rc < 0)
+		rj->cs->h->resp_error(rj->req, err);
+	else
+		rj->cs->h->resp_status(rj->req, 204);
+	req_job_free(rj);
+}
+
+static void
+run_after_cleanup(struct ctr *c, ctr_done_cb cb, void *arg);
+
+static void
+start_h_go(void *arg, int rc, const struct berth_err *err)
+{
+	struct req_job	*rj = arg;
+
+	containers_start(rj->c, start_h_done, rj);
+}
+
+void
+containers_h_start(struct berth_req *req, void *state)
+{
+	struct containers	*cs = state;
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct ctr		*c;
+	struct req_job		*rj;
+
+	if ((c = containers_find(cs, cs->h->req_param(req, "id"), &err)) ==
+	    NULL) {
+		cs->h->resp_error(req, &err);
+		return;
+	}
+	if ((rj = req_job_new(cs, req, c)) == NULL) {
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		cs->h->resp_error(req, &err);
+		return;
+	}
+	run_after_cleanup(c, start_h_go, rj);
+}
+
+/* --- exit and cleanup ----------------------------------------------------- */
+
+/*
+ * Cleanup after an exit: runtime delete, then rootfs unmount.  A start
+ * or remove asked for meanwhile runs once it is over.
+ */
+struct cleanup_state {
+	struct ctr	*c;
+};
+
+static void
+cleanup_finish(struct ctr *c)
+{
+	c->cleaning = 0;
+	containers_save(c);
+	run_ops_fire(&c->after_cleanup, 0, NULL);
+	ctr_unref(c);
+}
+
+static void
+cleanup_unmounted(void *arg, int rc, const struct berth_err *err)
+{
+	struct ctr	*c = arg;
+
+	if (rc < 0)
+		c->cs->h->log(c->cs->h, BERTH_LOG_WARN,
+		    "container %.12s: rootfs unmount: %s", c->id,
+		    err != NULL ? err->msg : strerror(-rc));
+	cleanup_finish(c);
+}
+
+static void
+cleanup_deleted(void *arg, int rc, const struct berth_err *err)
+{
+	struct ctr	*c = arg;
+
+	if (rc < 0 && rc != -ENOENT)
+		c->cs->h->log(c->cs->h, BERTH_LOG_WARN,
+		    "container %.12s: runtime delete: %s", c->id,
+		    err != NULL ? err->msg : strerror(-rc));
+	c->st.rt_created = 0;
+	if (c->mounted) {
+		c->mounted = 0;
+		c->cs->img->rootfs_unmount(c->cs->img_st, c->id,
+		    cleanup_unmounted, c);
+		return;
+	}
+	cleanup_finish(c);
+}
+
+static void
+run_cleanup(struct ctr *c)
+{
+	const struct berth_runtime_ops	*rt;
+	void				*rst;
+	struct berth_err		 err = BERTH_ERR_INIT;
+
+	if (c->cleaning)
+		return;
+	c->cleaning = 1;
+	ctr_ref(c);
+	if (c->st.rt_created &&
+	    (rt = containers_runtime(c->cs, c->runtime, &rst, &err)) != NULL) {
+		rt->delete(rst, c->id, cleanup_deleted, c);
+		return;
+	}
+	cleanup_deleted(c, 0, NULL);
+}
+
+static void
+run_after_cleanup(struct ctr *c, ctr_done_cb cb, void *arg)
+{
+	struct berth_err	err = BERTH_ERR_INIT;
+
+	if (!c->cleaning) {
+		cb(arg, 0, NULL);
+		return;
+	}
+	if (run_ops_add(&c->after_cleanup, cb, arg) < 0) {
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		cb(arg, -ENOMEM, &err);
+	}
+}
+
+static void
+remove_autoremove_done(void *arg, int rc, const struct berth_err *err)
+{
+	struct ctr	*c = arg;
+
+	if (rc < 0)
+		c->cs->h->log(c->cs->h, BERTH_LOG_WARN,
+		    "container %.12s: auto-remove: %s", c->id,
+		    err != NULL ? err->msg : strerror(-rc));
+	ctr_unref(c);
+}
+
+/*
+ * The process of c exited (or, with quiet, is found gone at restore
+ * without having run): record it, tell the waiters, clean up.
+ */
+void
+containers_exited(struct ctr *c, int code, int oom, int64_t finished_ns,
+    int quiet)
+{
+	json_object	*a;
+	char		 buf[16];
+
+	if (c->stop_timer != NULL) {
+		c->cs->h->timer_del(c->cs->h, c->stop_timer);
+		c->stop_timer = NULL;
+	}
+	if (!quiet) {
+		c->st.status = CTR_EXITED;
+		c->st.pid = 0;
+		c->st.exit_code = code;
+		c->st.oom_killed = oom;
+		c->st.finished_ns = finished_ns != 0 ? finished_ns :
+		    containers_now_ns();
+		if (oom)
+			containers_emit(c, "oom", NULL);
+		a = json_object_new_object();
+		snprintf(buf, sizeof(buf), "%d", code);
+		json_object_object_add(a, "exitCode",
+		    json_object_new_string(buf));
+		containers_emit(c, "die", a);
+		json_object_put(a);
+	} else if (run_is_running(c))
+		c->st.status = CTR_EXITED;
+	containers_save(c);
+	ctr_ref(c);
+	run_cleanup(c);
+	run_ops_fire(&c->exit_waiters, 0, NULL);
+	containers_waits_answer(c, 0);
+	if (!quiet && run_autoremove(c) && !c->removing && !c->removed) {
+		ctr_ref(c);
+		containers_remove(c, 1, remove_autoremove_done, c);
+	}
+	ctr_unref(c);
+}
+
+static void
+run_rt_exited(void *arg, const char *id, const char *exec_id, int code,
+    int oom, int64_t finished_ns)
+{
+	struct containers	*cs = arg;
+	struct ctr		*c;
+	struct start_job	*j;
+
+	if (exec_id != NULL || cs->stopping)
+		return;		/* execs: the next containers issue */
+	TAILQ_FOREACH(c, &cs->list, entry)
+		if (strcmp(c->id, id) == 0)
+			break;
+	if (c == NULL)
+		return;
+	if (c->starting) {
+		/* start's own completion has not come back yet. */
+		j = c->start_job;
+		if (j != NULL) {
+			j->exit_early = 1;
+			j->exit_code = code;
+			j->exit_oom = oom;
+			j->exit_ns = finished_ns;
+		}
+		return;
+	}
+	if (!run_is_running(c))
+		return;
+	containers_exited(c, code, oom, finished_ns, 0);
+}
+
+const struct berth_runtime_events containers_rt_events = {
+	.size = sizeof(struct berth_runtime_events),
+	.exited = run_rt_exited,
+};
+
+/* --- stop, kill, restart --------------------------------------------------- */
+
+static void
+kill_emit(struct ctr *c, int signo)
+{
+	json_object	*a = json_object_new_object();
+	char		 buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", signo);
+	json_object_object_add(a, "signal", json_object_new_string(buf));
+	containers_emit(c, "kill", a);
+	json_object_put(a);
+}
+
+static void
+kill_sent(void *arg, int rc, const struct berth_err *err)
+{
+	struct ctr	*c = arg;
+
+	if (rc < 0 && rc != -ENOENT && rc != -ESRCH)
+		c->cs->h->log(c->cs->h, BERTH_LOG_WARN,
+		    "container %.12s: kill: %s", c->id,
+		    err != NULL ? err->msg : strerror(-rc));
+	ctr_unref(c);
+}
+
+static int
+run_kill(struct ctr *c, int signo, struct berth_err *err)
+{
+	const struct berth_runtime_ops	*rt;
+	void				*rst;
+
+	if ((rt = containers_runtime(c->cs, c->runtime, &rst, err)) == NULL)
+		return err->code;
+	kill_emit(c, signo);
+	ctr_ref(c);
+	rt->kill(rst, c->id, signo, 0, kill_sent, c);
+	return 0;
+}
+
+static void
+stop_timeout(void *arg)
+{
+	struct ctr		*c = arg;
+	struct berth_err	 err = BERTH_ERR_INIT;
+
+	c->stop_timer = NULL;
+	if (run_is_running(c))
+		(void)run_kill(c, SIGKILL, &err);
+}
+
+static int
+stop_signal(const struct ctr *c)
+{
+	const char	*s = berth_json_str(c->config, "StopSignal");
+	int		 signo;
+
+	if (s == NULL || containers_signal_parse(s, &signo) < 0)
+		return SIGTERM;
+	return signo;
+}
+
+/*
+ * Stop c: its stop signal, then SIGKILL after timeout seconds (< 0:
+ * never).  cb when it has exited; -EALREADY if it was not running.
+ */
+void
+containers_stop(struct ctr *c, int timeout, ctr_done_cb cb, void *arg)
+{
+	struct berth_err	err = BERTH_ERR_INIT;
+	int			rc;
+
+	if (!run_is_running(c)) {
+		berth_err_set(&err, -EALREADY, "container already stopped");
+		cb(arg, -EALREADY, &err);
+		return;
+	}
+	if (run_ops_add(&c->exit_waiters, cb, arg) < 0) {
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		cb(arg, -ENOMEM, &err);
+		return;
+	}
+	c->manually_stopped = 1;
+	if ((rc = run_kill(c, timeout == 0 ? SIGKILL : stop_signal(c),
+	    &err)) < 0) {
+		struct ctr_op_waiter *w = TAILQ_LAST(&c->exit_waiters,
+		    ctr_op_list);
+
+		TAILQ_REMOVE(&c->exit_waiters, w, entry);
+		free(w);
+		cb(arg, rc, &err);
+		return;
+	}
+	if (timeout > 0 && c->stop_timer == NULL)
+		c->stop_timer = c->cs->h->timer_add(c->cs->h,
+		    (uint64_t)timeout * 1000, stop_timeout, c);
+}
+
+static int
+req_timeout(const struct berth_host *h, struct berth_req *req,
+    const struct ctr *c)
+{
+	const char	*t = h->req_query(req, "t", 0);
+	json_object	*v;
+
+	if (t != NULL && *t != '\0')
+		return atoi(t);
+	if ((v = berth_json_get(c->config, "StopTimeout")) != NULL &&
+	    json_object_is_type(v, json_type_int))
+		return json_object_get_int(v);
+	return CONTAINERS_STOP_TIMEOUT;
+}
+
+static void
+stop_h_done(void *arg, int rc, const struct berth_err *err)
+{
+	struct req_job	*rj = arg;
+
+	if (rc == -EALREADY)
+		rj->cs->h->resp_status(rj->req, 304);
+	else if (rc < 0)
+		rj->cs->h->resp_error(rj->req, err);
+	else {
+		containers_emit(rj->c, "stop", NULL);
+		rj->cs->h->resp_status(rj->req, 204);
+	}
+	req_job_free(rj);
+}
+
+void
+containers_h_stop(struct berth_req *req, void *state)
+{
+	struct containers	*cs = state;
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct ctr		*c;
+	struct req_job		*rj;
+
+	if ((c = containers_find(cs, cs->h->req_param(req, "id"), &err)) ==
+	    NULL) {
+		cs->h->resp_error(req, &err);
+		return;
+	}
+	if ((rj = req_job_new(cs, req, c)) == NULL) {
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		cs->h->resp_error(req, &err);
+		return;
+	}
+	containers_stop(c, req_timeout(cs->h, req, c), stop_h_done, rj);
+}
+
+static void
+kill_h_exited(void *arg, int rc, const struct berth_err *err)
+{
+	struct req_job	*rj = arg;
+
+	rj->cs->h->resp_status(rj->req, 204);
+	req_job_free(rj);
+}
+
+void
+containers_h_kill(struct berth_req *req, void *state)
+{
+	struct containers	*cs = state;
+	struct berth_err	 err = BERTH_ERR_INIT;
+	const char		*ref = cs->h->req_param(req, "id");
+	const char		*sig = cs->h->req_query(req, "signal", 0);
+	struct ctr		*c;
+	struct req_job		*rj;
+	int			 signo = SIGKILL;
+
+	if ((c = containers_find(cs, ref, &err)) == NULL) {
+		cs->h->resp_error(req, &err);
+		return;
+	}
+	if (sig != NULL && *sig != '\0' &&
+	    containers_signal_parse(sig, &signo) < 0) {
+		berth_err_set(&err, -EINVAL, "Invalid signal: %s", sig);
+		cs->h->resp_error(req, &err);
+		return;
+	}
+	if (!run_is_running(c)) {
+		berth_err_set(&err, -EBUSY, "Cannot kill container: %s: "
+		    "Container %s is not running", ref, c->id);
+		cs->h->resp_error(req, &err);
+		return;
+	}
+	if (run_kill(c, signo, &err) < 0) {
+		cs->h->resp_error(req, &err);
+		return;
+	}
+	/* Like Docker, a SIGKILL answers once the container is gone. */
+	if (signo == SIGKILL && (rj = req_job_new(cs, req, c)) != NULL &&
+	    run_ops_add(&c->exit_waiters, kill_h_exited, rj) == 0)
+		return;
+	cs->h->resp_status(req, 204);
+}
+
+static void
+restart_started(void *arg, int rc, const struct berth_err *err)
+{
+	struct req_job	*rj = arg;
+
+	if (rc < 0 && rc != -EALREADY)
+		rj->cs->h->resp_error(rj->req, err);
+	else {
+		rj->c->restart_count++;
+		containers_save(rj->c);
+		containers_emit(rj->c, "restart", NULL);
+		rj->cs->h->resp_status(rj->req, 204);
+	}
+	req_job_free(rj);
+}
+
+static void
+restart_cleaned(void *arg, int rc, const struct berth_err *err)
+{
+	struct req_job	*rj = arg;
+
+	containers_start(rj->c, restart_started, rj);
+}
+
+static void
+restart_stopped(void *arg, int rc, const struct berth_err *err)
+{
+	struct req_job	*rj = arg;
+
+	if (rc < 0 && rc != -EALREADY) {
+		rj->cs->h->resp_error(rj->req, err);
+		req_job_free(rj);
+		return;
+	}
+	if (rc == 0)
+		containers_emit(rj->c, "stop", NULL);
+	run_after_cleanup(rj->c, restart_cleaned, rj);
+}
+
+void
+containers_h_restart(struct berth_req *req, void *state)
+{
+	struct containers	*cs = state;
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct ctr		*c;
+	struct req_job		*rj;
+
+	if ((c = containers_find(cs, cs->h->req_param(req, "id"), &err)) ==
+	    NULL) {
+		cs->h->resp_error(req, &err);
+		return;
+	}
+	if ((rj = req_job_new(cs, req, c)) == NULL) {
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		cs->h->resp_error(req, &err);
+		return;
+	}
+	containers_stop(c, req_timeout(cs->h, req, c), restart_stopped, rj);
+}
+
+/* --- remove ------------------------------------------------------------------ */
+
+struct remove_job {
+	struct ctr	*c;
+	ctr_done_cb	 cb;
+	void		*arg;
+};
+
+static void
+remove_finish(struct remove_job *rm, int rc, const struct berth_err *err)
+{
+	struct ctr		*c = rm->c;
+	struct berth_err	 e = BERTH_ERR_INIT;
+
+	c->removing = 0;
+	if (rc < 0 && err == NULL) {
+		berth_err_set(&e, rc, "%s", strerror(-rc));
+		err = &e;
+	}
+	rm->cb(rm->arg, rc, err);
+	ctr_unref(c);
+	free(rm);
+}
+
+static void
+remove_store_done(void *arg, int rc, const struct berth_err *err)
+{
+	struct remove_job	*rm = arg;
+	struct ctr		*c = rm->c;
+	struct containers	*cs = c->cs;
+
+	if (rc < 0)
+		cs->h->log(cs->h, BERTH_LOG_WARN, "container %.12s: %s",
+		    c->id, err != NULL ? err->msg : strerror(-rc));
+	if (c->image_used) {
+		cs->img->unuse(cs->img_st, c->image_id, c->id);
+		c->image_used = 0;
+	}
+	if (!c->removed) {
+		TAILQ_REMOVE(&cs->list, c, entry);
+		c->removed = 1;
+		containers_emit(c, "destroy", NULL);
+		containers_attach_drop(c);
+		containers_waits_answer(c, 1);
+		run_ops_fire(&c->exit_waiters, 0, NULL);
+		ctr_unref(c);	/* the list's reference */
+	}
+	remove_finish(rm, 0, NULL);
+}
+
+static void
+remove_rootfs_done(void *arg, int rc, const struct berth_err *err)
+{
+	struct remove_job	*rm = arg;
+
+	if (rc < 0 && rc != -ENOENT)
+		rm->c->cs->h->log(rm->c->cs->h, BERTH_LOG_WARN,
+		    "container %.12s: rootfs remove: %s", rm->c->id,
+		    err != NULL ? err->msg : strerror(-rc));
+	containers_store_remove(rm->c, remove_store_done, rm);
+}
+
+static void
+remove_cleaned(void *arg, int rc, const struct berth_err *err)
+{
+	struct remove_job	*rm = arg;
+	struct ctr		*c = rm->c;
+
+	if (c->st.rt_created || c->mounted) {
+		/* Never started since an interrupted start: clean first. */
+		if (!c->cleaning) {
+			run_cleanup(c);
+		}
+		run_after_cleanup(c, remove_cleaned, rm);
+		return;
+	}
+	c->st.status = CTR_REMOVING;
+	c->cs->img->rootfs_remove(c->cs->img_st, c->id, remove_rootfs_done, rm);
+}
+
+static void
+remove_killed(void *arg, int rc, const struct berth_err *err)
+{
+	struct remove_job	*rm = arg;
+
+	run_after_cleanup(rm->c, remove_cleaned, rm);
+}
+
+/* After a start settled: kill what it started, or go on. */
+static void
+remove_after_start(void *arg, int rc, const struct berth_err *err)
+{
+	struct remove_job	*rm = arg;
+	struct ctr		*c = rm->c;
+	struct berth_err	 e = BERTH_ERR_INIT;
+
+	if (!run_is_running(c)) {
+		run_after_cleanup(c, remove_cleaned, rm);
+		return;
+	}
+	if (run_ops_add(&c->exit_waiters, remove_killed, rm) < 0 ||
+	    run_kill(c, SIGKILL, &e) < 0)
+		remove_finish(rm, e.code != 0 ? e.code : -ENOMEM, &e);
+}
+
+/*
+ * Remove c (force: kill it first if it runs).  Running without force is
+ * -EBUSY with Docker's message.
+ */
+void
+containers_remove(struct ctr *c, int force, ctr_done_cb cb, void *arg)
+{
+	struct remove_job	*rm;
+	struct berth_err	 err = BERTH_ERR_INIT;
+
+	if (c->removing || c->removed) {
+		berth_err_set(&err, -EBUSY,
+		    "removal of container %s is already in progress", c->id);
+		cb(arg, -EBUSY, &err);
+		return;
+	}
+	if ((run_is_running(c) || c->starting) && !force) {
+		berth_err_set(&err, -EBUSY, "You cannot remove a running "
+		    "container %s. Stop the container before attempting "
+		    "removal or force remove", c->id);
+		cb(arg, -EBUSY, &err);
+		return;
+	}
+	if ((rm = calloc(1, sizeof(*rm))) == NULL) {
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		cb(arg, -ENOMEM, &err);
+		return;
+	}
+	rm->c = c;
+	rm->cb = cb;
+	rm->arg = arg;
+	ctr_ref(c);
+	c->removing = 1;
+	if (c->starting) {
+		/* Let the start settle, then kill what it started. */
+		if (run_ops_add(&c->start_waiters, remove_after_start, rm) < 0)
+			remove_finish(rm, -ENOMEM, NULL);
+		return;
+	}
+	if (run_is_running(c)) {
+		if (run_ops_add(&c->exit_waiters, remove_killed, rm) < 0 ||
+		    run_kill(c, SIGKILL, &err) < 0) {
+			remove_finish(rm, err.code != 0 ? err.code : -ENOMEM,
+			    &err);
+		}
+		return;
+	}
+	run_after_cleanup(c, remove_cleaned, rm);
+}
+
+static void
+remove_h_done(void *arg, int rc, const struct berth_err *err)
+{
+	struct req_job	*rj = arg;
+
+	if (rc < 0)
+		rj->cs->h->resp_error(rj->req, err);
+	else
+		rj->cs->h->resp_status(rj->req, 204);
+	req_job_free(rj);
+}
+
+void
+containers_h_remove(struct berth_req *req, void *state)
+{
+	struct containers	*cs = state;
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct ctr		*c;
+	struct req_job		*rj;
+
+	if ((c = containers_find(cs, cs->h->req_param(req, "id"), &err)) ==
+	    NULL) {
+		cs->h->resp_error(req, &err);
+		return;
+	}
+	if (cs->h->req_query_bool(req, "link")) {
+		berth_err_set(&err, -EINVAL, "Conflict, cannot remove the "
+		    "default link name of the container");
+		cs->h->resp_error(req, &err);
+		return;
+	}
+	if ((rj = req_job_new(cs, req, c)) == NULL) {
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		cs->h->resp_error(req, &err);
+		return;
+	}
+	containers_remove(c, cs->h->req_query_bool(req, "force"),
+	    remove_h_done, rj);
+}

@@ -1,0 +1,13 @@
+MODULES			+= containers
+containers-SRCS		:= modules/containers/containers.c \
+			   modules/containers/containers_attach.c \
+			   modules/containers/containers_create.c \
+			   modules/containers/containers_inspect.c \
+			   modules/containers/containers_list.c \
+			   modules/containers/containers_logs.c \
+			   modules/containers/containers_run.c \
+			   modules/containers/containers_seccomp.c \
+			   modules/containers/containers_spec.c \
+			   modules/containers/containers_store.c \
+			   modules/containers/containers_util.c
+containers-LIBS		:= -lseccomp -lcap
