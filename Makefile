@@ -5,6 +5,7 @@ PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
 LIBDIR		?= $(PREFIX)/lib
 MODULEDIR	?= $(LIBDIR)/berth/modules
+LIBEXECDIR	?= $(PREFIX)/libexec/berth
 INCLUDEDIR	?= $(PREFIX)/include
 PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
 MANDIR		?= $(PREFIX)/share/man
@@ -41,7 +42,11 @@ CORE_OBJS	:= $(CORE_SRCS:%.c=$(BUILD)/%.o)
 # Everything but main, for unit tests that link core files.
 CORE_LIB_OBJS	:= $(filter-out $(BUILD)/core/main.o,$(CORE_OBJS))
 
+# A module.mk may also build helper programs (MODULE_BINS, installed to
+# LIBEXECDIR); its rules must not become the default goal.
+.DEFAULT_GOAL	:= all
 MODULES		:=
+MODULE_BINS	:=
 include $(sort $(wildcard modules/*/module.mk))
 MODULE_SOS	:= $(MODULES:%=$(BUILD)/modules/%.so)
 
@@ -50,7 +55,7 @@ Q		:= $(if $(V),,@)
 QCC		= $(if $(V),,@echo "  CC      $@";)
 QLD		= $(if $(V),,@echo "  LD      $@";)
 
-all: $(BUILD)/berthd $(MODULE_SOS)
+all: $(BUILD)/berthd $(MODULE_SOS) $(MODULE_BINS)
 
 $(BUILD_ID_H): FORCE
 	@mkdir -p $(@D)
@@ -99,7 +104,8 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MODULEDIR) \
 	    $(DESTDIR)$(INCLUDEDIR)/berth $(DESTDIR)$(PKGCONFIGDIR) \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(SYSCONFDIR)/berth
+	    $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(SYSCONFDIR)/berth \
+	    $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 $(BUILD)/berthd $(DESTDIR)$(SBINDIR)/berthd.new
 	mv -f $(DESTDIR)$(SBINDIR)/berthd.new $(DESTDIR)$(SBINDIR)/berthd
 	@# Modules install by rename, never by overwriting a mapped .so.
@@ -107,6 +113,11 @@ install: all
 	    install -m 0644 $$m $(DESTDIR)$(MODULEDIR)/.$$(basename $$m).new && \
 	    mv -f $(DESTDIR)$(MODULEDIR)/.$$(basename $$m).new \
 	        $(DESTDIR)$(MODULEDIR)/$$(basename $$m) || exit 1; done
+	@# Helpers too: a running monitor keeps its old binary mapped.
+	for b in $(MODULE_BINS); do \
+	    install -m 0755 $$b $(DESTDIR)$(LIBEXECDIR)/.$$(basename $$b).new && \
+	    mv -f $(DESTDIR)$(LIBEXECDIR)/.$$(basename $$b).new \
+	        $(DESTDIR)$(LIBEXECDIR)/$$(basename $$b) || exit 1; done
 	install -m 0644 sdk/include/berth/*.h $(DESTDIR)$(INCLUDEDIR)/berth/
 	install -m 0644 sdk/module.map $(DESTDIR)$(INCLUDEDIR)/berth/module.map
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
