@@ -50,6 +50,39 @@ static struct event_base	 *base;
 static struct event		 *shutdown_timer;
 static int			  stopping;
 
+/*
+ * dockerd flags that set a module's config keys.  The core does not know
+ * what they mean: it writes each into the named module's `config:`
+ * subtree of the parsed engine.yaml (at start and at every SIGHUP), so
+ * the module checks them exactly as if the file had said so.
+ */
+enum flag_kind {
+	FLAG_VALUE = 1,		/* --flag V: KEY = V (the last one wins) */
+	FLAG_NAMED_PATH,	/* --flag NAME=PATH: KEY.NAME.path = PATH */
+};
+
+static const struct flag_map {
+	const char	*flag;
+	const char	*module;
+	const char	*key;
+	enum flag_kind	 kind;
+	const char	*what;		/* Docker's word in its messages */
+} flag_maps[] = {
+	{ "add-runtime",	"runtime-oci", "runtimes",	  FLAG_NAMED_PATH,
+	    "runtime" },
+	{ "default-runtime",	"runtime-oci", "default-runtime", FLAG_VALUE,
+	    "runtime" },
+};
+#define FLAG_OPT_BASE	0x1000	/* getopt codes: FLAG_OPT_BASE + index */
+
+struct flag_val {
+	const struct flag_map	*map;
+	char			*name;		/* FLAG_NAMED_PATH: lower-cased */
+	const char		*value;
+};
+static struct flag_val		*opt_flags;
+static size_t			 opt_nflags;
+
 static void
 usage(FILE *f)
 {
@@ -65,6 +98,9 @@ usage(FILE *f)
 	    "  -l, --log-level LEVEL     debug, info, warn or error\n"
 	    "  -D, --debug               same as --log-level debug\n"
 	    "      --module-dir DIR      where module names resolve\n"
+	    "      --add-runtime N=PATH  add an OCI runtime (repeatable)\n"
+	    "      --default-runtime N   the runtime of containers naming "
+	    "none\n"
 	    "  -n, --validate            check the configuration and exit\n"
 	    "  -v, --version             print version and ABI, then exit\n"
 	    "  -h, --help                this text\n",
@@ -253,6 +289,118 @@ begin_shutdown(const char *why)
 		event_base_loopexit(base, NULL);
 }
 
+/* Record one mapped flag; Docker's messages for a malformed one. */
+static int
+flag_record(const struct flag_map *fm, const char *arg)
+{
+	struct flag_val	*nv;
+	const char	*eq;
+	char		*name, *p;
+	size_t		 i;
+
+	name = NULL;
+	if (fm->kind == FLAG_NAMED_PATH) {
+		eq = strchr(arg, '=');
+		if (eq == NULL || eq == arg || eq[1] == '\0') {
+			fprintf(stderr, "berthd: invalid %s argument: %s\n",
+			    fm->what, arg);
+			return -1;
+		}
+		name = xstrdup(arg);
+		name[eq - arg] = '\0';
+		for (p = name; *p != '\0'; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p += 'a' - 'A';
+		for (i = 0; i < opt_nflags; i++)
+			if (opt_flags[i].map == fm &&
+			    strcmp(opt_flags[i].name, name) == 0) {
+				fprintf(stderr, "berthd: %s '%s' was already "
+				    "defined\n", fm->what, name);
+				free(name);
+				return -1;
+			}
+		arg = eq + 1;
+	}
+	if ((nv = reallocarray(opt_flags, opt_nflags + 1,
+	    sizeof(*opt_flags))) == NULL) {
+		free(name);
+		return -1;
+	}
+	opt_flags = nv;
+	opt_flags[opt_nflags].map = fm;
+	opt_flags[opt_nflags].name = name;
+	opt_flags[opt_nflags].value = arg;
+	opt_nflags++;
+	return 0;
+}
+
+static struct conf_module *
+conf_module_named(struct engine_conf *c, const char *name)
+{
+	const char	*stem;
+	size_t		 i, n = strlen(name);
+
+	for (i = 0; i < c->nmodules; i++) {
+		struct conf_module	*m = &c->modules[i];
+
+		if (m->name != NULL && strcmp(m->name, name) == 0)
+			return m;
+		if (m->path != NULL) {
+			stem = strrchr(m->path, '/');
+			stem = stem ? stem + 1 : m->path;
+			if (strncmp(stem, name, n) == 0 && stem[n] == '.')
+				return m;
+		}
+	}
+	return NULL;
+}
+
+/* Write the mapped flags into c's module subtrees (flags win). */
+static void
+apply_flag_maps(struct engine_conf *c)
+{
+	struct conf_module	*m;
+	json_object		*map, *entry;
+	size_t			 i;
+
+	for (i = 0; i < opt_nflags; i++) {
+		const struct flag_val	*f = &opt_flags[i];
+
+		if ((m = conf_module_named(c, f->map->module)) == NULL) {
+			log_warn("--%s ignored: module %s is not configured",
+			    f->map->flag, f->map->module);
+			continue;
+		}
+		if (m->config.obj == NULL &&
+		    (m->config.obj = json_object_new_object()) == NULL)
+			continue;
+		if (f->map->kind == FLAG_VALUE) {
+			json_object_object_add(m->config.obj, f->map->key,
+			    json_object_new_string(f->value));
+			continue;
+		}
+		if (!json_object_object_get_ex(m->config.obj, f->map->key,
+		    &map) || !json_object_is_type(map, json_type_object)) {
+			map = json_object_new_object();
+			json_object_object_add(m->config.obj, f->map->key, map);
+		}
+		entry = json_object_new_object();
+		json_object_object_add(entry, "path",
+		    json_object_new_string(f->value));
+		json_object_object_add(map, f->name, entry);
+	}
+}
+
+static void
+flag_maps_free(void)
+{
+	size_t	i;
+
+	for (i = 0; i < opt_nflags; i++)
+		free(opt_flags[i].name);
+	free(opt_flags);
+}
+
 static void
 reload(void)
 {
@@ -269,6 +417,7 @@ reload(void)
 		    err.msg);
 		return;
 	}
+	apply_flag_maps(nc);
 	if (modules_reload(nc, core.module_dir, &err) < 0) {
 		log_err("reload: %s", err.msg);
 		/* Modules point into nc now; keep it. */
@@ -324,6 +473,9 @@ parse_args(int argc, char **argv, int *validate)
 		{ "log-level",		required_argument, NULL, 'l' },
 		{ "debug",		no_argument,	   NULL, 'D' },
 		{ "module-dir",		required_argument, NULL, 'm' },
+		{ "add-runtime",	required_argument, NULL, FLAG_OPT_BASE },
+		{ "default-runtime",	required_argument, NULL,
+		    FLAG_OPT_BASE + 1 },
 		{ "validate",		no_argument,	   NULL, 'n' },
 		{ "version",		no_argument,	   NULL, 'v' },
 		{ "help",		no_argument,	   NULL, 'h' },
@@ -380,6 +532,13 @@ parse_args(int argc, char **argv, int *validate)
 			usage(stdout);
 			exit(0);
 		default:
+			if (ch >= FLAG_OPT_BASE && ch < FLAG_OPT_BASE +
+			    (int)(sizeof(flag_maps) / sizeof(flag_maps[0]))) {
+				if (flag_record(&flag_maps[ch - FLAG_OPT_BASE],
+				    optarg) < 0)
+					return -1;
+				break;
+			}
 			usage(stderr);
 			return -1;
 		}
@@ -439,6 +598,7 @@ main(int argc, char **argv)
 		log_err("%s", err.msg);
 		return 1;
 	}
+	apply_flag_maps(conf);
 	apply_settings();
 	core.started = time(NULL);
 	if (gethostname(core.hostname, sizeof(core.hostname)) == -1)
@@ -528,6 +688,7 @@ out_loop:
 out_base:
 	event_base_free(base);
 	conf_free(conf);
+	flag_maps_free();
 	free(opt_hosts);
 	free(core.config_file);
 	free(core.data_root);

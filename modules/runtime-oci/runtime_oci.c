@@ -154,7 +154,7 @@ apply_conf(struct runtime_oci *ro, const struct runtime_oci_conf *c,
     int announce, struct berth_err *err)
 {
 	const struct berth_host	*h = ro->h;
-	struct runtime_oci_drv	*d, *def;
+	struct runtime_oci_drv	*d, *def, **dp;
 	size_t			 i;
 	int			 rc;
 
@@ -179,8 +179,13 @@ apply_conf(struct runtime_oci *ro, const struct runtime_oci_conf *c,
 				return berth_err_set(err, -ENOMEM,
 				    "out of memory");
 			}
-			d->next = ro->drvs;
-			ro->drvs = d;
+			/* In name order: /info lists them so, as dockerd. */
+			for (dp = &ro->drvs; *dp != NULL &&
+			    strcmp((*dp)->rt.name, d->rt.name) < 0;
+			    dp = &(*dp)->next)
+				;
+			d->next = *dp;
+			*dp = d;
 		} else if (!same_rt(&d->rt, rt)) {
 			if (drv_take_rt(d, rt) < 0)
 				return berth_err_set(err, -ENOMEM,
