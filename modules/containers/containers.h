@@ -186,7 +186,7 @@ void		 containers_not_found(const struct berth_host *,
 		    struct berth_req *, const char *);
 
 /* containers_store.c */
-void		 containers_save(struct ctr *);
+int		 containers_save(struct ctr *);
 void		 containers_save_sync_wait(struct ctr *, ctr_done_cb, void *);
 int		 containers_load(struct containers *, struct berth_err *);
 void		 containers_restore(struct containers *);

@@ -25,7 +25,7 @@ inspect_default(json_object *o, const char *key, json_object *v)
 static json_object *
 inspect_config(const struct ctr *c)
 {
-	json_object	*o;
+	json_object	*o = NULL;
 
 	if (json_object_deep_copy(c->config, &o, NULL) != 0)
 		return json_object_new_object();

@@ -270,7 +270,7 @@ store_save_work(void *arg)
 	j->rc = containers_write_atomic(p, j->v2, strlen(j->v2), 0600);
 }
 
-static void	store_save_start(struct ctr *);
+static int	store_save_start(struct ctr *);
 
 static void
 store_save_done(void *arg)
@@ -305,7 +305,7 @@ store_save_done(void *arg)
 	ctr_unref(c);
 }
 
-static void
+static int
 store_save_start(struct ctr *c)
 {
 	struct store_job	*j;
@@ -332,7 +332,7 @@ store_save_start(struct ctr *c)
 		ctr_unref(c);
 		goto fail;
 	}
-	return;
+	return 0;
 fail:
 	if (j != NULL) {
 		free(j->dir);
@@ -342,19 +342,20 @@ fail:
 	}
 	c->cs->h->log(c->cs->h, BERTH_LOG_ERR,
 	    "container %.12s: cannot queue a state write", c->id);
+	return -ENOMEM;
 }
 
 /* Persist c's current state (asynchronously, coalescing). */
-void
+int
 containers_save(struct ctr *c)
 {
 	if (c->removed)
-		return;
+		return -ENOENT;
 	if (c->saving) {
 		c->save_again = 1;
-		return;
+		return 0;
 	}
-	store_save_start(c);
+	return store_save_start(c);
 }
 
 /* Persist, and call cb once the state (or a newer one) is on disk. */
@@ -372,8 +373,7 @@ containers_save_sync_wait(struct ctr *c, ctr_done_cb cb, void *arg)
 	w->cb = cb;
 	w->arg = arg;
 	TAILQ_INSERT_TAIL(&c->save_waiters, w, entry);
-	containers_save(c);
-	if (!c->saving && !c->save_again) {
+	if (containers_save(c) < 0) {
 		/* The write could not even be queued. */
 		TAILQ_REMOVE(&c->save_waiters, w, entry);
 		free(w);

@@ -1,0 +1,1287 @@
+/*
+ * check_containers.c - the containers service against the mock host,
+ * with stand-in image/1 and runtime/1 drivers defined here.
+ *
+ * Pure parts (names, Entrypoint/Cmd, env, users, capabilities, seccomp,
+ * signals, filters, the spec) are tested directly; the API through the
+ * route handlers, with drivers that complete synchronously.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <seccomp.h>
+
+#include <berth/json.h>
+#include <berth/module.h>
+
+#include "../../../modules/containers/containers.h"
+#include "mock_host.h"
+#include "unit.h"
+
+extern const struct berth_module berth_module;
+
+static char	tmproot[256];
+static char	rootfs[512];
+
+static json_object *
+J(const char *s)
+{
+	json_object	*o = json_tokener_parse(s);
+
+	ck_assert_msg(o != NULL || strcmp(s, "null") == 0,
+	    "bad test JSON: %s", s);
+	return o;
+}
+
+static void
+write_file(const char *dir, const char *name, const char *text)
+{
+	char	 p[1024];
+	FILE	*f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	ck_assert_ptr_nonnull(f = fopen(p, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A fake image rootfs with /etc/passwd and /etc/group. */
+static void
+make_rootfs(void)
+{
+	char	p[1024];
+
+	snprintf(tmproot, sizeof(tmproot), "/tmp/check_containers.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmproot));
+	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", tmproot);
+	mkdir(rootfs, 0755);
+	snprintf(p, sizeof(p), "%s/etc", rootfs);
+	mkdir(p, 0755);
+	write_file(p, "passwd",
+	    "root:x:0:0:root:/root:/bin/sh\n"
+	    "daemon:x:1:1:daemon:/usr/sbin:/bin/false\n"
+	    "# a comment\n"
+	    "www:x:33:33:www:/var/www:/bin/false\n"
+	    "alice:x:1000:1000:Alice:/home/alice:/bin/sh\n");
+	write_file(p, "group",
+	    "root:x:0:\n"
+	    "daemon:x:1:\n"
+	    "www:x:33:\n"
+	    "alice:x:1000:\n"
+	    "audio:x:29:alice,www\n"
+	    "video:x:44:alice\n");
+}
+
+static void
+rm_rf(const char *p)
+{
+	char	cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", p);
+	(void)system(cmd);
+}
+
+/* --- names ---------------------------------------------------------------- */
+
+START_TEST(names_valid)
+{
+	ck_assert(containers_name_valid("web"));
+	ck_assert(containers_name_valid("/web"));
+	ck_assert(containers_name_valid("a1"));
+	ck_assert(containers_name_valid("my_app.v2-x"));
+	ck_assert(!containers_name_valid("a"));
+	ck_assert(!containers_name_valid(""));
+	ck_assert(!containers_name_valid("_x"));
+	ck_assert(!containers_name_valid("-x"));
+	ck_assert(!containers_name_valid("a b"));
+	ck_assert(!containers_name_valid("a/b"));
+	ck_assert(!containers_name_valid("a:b"));
+}
+END_TEST
+
+START_TEST(names_random)
+{
+	char	n[128];
+	int	i;
+
+	for (i = 0; i < 50; i++) {
+		containers_random_name(n, sizeof(n), 0);
+		ck_assert_msg(containers_name_valid(n), "%s", n);
+		ck_assert_ptr_nonnull(strchr(n, '_'));
+	}
+	containers_random_name(n, sizeof(n), 7);
+	ck_assert(n[strlen(n) - 1] == '7');
+}
+END_TEST
+
+/* --- Entrypoint, Cmd, Env ----------------------------------------------- */
+
+static void
+args_of(const char *cfg, const char *img, const char *want_path,
+    const char *want_args)
+{
+	json_object		*c = J(cfg), *i = J(img), *args = NULL;
+	char			*path = NULL;
+	struct berth_err	 err = BERTH_ERR_INIT;
+
+	ck_assert_int_eq(containers_merge_image(c, berth_json_get(i, "config"),
+	    &err), 0);
+	if (want_path == NULL) {
+		ck_assert_int_eq(containers_args(c, &path, &args, &err),
+		    -EINVAL);
+		ck_assert_str_eq(err.msg, "No command specified");
+	} else {
+		ck_assert_int_eq(containers_args(c, &path, &args, &err), 0);
+		ck_assert_str_eq(path, want_path);
+		ck_assert_str_eq(json_object_to_json_string_ext(args,
+		    JSON_C_TO_STRING_PLAIN), want_args);
+	}
+	free(path);
+	json_object_put(args);
+	json_object_put(c);
+	json_object_put(i);
+}
+
+START_TEST(args_rules)
+{
+	const char *img = "{\"config\":{\"Cmd\":[\"sh\"]}}";
+	const char *imgep = "{\"config\":{\"Entrypoint\":[\"/ep\",\"-x\"],"
+	    "\"Cmd\":[\"def\"]}}";
+
+	/* Image Cmd when the user gives nothing. */
+	args_of("{\"Cmd\":null,\"Entrypoint\":null}", img, "sh", "[]");
+	/* The user's Cmd replaces the image's. */
+	args_of("{\"Cmd\":[\"echo\",\"hi\"]}", img, "echo", "[\"hi\"]");
+	/* Image entrypoint + image cmd. */
+	args_of("{}", imgep, "/ep", "[\"-x\",\"def\"]");
+	/* Image entrypoint + user cmd. */
+	args_of("{\"Cmd\":[\"a\"]}", imgep, "/ep", "[\"-x\",\"a\"]");
+	/* User entrypoint: the image's Cmd is not used. */
+	args_of("{\"Entrypoint\":[\"/bin/true\"]}", imgep, "/bin/true", "[]");
+	/* --entrypoint "" clears the image's; the image Cmd remains. */
+	args_of("{\"Entrypoint\":[\"\"]}", imgep, "def", "[]");
+	args_of("{\"Entrypoint\":[\"\"],\"Cmd\":[\"ls\",\"-l\"]}", imgep,
+	    "ls", "[\"-l\"]");
+	/* Nothing anywhere. */
+	args_of("{}", "{\"config\":{}}", NULL, NULL);
+}
+END_TEST
+
+START_TEST(env_merge)
+{
+	json_object		*c = J("{\"Env\":[\"A=user\",\"B=2\"]}");
+	json_object		*i = J("{\"Env\":[\"PATH=/img\",\"A=img\"]}");
+	json_object		*env;
+	struct berth_err	 err = BERTH_ERR_INIT;
+
+	ck_assert_int_eq(containers_merge_image(c, i, &err), 0);
+	ck_assert_str_eq(json_object_to_json_string_ext(berth_json_get(c,
+	    "Env"), JSON_C_TO_STRING_PLAIN),
+	    "[\"A=user\",\"B=2\",\"PATH=\\/img\"]");
+	/* The process env: defaults first, overridden by name. */
+	env = containers_env(berth_json_get(c, "Env"), "h0st", 1);
+	ck_assert_str_eq(json_object_to_json_string_ext(env,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+	    "[\"PATH=/img\",\"HOSTNAME=h0st\",\"TERM=xterm\",\"A=user\","
+	    "\"B=2\"]");
+	json_object_put(env);
+	env = containers_env(NULL, "x", 0);
+	ck_assert_int_eq(json_object_array_length(env), 2);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(env,
+	    0)), CONTAINERS_DEFAULT_PATH);
+	json_object_put(env);
+	json_object_put(c);
+	json_object_put(i);
+}
+END_TEST
+
+START_TEST(merge_fields)
+{
+	json_object		*c = J("{\"Labels\":{\"a\":\"u\"},\"User\":\"\"}");
+	json_object		*i = J("{\"Labels\":{\"a\":\"i\",\"b\":\"i\"},"
+	    "\"User\":\"www\",\"WorkingDir\":\"/srv\",\"StopSignal\":\"SIGINT\"}");
+	struct berth_err	 err = BERTH_ERR_INIT;
+
+	ck_assert_int_eq(containers_merge_image(c, i, &err), 0);
+	ck_assert_str_eq(berth_json_str(berth_json_get(c, "Labels"), "a"), "u");
+	ck_assert_str_eq(berth_json_str(berth_json_get(c, "Labels"), "b"), "i");
+	ck_assert_str_eq(berth_json_str(c, "User"), "www");
+	ck_assert_str_eq(berth_json_str(c, "WorkingDir"), "/srv");
+	ck_assert_str_eq(berth_json_str(c, "StopSignal"), "SIGINT");
+	json_object_put(c);
+	json_object_put(i);
+}
+END_TEST
+
+/* --- users ---------------------------------------------------------------- */
+
+static int
+user_of(const char *spec, const char *groups, struct spec_user *u,
+    struct berth_err *err)
+{
+	char		 js[256];
+	json_object	*o;
+	int		 rc;
+
+	snprintf(js, sizeof(js), "{\"User\":\"%s\",\"GroupAdd\":%s}", spec,
+	    groups != NULL ? groups : "null");
+	o = J(js);
+	rc = containers_user_resolve(rootfs, NULL, NULL, o, u, err);
+	json_object_put(o);
+	return rc;
+}
+
+START_TEST(users)
+{
+	struct spec_user	u;
+	struct berth_err	err = BERTH_ERR_INIT;
+
+	make_rootfs();
+	ck_assert_int_eq(user_of("", NULL, &u, &err), 0);
+	ck_assert_int_eq(u.uid, 0);
+	ck_assert_int_eq(u.gid, 0);
+	ck_assert_str_eq(u.home, "/root");
+
+	ck_assert_int_eq(user_of("alice", NULL, &u, &err), 0);
+	ck_assert_int_eq(u.uid, 1000);
+	ck_assert_int_eq(u.gid, 1000);
+	ck_assert_uint_eq(u.nsgids, 2);
+	ck_assert_int_eq(u.sgids[0], 29);
+	ck_assert_int_eq(u.sgids[1], 44);
+
+	/* An explicit group: no implicit supplementary groups. */
+	ck_assert_int_eq(user_of("alice:video", NULL, &u, &err), 0);
+	ck_assert_int_eq(u.gid, 44);
+	ck_assert_uint_eq(u.nsgids, 0);
+
+	ck_assert_int_eq(user_of("33", NULL, &u, &err), 0);
+	ck_assert_int_eq(u.uid, 33);
+	ck_assert_int_eq(u.gid, 33);
+
+	/* Numeric and absent from passwd: fine, gid 0. */
+	ck_assert_int_eq(user_of("4242:4343", NULL, &u, &err), 0);
+	ck_assert_int_eq(u.uid, 4242);
+	ck_assert_int_eq(u.gid, 4343);
+
+	ck_assert_int_eq(user_of("www", "[\"video\",\"77\"]", &u, &err), 0);
+	ck_assert_uint_eq(u.nsgids, 3);
+	ck_assert_int_eq(u.sgids[0], 29);
+	ck_assert_int_eq(u.sgids[1], 44);
+	ck_assert_int_eq(u.sgids[2], 77);
+
+	ck_assert_int_eq(user_of("nobody", NULL, &u, &err), -EINVAL);
+	ck_assert_str_eq(err.msg, "unable to find user nobody: no matching "
+	    "entries in passwd file");
+	ck_assert_int_eq(user_of("alice:nogroup", NULL, &u, &err), -EINVAL);
+	rm_rf(tmproot);
+}
+END_TEST
+
+/* The image cannot make us read a host file through a symlink. */
+START_TEST(users_symlink_stays_in_root)
+{
+	struct spec_user	u;
+	struct berth_err	err = BERTH_ERR_INIT;
+	char			p[1024];
+
+	make_rootfs();
+	snprintf(p, sizeof(p), "%s/etc/passwd", rootfs);
+	unlink(p);
+	/* Absolute target: resolved inside the rootfs, where it is absent. */
+	ck_assert_int_eq(symlink("/etc/passwd", p), 0);
+	ck_assert_int_eq(user_of("root", NULL, &u, &err), -EINVAL);
+	rm_rf(tmproot);
+}
+END_TEST
+
+/* --- capabilities ---------------------------------------------------------- */
+
+static json_object *
+caps_of(const char *add, const char *drop, int priv, int want_rc)
+{
+	json_object		*a = J(add), *d = J(drop), *out = NULL;
+	struct berth_err	 err = BERTH_ERR_INIT;
+
+	ck_assert_int_eq(containers_caps(a, d, priv, &out, &err), want_rc);
+	json_object_put(a);
+	json_object_put(d);
+	return out;
+}
+
+START_TEST(caps_arith)
+{
+	json_object	*c;
+	char		 n[64];
+
+	c = caps_of("null", "null", 0, 0);
+	ck_assert_int_eq(json_object_array_length(c), 14);
+	ck_assert(containers_cap_has(c, "CAP_CHOWN"));
+	ck_assert(containers_cap_has(c, "CAP_AUDIT_WRITE"));
+	ck_assert(!containers_cap_has(c, "CAP_SYS_ADMIN"));
+	json_object_put(c);
+
+	c = caps_of("[\"sys_admin\",\"CAP_NET_ADMIN\"]", "[\"chown\"]", 0, 0);
+	ck_assert_int_eq(json_object_array_length(c), 15);
+	ck_assert(containers_cap_has(c, "CAP_SYS_ADMIN"));
+	ck_assert(containers_cap_has(c, "CAP_NET_ADMIN"));
+	ck_assert(!containers_cap_has(c, "CAP_CHOWN"));
+	json_object_put(c);
+
+	c = caps_of("[\"ALL\"]", "[\"MKNOD\"]", 0, 0);
+	ck_assert(containers_cap_has(c, "CAP_SYS_ADMIN"));
+	ck_assert(!containers_cap_has(c, "CAP_MKNOD"));
+	ck_assert_int_gt(json_object_array_length(c), 30);
+	json_object_put(c);
+
+	c = caps_of("[\"NET_BIND_SERVICE\"]", "[\"all\"]", 0, 0);
+	ck_assert_int_eq(json_object_array_length(c), 1);
+	ck_assert(containers_cap_has(c, "CAP_NET_BIND_SERVICE"));
+	json_object_put(c);
+
+	c = caps_of("null", "[\"ALL\"]", 1, 0);
+	ck_assert_int_gt(json_object_array_length(c), 30);
+	json_object_put(c);
+
+	ck_assert_ptr_null(caps_of("[\"CAP_BOGUS\"]", "null", 0, -EINVAL));
+	ck_assert_int_eq(containers_cap_valid("net_raw", n, sizeof(n)), 0);
+	ck_assert_str_eq(n, "CAP_NET_RAW");
+	ck_assert_int_eq(containers_cap_valid("nope", n, sizeof(n)), -EINVAL);
+}
+END_TEST
+
+/* --- seccomp ----------------------------------------------------------------- */
+
+static int
+seccomp_allows(json_object *sc, const char *name)
+{
+	json_object	*rules = json_object_object_get(sc, "syscalls"), *r;
+	json_object	*names;
+	size_t		 i, j;
+
+	for (i = 0; i < json_object_array_length(rules); i++) {
+		r = json_object_array_get_idx(rules, i);
+		if (strcmp(berth_json_str(r, "action"), "SCMP_ACT_ALLOW") != 0)
+			continue;
+		names = json_object_object_get(r, "names");
+		for (j = 0; j < json_object_array_length(names); j++)
+			if (strcmp(json_object_get_string(
+			    json_object_array_get_idx(names, j)), name) == 0)
+				return berth_json_get(r, "args") != NULL ? 2 : 1;
+	}
+	return 0;
+}
+
+START_TEST(seccomp_default)
+{
+	json_object	*caps = caps_of("null", "null", 0, 0), *sc, *rules, *r;
+	json_object	*names;
+	size_t		 i, j, total = 0;
+	const char	*n;
+
+	ck_assert_ptr_nonnull(sc = containers_seccomp_default(caps));
+	ck_assert_str_eq(berth_json_str(sc, "defaultAction"), "SCMP_ACT_ERRNO");
+	ck_assert_int_eq(json_object_get_int(berth_json_get(sc,
+	    "defaultErrnoRet")), 1);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(
+	    berth_json_get(sc, "architectures"), 0)), "SCMP_ARCH_X86_64");
+	/* Every name in the spec is one libseccomp knows. */
+	rules = json_object_object_get(sc, "syscalls");
+	for (i = 0; i < json_object_array_length(rules); i++) {
+		r = json_object_array_get_idx(rules, i);
+		names = json_object_object_get(r, "names");
+		for (j = 0; j < json_object_array_length(names); j++) {
+			n = json_object_get_string(
+			    json_object_array_get_idx(names, j));
+			ck_assert_msg(seccomp_syscall_resolve_name(n) !=
+			    __NR_SCMP_ERROR, "unknown syscall %s", n);
+			total++;
+		}
+	}
+	ck_assert_uint_gt(total, 250);
+	ck_assert_int_eq(seccomp_allows(sc, "read"), 1);
+	ck_assert_int_eq(seccomp_allows(sc, "arch_prctl"), 1);
+	/* Default caps: clone only without namespace flags, no mount. */
+	ck_assert_int_eq(seccomp_allows(sc, "clone"), 2);
+	ck_assert_int_eq(seccomp_allows(sc, "mount"), 0);
+	ck_assert_int_eq(seccomp_allows(sc, "reboot"), 0);
+	ck_assert_int_eq(seccomp_allows(sc, "chroot"), 1);
+	ck_assert_int_eq(seccomp_allows(sc, "personality"), 2);
+	json_object_put(sc);
+	json_object_put(caps);
+
+	caps = caps_of("[\"SYS_ADMIN\",\"SYS_BOOT\"]", "[\"SYS_CHROOT\"]", 0, 0);
+	sc = containers_seccomp_default(caps);
+	ck_assert_int_eq(seccomp_allows(sc, "mount"), 1);
+	ck_assert_int_eq(seccomp_allows(sc, "clone"), 1);
+	ck_assert_int_eq(seccomp_allows(sc, "reboot"), 1);
+	ck_assert_int_eq(seccomp_allows(sc, "chroot"), 0);
+	json_object_put(sc);
+	json_object_put(caps);
+}
+END_TEST
+
+START_TEST(seccomp_profile)
+{
+	json_object		*caps = caps_of("null", "null", 0, 0), *sc = NULL;
+	struct berth_err	 err = BERTH_ERR_INIT;
+
+	ck_assert_int_eq(containers_seccomp_from_profile(
+	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":"
+	    "[\"SCMP_ARCH_X86_64\"],\"syscalls\":[{\"names\":[\"mkdir\","
+	    "\"no_such_call\"],\"action\":\"SCMP_ACT_ERRNO\"},{\"name\":"
+	    "\"mount\",\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"caps\":"
+	    "[\"CAP_SYS_ADMIN\"]}}]}", caps, &sc, &err), 0);
+	ck_assert_str_eq(json_object_to_json_string_ext(sc,
+	    JSON_C_TO_STRING_PLAIN),
+	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":"
+	    "[\"SCMP_ARCH_X86_64\"],\"syscalls\":[{\"names\":[\"mkdir\"],"
+	    "\"action\":\"SCMP_ACT_ERRNO\"}]}");
+	json_object_put(sc);
+	ck_assert_int_eq(containers_seccomp_from_profile("{", caps, &sc, &err),
+	    -EINVAL);
+	ck_assert_int_eq(containers_seccomp_from_profile(
+	    "{\"defaultAction\":\"SCMP_ACT_NOPE\"}", caps, &sc, &err), -EINVAL);
+	json_object_put(caps);
+}
+END_TEST
+
+/* --- signals --------------------------------------------------------------- */
+
+START_TEST(signals)
+{
+	int	s;
+
+	ck_assert_int_eq(containers_signal_parse("TERM", &s), 0);
+	ck_assert_int_eq(s, SIGTERM);
+	ck_assert_int_eq(containers_signal_parse("SIGKILL", &s), 0);
+	ck_assert_int_eq(s, SIGKILL);
+	ck_assert_int_eq(containers_signal_parse("sigusr1", &s), 0);
+	ck_assert_int_eq(s, SIGUSR1);
+	ck_assert_int_eq(containers_signal_parse("9", &s), 0);
+	ck_assert_int_eq(s, 9);
+	ck_assert_int_eq(containers_signal_parse("RTMIN+2", &s), 0);
+	ck_assert_int_eq(s, SIGRTMIN + 2);
+	ck_assert_int_eq(containers_signal_parse("0", &s), -EINVAL);
+	ck_assert_int_eq(containers_signal_parse("NOPE", &s), -EINVAL);
+	ck_assert_int_eq(containers_signal_parse("", &s), -EINVAL);
+	ck_assert_int_eq(containers_signal_parse("99", &s), -EINVAL);
+	ck_assert_str_eq(containers_signal_name(SIGHUP), "HUP");
+}
+END_TEST
+
+START_TEST(times)
+{
+	char	b[64];
+	int64_t	ns;
+
+	containers_time_fmt(1700000000123400000LL, b, sizeof(b));
+	ck_assert_str_eq(b, "2023-11-14T22:13:20.1234Z");
+	ck_assert_int_eq(containers_time_parse(b, &ns), 0);
+	ck_assert_int_eq(ns, 1700000000123400000LL);
+	containers_time_fmt(0, b, sizeof(b));
+	ck_assert_str_eq(b, "0001-01-01T00:00:00Z");
+	ck_assert_int_eq(containers_ts_parse("1700000000.5", &ns), 0);
+	ck_assert_int_eq(ns, 1700000000500000000LL);
+	containers_human_duration(3LL * 1000000000LL, b, sizeof(b));
+	ck_assert_str_eq(b, "3 seconds");
+	containers_human_duration(90LL * 1000000000LL, b, sizeof(b));
+	ck_assert_str_eq(b, "About a minute");
+}
+END_TEST
+
+/* --- the spec ----------------------------------------------------------- */
+
+static json_object *
+spec_of(const char *cfg, const char *hc, int want_rc)
+{
+	struct spec_in		 in;
+	struct berth_err	 err = BERTH_ERR_INIT;
+	json_object		*c = J(cfg), *h = J(hc), *s = NULL;
+
+	memset(&in, 0, sizeof(in));
+	in.id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	in.config = c;
+	in.hostconfig = h;
+	in.rootfs = rootfs;
+	in.ctr_dir = "/var/lib/berth/containers/x";
+	in.init_path = "/usr/bin/tini-static";
+	in.host_devices = 1;
+	ck_assert_int_eq(containers_spec(&in, &s, &err), want_rc);
+	json_object_put(c);
+	json_object_put(h);
+	return s;
+}
+
+static json_object *
+path(json_object *o, const char *a, const char *b)
+{
+	o = json_object_object_get(o, a);
+	return b != NULL ? json_object_object_get(o, b) : o;
+}
+
+static int
+has_mount(json_object *s, const char *dst, const char *type)
+{
+	json_object	*m = json_object_object_get(s, "mounts");
+	size_t		 i;
+
+	for (i = 0; i < json_object_array_length(m); i++)
+		if (strcmp(berth_json_str(json_object_array_get_idx(m, i),
+		    "destination"), dst) == 0 && strcmp(berth_json_str(
+		    json_object_array_get_idx(m, i), "type"), type) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+has_ns(json_object *s, const char *type)
+{
+	json_object	*n = path(s, "linux", "namespaces");
+	size_t		 i;
+
+	for (i = 0; i < json_object_array_length(n); i++)
+		if (strcmp(berth_json_str(json_object_array_get_idx(n, i),
+		    "type"), type) == 0)
+			return 1;
+	return 0;
+}
+
+START_TEST(spec_default)
+{
+	json_object	*s, *p;
+
+	make_rootfs();
+	s = spec_of("{\"Cmd\":[\"sh\",\"-c\",\"exit 3\"],\"Hostname\":\"abc\","
+	    "\"Env\":[\"X=1\"],\"WorkingDir\":\"/w\",\"User\":\"alice\"}",
+	    "{\"NetworkMode\":\"default\"}", 0);
+	p = json_object_object_get(s, "process");
+	ck_assert_str_eq(json_object_to_json_string_ext(path(s, "process",
+	    "args"), JSON_C_TO_STRING_PLAIN),
+	    "[\"sh\",\"-c\",\"exit 3\"]");
+	ck_assert_str_eq(berth_json_str(p, "cwd"), "/w");
+	ck_assert_int_eq(json_object_get_int(path(p, "user", "uid")), 1000);
+	ck_assert_int_eq(json_object_array_length(path(p, "user",
+	    "additionalGids")), 2);
+	ck_assert_int_eq(json_object_array_length(path(p, "capabilities",
+	    "bounding")), 14);
+	ck_assert(!json_object_get_boolean(json_object_object_get(p,
+	    "terminal")));
+	ck_assert_str_eq(berth_json_str(s, "hostname"), "abc");
+	ck_assert_str_eq(berth_json_str(path(s, "root", NULL), "path"), rootfs);
+	ck_assert_str_eq(berth_json_str(json_object_object_get(s, "linux"),
+	    "cgroupsPath"), "/berth/0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef");
+	ck_assert(has_ns(s, "network"));
+	ck_assert(has_ns(s, "pid"));
+	ck_assert(has_ns(s, "uts"));
+	ck_assert(has_mount(s, "/proc", "proc"));
+	ck_assert(has_mount(s, "/dev/pts", "devpts"));
+	ck_assert(has_mount(s, "/dev/shm", "tmpfs"));
+	ck_assert(has_mount(s, "/dev/mqueue", "mqueue"));
+	ck_assert(has_mount(s, "/sys/fs/cgroup", "cgroup"));
+	ck_assert(has_mount(s, "/etc/hosts", "bind"));
+	ck_assert(has_mount(s, "/etc/resolv.conf", "bind"));
+	ck_assert(has_mount(s, "/etc/hostname", "bind"));
+	ck_assert_int_eq(json_object_array_length(path(s, "linux",
+	    "maskedPaths")), 10);
+	ck_assert_int_eq(json_object_array_length(path(s, "linux",
+	    "readonlyPaths")), 5);
+	ck_assert_ptr_nonnull(path(s, "linux", "seccomp"));
+	json_object_put(s);
+
+	/* A user that does not exist fails the start with Docker's words. */
+	ck_assert_ptr_null(spec_of("{\"Cmd\":[\"sh\"],\"User\":\"ghost\"}",
+	    "{}", -EINVAL));
+	rm_rf(tmproot);
+}
+END_TEST
+
+START_TEST(spec_hostconfigs)
+{
+	json_object	*s, *r;
+
+	make_rootfs();
+	s = spec_of("{\"Cmd\":[\"sh\"],\"Tty\":true}",
+	    "{\"NetworkMode\":\"host\",\"Memory\":67108864,"
+	    "\"NanoCpus\":1500000000,\"PidsLimit\":50,\"ReadonlyRootfs\":true,"
+	    "\"Tmpfs\":{\"/run\":\"size=1m\"},\"Init\":true,"
+	    "\"SecurityOpt\":[\"seccomp=unconfined\",\"no-new-privileges\"],"
+	    "\"CapDrop\":[\"ALL\"],\"Ulimits\":[{\"Name\":\"nofile\","
+	    "\"Soft\":100,\"Hard\":200}],\"Sysctls\":{\"net.ipv4.ip_forward\":"
+	    "\"1\"}}", 0);
+	ck_assert(!has_ns(s, "network"));
+	ck_assert(!has_ns(s, "uts"));
+	r = path(s, "linux", "resources");
+	ck_assert_int_eq(json_object_get_int64(path(r, "memory", "limit")),
+	    67108864);
+	ck_assert_int_eq(json_object_get_int64(path(r, "memory", "swap")),
+	    2 * 67108864);
+	ck_assert_int_eq(json_object_get_int64(path(r, "cpu", "quota")),
+	    150000);
+	ck_assert_int_eq(json_object_get_int64(path(r, "cpu", "period")),
+	    100000);
+	ck_assert_int_eq(json_object_get_int64(path(r, "pids", "limit")), 50);
+	ck_assert(json_object_get_boolean(path(s, "root", "readonly")));
+	ck_assert(has_mount(s, "/run", "tmpfs"));
+	ck_assert(has_mount(s, "/sbin/docker-init", "bind"));
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(
+	    path(s, "process", "args"), 0)), "/sbin/docker-init");
+	ck_assert(json_object_get_boolean(path(s, "process", "terminal")));
+	ck_assert(json_object_get_boolean(path(s, "process",
+	    "noNewPrivileges")));
+	ck_assert_ptr_null(path(s, "linux", "seccomp"));
+	ck_assert_int_eq(json_object_array_length(path(path(s, "process",
+	    "capabilities"), "bounding", NULL)), 0);
+	ck_assert_str_eq(berth_json_str(json_object_array_get_idx(path(s,
+	    "process", "rlimits"), 0), "type"), "RLIMIT_NOFILE");
+	ck_assert_str_eq(berth_json_str(path(s, "linux", "sysctl"),
+	    "net.ipv4.ip_forward"), "1");
+	json_object_put(s);
+
+	ck_assert_ptr_null(spec_of("{\"Cmd\":[\"sh\"]}",
+	    "{\"SecurityOpt\":[\"bogus=1\"]}", -EINVAL));
+	ck_assert_ptr_null(spec_of("{\"Cmd\":[\"sh\"]}",
+	    "{\"CapAdd\":[\"CAP_NOPE\"]}", -EINVAL));
+	ck_assert_ptr_null(spec_of("{}", "{}", -EINVAL));
+	rm_rf(tmproot);
+}
+END_TEST
+
+START_TEST(spec_privileged)
+{
+	json_object	*s, *devs, *d;
+	size_t		 i;
+	int		 null_seen = 0;
+
+	make_rootfs();
+	s = spec_of("{\"Cmd\":[\"sh\"]}", "{\"Privileged\":true}", 0);
+	ck_assert_int_gt(json_object_array_length(path(path(s, "process",
+	    "capabilities"), "bounding", NULL)), 30);
+	ck_assert_ptr_null(path(s, "linux", "seccomp"));
+	ck_assert_ptr_null(path(s, "linux", "maskedPaths"));
+	ck_assert_ptr_null(path(s, "linux", "readonlyPaths"));
+	devs = path(s, "linux", "devices");
+	for (i = 0; i < json_object_array_length(devs); i++) {
+		d = json_object_array_get_idx(devs, i);
+		if (strcmp(berth_json_str(d, "path"), "/dev/null") == 0) {
+			null_seen = 1;
+			ck_assert_int_eq(json_object_get_int(berth_json_get(d,
+			    "major")), 1);
+		}
+	}
+	ck_assert(null_seen);
+	/* The device cgroup allows everything. */
+	d = json_object_array_get_idx(path(path(s, "linux", "resources"),
+	    "devices", NULL), 0);
+	ck_assert(json_object_get_boolean(berth_json_get(d, "allow")));
+	json_object_put(s);
+	rm_rf(tmproot);
+}
+END_TEST
+
+/* --- the API, through stand-in drivers ------------------------------------- */
+
+#define IMG_ID	"sha256:1111111111111111111111111111111111111111111111111111111111111111"
+
+static int	img_users;
+static int	rt_creates, rt_starts, rt_deletes, rt_last_signal;
+static int	rt_running;
+static int	rt_fail_create;
+static const struct berth_runtime_events *rt_ev;
+static void	*rt_ev_arg;
+
+static int
+img_resolve(void *st, const char *ref, char *id, json_object **image,
+    struct berth_err *err)
+{
+	if (strcmp(ref, "busybox") != 0 && strcmp(ref, IMG_ID) != 0)
+		return berth_err_set(err, -ENOENT, "No such image: %s", ref);
+	strcpy(id, IMG_ID);
+	if (image != NULL)
+		*image = J("{\"config\":{\"Cmd\":[\"sh\"],\"Env\":[\"PATH=/bin\"],"
+		    "\"Labels\":{\"from\":\"image\"}}}");
+	return 0;
+}
+
+static int
+img_use(void *st, const char *id, const char *user, struct berth_err *err)
+{
+	img_users++;
+	return 0;
+}
+
+static void
+img_unuse(void *st, const char *id, const char *user)
+{
+	img_users--;
+}
+
+static void
+img_mount(void *st, const char *id, const char *owner,
+    berth_image_path_cb done, void *arg)
+{
+	done(arg, 0, rootfs, NULL);
+}
+
+static void
+img_done(void *st, const char *owner, berth_image_done_cb done, void *arg)
+{
+	done(arg, 0, NULL);
+}
+
+static int
+img_paths(void *st, const char *owner, char *merged, char *upper, size_t len)
+{
+	snprintf(merged, len, "%s", rootfs);
+	snprintf(upper, len, "%s/upper", tmproot);
+	return 0;
+}
+
+static const struct berth_image_ops img_ops = {
+	.size = sizeof(struct berth_image_ops),
+	.resolve = img_resolve,
+	.use = img_use,
+	.unuse = img_unuse,
+	.rootfs_mount = img_mount,
+	.rootfs_unmount = img_done,
+	.rootfs_remove = img_done,
+	.rootfs_paths = img_paths,
+};
+
+static const char *
+rt_default(void *st)
+{
+	return "runc";
+}
+
+static const char *
+rt_path(void *st)
+{
+	return "/usr/sbin/runc";
+}
+
+static void
+rt_create(void *st, const struct berth_runtime_create *c,
+    berth_runtime_done_cb done, void *arg)
+{
+	struct berth_err	err = BERTH_ERR_INIT;
+	char			p[1024];
+
+	rt_creates++;
+	rt_ev = c->events;
+	rt_ev_arg = c->events_arg;
+	snprintf(p, sizeof(p), "%s/config.json", c->bundle);
+	ck_assert_int_eq(access(p, R_OK), 0);
+	if (rt_fail_create) {
+		berth_err_set(&err, -EIO, "exec: \"nope\": executable file "
+		    "not found in $PATH");
+		done(arg, -EIO, &err);
+		return;
+	}
+	done(arg, 0, NULL);
+}
+
+static void
+rt_start(void *st, const char *id, berth_runtime_done_cb done, void *arg)
+{
+	rt_starts++;
+	rt_running = 1;
+	done(arg, 0, NULL);
+}
+
+static void
+rt_kill(void *st, const char *id, int signo, int all,
+    berth_runtime_done_cb done, void *arg)
+{
+	rt_last_signal = signo;
+	done(arg, 0, NULL);
+}
+
+static void
+rt_op(void *st, const char *id, berth_runtime_done_cb done, void *arg)
+{
+	done(arg, 0, NULL);
+}
+
+static void
+rt_delete(void *st, const char *id, berth_runtime_done_cb done, void *arg)
+{
+	rt_deletes++;
+	done(arg, 0, NULL);
+}
+
+static int
+rt_state(void *st, const char *id, struct berth_runtime_state *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->status = rt_running ? BERTH_RT_RUNNING : BERTH_RT_STOPPED;
+	out->pid = rt_running ? 4242 : 0;
+	return 0;
+}
+
+static int
+rt_restore(void *st, const char *id, const struct berth_runtime_events *ev,
+    void *arg, struct berth_runtime_state *out, struct berth_err *err)
+{
+	rt_ev = ev;
+	rt_ev_arg = arg;
+	return rt_state(st, id, out);
+}
+
+static void
+rt_attach(void *st, const char *id, const char *exec_id, int fd,
+    uint32_t flags, const char *keys, berth_runtime_done_cb done, void *arg)
+{
+	close(fd);
+	done(arg, 0, NULL);
+}
+
+static void
+rt_resize(void *st, const char *id, const char *exec_id, unsigned rows,
+    unsigned cols, berth_runtime_done_cb done, void *arg)
+{
+	done(arg, 0, NULL);
+}
+
+static const struct berth_runtime_ops rt_ops = {
+	.size = sizeof(struct berth_runtime_ops),
+	.default_name = rt_default,
+	.path = rt_path,
+	.create = rt_create,
+	.start = rt_start,
+	.kill = rt_kill,
+	.pause = rt_op,
+	.resume = rt_op,
+	.delete = rt_delete,
+	.state = rt_state,
+	.restore = rt_restore,
+	.attach = rt_attach,
+	.resize = rt_resize,
+};
+
+static void		*mod_state;
+
+static void
+api_setup(void)
+{
+	char			data[600], exec[600];
+	struct berth_err	err = BERTH_ERR_INIT;
+
+	mock_reset();
+	make_rootfs();
+	snprintf(data, sizeof(data), "%s/data", tmproot);
+	snprintf(exec, sizeof(exec), "%s/exec", tmproot);
+	mock_set_roots(data, exec);
+	img_users = rt_creates = rt_starts = rt_deletes = rt_running = 0;
+	rt_fail_create = rt_last_signal = 0;
+	ck_assert_int_eq(mock_host.provide(&mock_host, BERTH_IMAGE_IFACE,
+	    BERTH_IMAGE_DRIVER, &img_ops, NULL, &err), 0);
+	ck_assert_int_eq(mock_host.provide(&mock_host, BERTH_RUNTIME_IFACE,
+	    "runc", &rt_ops, NULL, &err), 0);
+	ck_assert_int_eq(mock_host.provide(&mock_host, BERTH_RUNTIME_IFACE,
+	    BERTH_RUNTIME_DEFAULT, &rt_ops, NULL, &err), 0);
+	ck_assert_int_eq(berth_module.init(&mock_host, NULL, &mod_state, &err),
+	    0);
+}
+
+static void
+api_teardown(void)
+{
+	berth_module.fini(mod_state);
+	rm_rf(tmproot);
+	mock_reset();
+}
+
+static struct berth_req *
+call(enum berth_method m, const char *pattern, const char *id,
+    const char *body, ...)
+{
+	struct berth_req	*r = mock_req_new();
+	berth_handler		 h;
+	void			*st;
+	va_list			 ap;
+	const char		*k, *v;
+
+	mock_req_set_method(r, m);
+	if (id != NULL)
+		mock_req_set_param(r, "id", id);
+	if (body != NULL) {
+		mock_req_set_header(r, "Content-Type", "application/json");
+		mock_req_set_body(r, body, strlen(body));
+	}
+	va_start(ap, body);
+	while ((k = va_arg(ap, const char *)) != NULL) {
+		v = va_arg(ap, const char *);
+		mock_req_set_query(r, k, v);
+	}
+	va_end(ap);
+	ck_assert_ptr_nonnull(h = mock_route_find(m, pattern, &st));
+	h(r, st);
+	return r;
+}
+
+static char *
+create(const char *body, const char *name, int want)
+{
+	struct berth_req	*r;
+	json_object		*o;
+	char			*id = NULL;
+
+	r = name != NULL ?
+	    call(BERTH_POST, "/containers/create", NULL, body, "name", name,
+	    NULL) :
+	    call(BERTH_POST, "/containers/create", NULL, body, NULL);
+	ck_assert_msg(mock_req_status(r) == want, "status %d: %s",
+	    mock_req_status(r), mock_req_output(r));
+	if (want == 201) {
+		o = J(mock_req_output(r));
+		id = strdup(berth_json_str(o, "Id"));
+		json_object_put(o);
+	}
+	mock_req_free(r);
+	return id;
+}
+
+START_TEST(api_create_errors)
+{
+	struct berth_req	*r;
+	char			*id, msg[512];
+
+	id = create("{\"Image\":\"busybox\"}", "web", 201);
+	ck_assert_uint_eq(strlen(id), 64);
+	ck_assert_int_eq(img_users, 1);
+	ck_assert_str_eq(mock_last_event()->action, "create");
+	ck_assert_str_eq(berth_json_str(mock_last_event()->attrs, "name"),
+	    "web");
+	ck_assert_str_eq(berth_json_str(mock_last_event()->attrs, "image"),
+	    "busybox");
+	ck_assert_str_eq(berth_json_str(mock_last_event()->attrs, "from"),
+	    "image");
+
+	r = call(BERTH_POST, "/containers/create", NULL,
+	    "{\"Image\":\"busybox\"}", "name", "web", NULL);
+	ck_assert_int_eq(mock_req_status(r), 409);
+	snprintf(msg, sizeof(msg), "{\"message\":\"Conflict. The container "
+	    "name \\\"/web\\\" is already in use by container \\\"%s\\\". You "
+	    "have to remove (or rename) that container to be able to reuse "
+	    "that name.\"}\n", id);
+	ck_assert_str_eq(mock_req_output(r), msg);
+	mock_req_free(r);
+
+	r = call(BERTH_POST, "/containers/create", NULL,
+	    "{\"Image\":\"nothere:1\"}", NULL);
+	ck_assert_int_eq(mock_req_status(r), 404);
+	ck_assert_str_eq(mock_req_output(r),
+	    "{\"message\":\"No such image: nothere:1\"}\n");
+	mock_req_free(r);
+
+	r = call(BERTH_POST, "/containers/create", NULL,
+	    "{\"Image\":\"busybox\",\"HostConfig\":{\"Runtime\":\"nope\"}}",
+	    NULL);
+	ck_assert_int_eq(mock_req_status(r), 400);
+	ck_assert_str_eq(mock_req_output(r),
+	    "{\"message\":\"Unknown runtime specified nope\"}\n");
+	mock_req_free(r);
+
+	r = call(BERTH_POST, "/containers/create", NULL,
+	    "{\"Image\":\"busybox\"}", "name", "-bad", NULL);
+	ck_assert_int_eq(mock_req_status(r), 400);
+	mock_req_free(r);
+
+	/* An image with no command and none given. */
+	r = call(BERTH_POST, "/containers/create", NULL,
+	    "{\"Image\":\"busybox\",\"Entrypoint\":[\"\"],\"Cmd\":[]}", NULL);
+	ck_assert_int_eq(mock_req_status(r), 201);
+	mock_req_free(r);
+
+	/* Lookups: by name with and without '/', and by prefix. */
+	r = call(BERTH_GET, "/containers/{id}/json", "/web", NULL, NULL);
+	ck_assert_int_eq(mock_req_status(r), 200);
+	mock_req_free(r);
+	msg[0] = '\0';
+	snprintf(msg, 8, "%s", id);
+	r = call(BERTH_GET, "/containers/{id}/json", msg, NULL, NULL);
+	ck_assert_int_eq(mock_req_status(r), 200);
+	mock_req_free(r);
+	r = call(BERTH_GET, "/containers/{id}/json", "zzz", NULL, NULL);
+	ck_assert_int_eq(mock_req_status(r), 404);
+	ck_assert_str_eq(mock_req_output(r),
+	    "{\"message\":\"No such container: zzz\"}\n");
+	mock_req_free(r);
+	free(id);
+}
+END_TEST
+
+START_TEST(api_lifecycle)
+{
+	struct berth_req	*r, *w;
+	json_object		*o;
+	char			*id;
+
+	id = create("{\"Image\":\"busybox\",\"Cmd\":[\"true\"],\"Labels\":"
+	    "{\"l\":\"v\"}}", "life", 201);
+
+	/* wait answers its headers at once */
+	w = call(BERTH_POST, "/containers/{id}/wait", "life", NULL,
+	    "condition", "next-exit", NULL);
+	ck_assert(mock_req_started(w));
+	ck_assert_int_eq(mock_req_status(w), 200);
+	ck_assert_int_eq(mock_req_ended(w), 0);
+
+	r = call(BERTH_POST, "/containers/{id}/start", "life", NULL, NULL);
+	ck_assert_int_eq(mock_req_status(r), 204);
+	mock_req_free(r);
+	ck_assert_int_eq(rt_creates, 1);
+	ck_assert_int_eq(rt_starts, 1);
+	ck_assert_str_eq(mock_last_event()->action, "start");
+
+	r = call(BERTH_POST, "/containers/{id}/start", "life", NULL, NULL);
+	ck_assert_int_eq(mock_req_status(r), 304);
+	mock_req_free(r);
+
+	r = call(BERTH_GET, "/containers/{id}/json", "life", NULL, NULL);
+	o = J(mock_req_output(r));
+	ck_assert_str_eq(berth_json_str(berth_json_get(o, "State"), "Status"),
+	    "running");
+	ck_assert_int_eq(json_object_get_int(berth_json_get(berth_json_get(o,
+	    "State"), "Pid")), 4242);
+	ck_assert_str_eq(berth_json_str(berth_json_get(o, "HostConfig"),
+	    "Runtime"), "runc");
+	ck_assert_str_eq(berth_json_str(o, "Name"), "/life");
+	ck_assert_str_eq(berth_json_str(o, "Path"), "true");
+	ck_assert_str_eq(berth_json_str(o, "Image"), IMG_ID);
+	ck_assert_str_eq(berth_json_str(o, "Driver"), "overlay2");
+	json_object_put(o);
+	mock_req_free(r);
+
+	/* list: running shows; filters */
+	r = call(BERTH_GET, "/containers/json", NULL, NULL, "filters",
+	    "{\"label\":{\"l=v\":true},\"status\":{\"running\":true}}", NULL);
+	o = J(mock_req_output(r));
+	ck_assert_int_eq(json_object_array_length(o), 1);
+	ck_assert_str_eq(berth_json_str(json_object_array_get_idx(o, 0),
+	    "State"), "running");
+	json_object_put(o);
+	mock_req_free(r);
+	r = call(BERTH_GET, "/containers/json", NULL, NULL, "filters",
+	    "{\"status\":{\"bogus\":true}}", NULL);
+	ck_assert_int_eq(mock_req_status(r), 400);
+	mock_req_free(r);
+
+	/* kill with a name and a bad signal */
+	r = call(BERTH_POST, "/containers/{id}/kill", "life", NULL, "signal",
+	    "USR1", NULL);
+	ck_assert_int_eq(mock_req_status(r), 204);
+	ck_assert_int_eq(rt_last_signal, SIGUSR1);
+	ck_assert_str_eq(mock_last_event()->action, "kill");
+	ck_assert_str_eq(berth_json_str(mock_last_event()->attrs, "signal"),
+	    "10");
+	mock_req_free(r);
+	r = call(BERTH_POST, "/containers/{id}/kill", "life", NULL, "signal",
+	    "NOPE", NULL);
+	ck_assert_int_eq(mock_req_status(r), 400);
+	ck_assert_str_eq(mock_req_output(r),
+	    "{\"message\":\"Invalid signal: NOPE\"}\n");
+	mock_req_free(r);
+
+	/* running: rm without force refused */
+	r = call(BERTH_DELETE, "/containers/{id}", "life", NULL, NULL);
+	ck_assert_int_eq(mock_req_status(r), 409);
+	mock_req_free(r);
+
+	/* the process exits */
+	rt_running = 0;
+	rt_ev->exited(rt_ev_arg, id, NULL, 3, 0, 0);
+	ck_assert_int_eq(mock_req_ended(w), 1);
+	ck_assert_str_eq(mock_req_output(w), "{\"Error\":null,\"StatusCode\":3}\n");
+	mock_req_free(w);
+	ck_assert_int_eq(rt_deletes, 1);
+
+	r = call(BERTH_POST, "/containers/{id}/stop", "life", NULL, NULL);
+	ck_assert_int_eq(mock_req_status(r), 304);
+	mock_req_free(r);
+	r = call(BERTH_POST, "/containers/{id}/kill", "life", NULL, NULL);
+	ck_assert_int_eq(mock_req_status(r), 409);
+	mock_req_free(r);
+
+	r = call(BERTH_GET, "/containers/json", NULL, NULL, "filters",
+	    "{\"exited\":{\"3\":true}}", NULL);
+	o = J(mock_req_output(r));
+	ck_assert_int_eq(json_object_array_length(o), 1);
+	ck_assert_ptr_nonnull(strstr(berth_json_str(json_object_array_get_idx(
+	    o, 0), "Status"), "Exited (3)"));
+	json_object_put(o);
+	mock_req_free(r);
+
+	/* not-running answers at once; removed waits for rm */
+	w = call(BERTH_POST, "/containers/{id}/wait", "life", NULL, NULL);
+	ck_assert_str_eq(mock_req_output(w), "{\"Error\":null,\"StatusCode\":3}\n");
+	mock_req_free(w);
+	w = call(BERTH_POST, "/containers/{id}/wait", "life", NULL,
+	    "condition", "removed", NULL);
+	ck_assert_int_eq(mock_req_ended(w), 0);
+	r = call(BERTH_DELETE, "/containers/{id}", "life", NULL, NULL);
+	ck_assert_int_eq(mock_req_status(r), 204);
+	mock_req_free(r);
+	ck_assert_int_eq(mock_req_ended(w), 1);
+	mock_req_free(w);
+	ck_assert_str_eq(mock_last_event()->action, "destroy");
+	ck_assert_int_eq(img_users, 0);
+	r = call(BERTH_GET, "/containers/{id}/json", "life", NULL, NULL);
+	ck_assert_int_eq(mock_req_status(r), 404);
+	mock_req_free(r);
+	free(id);
+}
+END_TEST
+
+START_TEST(api_autoremove_and_failed_start)
+{
+	struct berth_req	*r, *w;
+	char			*id;
+
+	id = create("{\"Image\":\"busybox\",\"Cmd\":[\"nope\"],\"HostConfig\":"
+	    "{\"AutoRemove\":true}}", NULL, 201);
+	w = call(BERTH_POST, "/containers/{id}/wait", id, NULL,
+	    "condition", "removed", NULL);
+	rt_fail_create = 1;
+	r = call(BERTH_POST, "/containers/{id}/start", id, NULL, NULL);
+	ck_assert_int_eq(mock_req_status(r), 400);
+	ck_assert_ptr_nonnull(strstr(mock_req_output(r),
+	    "executable file not found"));
+	mock_req_free(r);
+	ck_assert_int_eq(mock_req_ended(w), 1);
+	ck_assert_str_eq(mock_req_output(w),
+	    "{\"Error\":null,\"StatusCode\":127}\n");
+	mock_req_free(w);
+	r = call(BERTH_GET, "/containers/{id}/json", id, NULL, NULL);
+	ck_assert_int_eq(mock_req_status(r), 404);
+	mock_req_free(r);
+	free(id);
+
+	/* --rm after a normal exit: die, then destroy. */
+	rt_fail_create = 0;
+	id = create("{\"Image\":\"busybox\",\"HostConfig\":"
+	    "{\"AutoRemove\":true}}", "rmme", 201);
+	r = call(BERTH_POST, "/containers/{id}/start", id, NULL, NULL);
+	ck_assert_int_eq(mock_req_status(r), 204);
+	mock_req_free(r);
+	rt_running = 0;
+	rt_ev->exited(rt_ev_arg, id, NULL, 0, 0, 0);
+	ck_assert_str_eq(mock_last_event()->action, "destroy");
+	r = call(BERTH_GET, "/containers/{id}/json", "rmme", NULL, NULL);
+	ck_assert_int_eq(mock_req_status(r), 404);
+	mock_req_free(r);
+	free(id);
+}
+END_TEST
+
+/* State survives a restart of the module; a stopped one is recorded. */
+START_TEST(api_restore)
+{
+	struct berth_req	*r;
+	struct berth_err	 err = BERTH_ERR_INIT;
+	json_object		*o;
+	char			*id;
+
+	id = create("{\"Image\":\"busybox\"}", "keep", 201);
+	r = call(BERTH_POST, "/containers/{id}/start", id, NULL, NULL);
+	ck_assert_int_eq(mock_req_status(r), 204);
+	mock_req_free(r);
+	berth_module.fini(mod_state);
+
+	/* Still running: comes back running. */
+	mock_reset();
+	ck_assert_int_eq(mock_host.provide(&mock_host, BERTH_IMAGE_IFACE,
+	    BERTH_IMAGE_DRIVER, &img_ops, NULL, &err), 0);
+	ck_assert_int_eq(mock_host.provide(&mock_host, BERTH_RUNTIME_IFACE,
+	    BERTH_RUNTIME_DEFAULT, &rt_ops, NULL, &err), 0);
+	ck_assert_int_eq(mock_host.provide(&mock_host, BERTH_RUNTIME_IFACE,
+	    "runc", &rt_ops, NULL, &err), 0);
+	ck_assert_int_eq(berth_module.init(&mock_host, NULL, &mod_state, &err),
+	    0);
+	r = call(BERTH_GET, "/containers/{id}/json", "keep", NULL, NULL);
+	o = J(mock_req_output(r));
+	ck_assert_str_eq(berth_json_str(berth_json_get(o, "State"), "Status"),
+	    "running");
+	json_object_put(o);
+	mock_req_free(r);
+	berth_module.fini(mod_state);
+
+	/* Exited while we were away: recorded, with a die event. */
+	mock_reset();
+	rt_running = 0;
+	ck_assert_int_eq(mock_host.provide(&mock_host, BERTH_IMAGE_IFACE,
+	    BERTH_IMAGE_DRIVER, &img_ops, NULL, &err), 0);
+	ck_assert_int_eq(mock_host.provide(&mock_host, BERTH_RUNTIME_IFACE,
+	    BERTH_RUNTIME_DEFAULT, &rt_ops, NULL, &err), 0);
+	ck_assert_int_eq(mock_host.provide(&mock_host, BERTH_RUNTIME_IFACE,
+	    "runc", &rt_ops, NULL, &err), 0);
+	ck_assert_int_eq(berth_module.init(&mock_host, NULL, &mod_state, &err),
+	    0);
+	ck_assert_str_eq(mock_last_event()->action, "die");
+	r = call(BERTH_GET, "/containers/{id}/json", "keep", NULL, NULL);
+	o = J(mock_req_output(r));
+	ck_assert_str_eq(berth_json_str(berth_json_get(o, "State"), "Status"),
+	    "exited");
+	json_object_put(o);
+	mock_req_free(r);
+	free(id);
+}
+END_TEST
+
+START_TEST(api_info)
+{
+	json_object	*o = J("{\"SecurityOptions\":[]}");
+	char		*id;
+
+	id = create("{\"Image\":\"busybox\"}", NULL, 201);
+	ck_assert_int_eq(mock_hook_run(BERTH_HOOK_INFO, o), 1);
+	ck_assert_int_eq(json_object_get_int(berth_json_get(o, "Containers")), 1);
+	ck_assert_int_eq(json_object_get_int(berth_json_get(o,
+	    "ContainersStopped")), 1);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(
+	    berth_json_get(o, "SecurityOptions"), 0)),
+	    "name=seccomp,profile=default");
+	json_object_put(o);
+	free(id);
+}
+END_TEST
+
+Suite *
+suite(void)
+{
+	Suite	*s = suite_create("containers");
+	TCase	*tc = tcase_create("pure");
+	TCase	*api = tcase_create("api");
+
+	tcase_add_test(tc, names_valid);
+	tcase_add_test(tc, names_random);
+	tcase_add_test(tc, args_rules);
+	tcase_add_test(tc, env_merge);
+	tcase_add_test(tc, merge_fields);
+	tcase_add_test(tc, users);
+	tcase_add_test(tc, users_symlink_stays_in_root);
+	tcase_add_test(tc, caps_arith);
+	tcase_add_test(tc, seccomp_default);
+	tcase_add_test(tc, seccomp_profile);
+	tcase_add_test(tc, signals);
+	tcase_add_test(tc, times);
+	tcase_add_test(tc, spec_default);
+	tcase_add_test(tc, spec_hostconfigs);
+	tcase_add_test(tc, spec_privileged);
+	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(api, api_setup, api_teardown);
+	tcase_add_test(api, api_create_errors);
+	tcase_add_test(api, api_lifecycle);
+	tcase_add_test(api, api_autoremove_and_failed_start);
+	tcase_add_test(api, api_restore);
+	tcase_add_test(api, api_info);
+	suite_add_tcase(s, api);
+	return s;
+}
