@@ -529,6 +529,8 @@ start_fail(struct start_job *j, int rc, const struct berth_err *err)
 		berth_err_set(&e, -EINVAL, "OCI runtime create failed: %s: "
 		    "exec: \"%s\": executable file not found in $PATH",
 		    msg, c->path);
+	else if (strstr(msg, "OCI runtime") != NULL)
+		berth_err_set(&e, -EINVAL, "%s", msg);
 	else if (rc == -ENOENT || rc == -EINVAL || c->st.rt_created ||
 	    code != 128)
 		berth_err_set(&e, -EINVAL, "OCI runtime create failed: %s",

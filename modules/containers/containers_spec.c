@@ -972,7 +972,10 @@ containers_spec(const struct spec_in *in, json_object **out,
 	json_object_object_add(root, "readonly",
 	    json_object_new_boolean(readonly));
 	json_object_object_add(s, "root", root);
-	json_object_object_add(s, "hostname", jstr(hostname));
+	/* Without a UTS namespace of its own the host's name stays. */
+	if (strcmp(spec_mode(hc, "UTSMode"), "host") != 0 &&
+	    strcmp(netmode, "host") != 0)
+		json_object_object_add(s, "hostname", jstr(hostname));
 
 	/* mounts: the defaults, then /etc files, tmpfs, --init */
 	mounts = json_object_new_array();
