@@ -482,7 +482,10 @@ main(int argc, char **argv)
 				    EIO);
 
 		fprintf(stderr, "%s\n", err);
+		/* A failed create leaves no trace for restore to find. */
 		(void)unlink("monitor.sock");
+		if (chdir("/") == 0)
+			(void)rmdir(M.state_dir);
 		(void)write(ready[1], &b, 1);
 		return 1;
 	}
