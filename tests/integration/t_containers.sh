@@ -1,0 +1,277 @@
+#!/bin/bash
+# t_containers.sh - docker run and the container commands end to end,
+# through the real docker CLI: exit codes, stdin, a tty, env/workdir/
+# user, -d/ps/logs/stop/kill/wait/rm/inspect/attach, Docker's events
+# order, runc/crun/an added runtime, and a kill -9 of berthd while a
+# container runs (live restore).
+#
+# The image comes from the images module (`docker import` of a busybox
+# root filesystem) when it is built, else from the image-stub test
+# module serving the same root filesystem.
+. "$(dirname "$0")/lib.sh"
+
+ROOTFS=$T_TMP/rootfs
+CUSTOM_LOG=$T_TMP/custom.log
+
+# mk_rootfs DIR - busybox-static and its applets, with passwd and group.
+mk_rootfs()
+{
+	local d=$1 a bb
+
+	bb=$(command -v busybox) || return 1
+	mkdir -p "$d/bin" "$d/etc" "$d/tmp" "$d/root" "$d/home/www" \
+	    "$d/proc" "$d/sys" "$d/dev" || return 1
+	cp "$bb" "$d/bin/busybox" || return 1
+	for a in $("$d/bin/busybox" --list); do
+		[ "$a" = busybox ] || ln -sf busybox "$d/bin/$a"
+	done
+	printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' \
+	    'www:x:33:33:www:/home/www:/bin/sh' \
+	    'nobody:x:65534:65534:nobody:/home:/bin/false' >"$d/etc/passwd"
+	printf '%s\n' 'root:x:0:' 'www:x:33:' 'audio:x:29:www' \
+	    'nogroup:x:65534:' >"$d/etc/group"
+	chmod 1777 "$d/tmp"
+}
+
+# fix_hybrid_cgroups - crun 1.8 refuses a hybrid layout with controllers
+# on the cgroup2 hierarchy; mounting each as v1 is the operator's fix
+# (berthd's runtime-oci logs it).  Idempotent.
+fix_hybrid_cgroups()
+{
+	local u=/sys/fs/cgroup/unified c
+
+	[ -r "$u/cgroup.controllers" ] || return 0
+	for c in $(cat "$u/cgroup.controllers"); do
+		mountpoint -q "/sys/fs/cgroup/$c" && continue
+		mkdir -p "/sys/fs/cgroup/$c" 2>/dev/null
+		mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c" 2>/dev/null
+	done
+	return 0
+}
+
+mk_rootfs "$ROOTFS" || { fail "busybox root filesystem" "no busybox"; exit 1; }
+fix_hybrid_cgroups
+
+cat >"$T_TMP/custom-rt" <<EOF
+#!/bin/sh
+echo "\$*" >>"$CUSTOM_LOG"
+exec $(command -v crun) "\$@"
+EOF
+chmod 755 "$T_TMP/custom-rt"
+
+if [ -f "$MODULE_DIR/images.so" ]; then
+	IMAGE_MODULE='  - name: images
+    required: true'
+	USE_IMPORT=1
+else
+	IMAGE_MODULE="  - path: $TEST_MODULE_DIR/image-stub.so
+    required: true
+    config:
+      rootfs: $ROOTFS
+      ref: busybox"
+	USE_IMPORT=0
+fi
+YAML="log-level: info
+modules:
+  - name: authz-noop
+    required: true
+$IMAGE_MODULE
+  - name: runtime-oci
+    required: true
+  - name: containers
+    required: true"
+
+berth_start "$YAML" --add-runtime "custom=$T_TMP/custom-rt" || {
+	fail "berthd with images, runtime-oci and containers" "$(cat "$B_LOG")"
+	exit 1
+}
+
+# Containers outlive berthd by design: remove ours before the harness
+# removes the roots.
+ctr_cleanup()
+{
+	local ids
+
+	if [ -n "$B_SOCK" ] && [ -S "$B_SOCK" ]; then
+		ids=$(dk ps -aq 2>/dev/null)
+		# shellcheck disable=SC2086
+		[ -n "$ids" ] && dk rm -f $ids >/dev/null 2>&1
+	fi
+	grep -F " $B_DIR/" /proc/mounts | awk '{ print $2 }' |
+	    sort -r | while read -r m; do umount -l "$m"; done
+	cleanup
+}
+trap ctr_cleanup EXIT
+
+if [ "$USE_IMPORT" = 1 ]; then
+	check "docker import a busybox root filesystem as busybox" \
+	    sh -c "tar -C '$ROOTFS' -cf - . | $DOCKER -H unix://$B_SOCK import - busybox"
+fi
+
+# --- docker run: exit codes, stdin, a tty ---------------------------------
+
+check "docker run --rm busybox true exits 0" dk run --rm busybox true
+
+dk run --rm busybox sh -c 'exit 3' >/dev/null 2>&1
+assert_eq "docker run --rm busybox sh -c 'exit 3' exits 3" "$?" 3
+
+OUT=$(echo hi | dk run -i --rm busybox cat 2>&1)
+assert_eq "echo hi | docker run -i --rm busybox cat prints hi" "$OUT" hi
+
+printf 'echo $((6*7))\nexit 6\n' |
+    script -qec "$DOCKER -H unix://$B_SOCK run -it --rm busybox sh" /dev/null \
+    >"$T_TMP/tty.out" 2>&1
+RC=$?
+OUT=$(tr -d '\r' <"$T_TMP/tty.out")
+assert_match "docker run -it under a pty shows a prompt" "$OUT" '^/ # '
+assert_contains "docker run -it: the shell runs what is typed" "$OUT" 42
+assert_eq "docker run -it: the exit code comes back" "$RC" 6
+
+OUT=$(dk run --rm -e FOO=bar -w /srv/app -u www busybox \
+    sh -c 'echo $FOO; pwd; id; echo $HOSTNAME' 2>&1)
+assert_match "env honoured" "$OUT" '^bar$'
+assert_match "workdir honoured (created)" "$OUT" '^/srv/app$'
+assert_match "user honoured, with its groups" "$OUT" \
+    '^uid=33\(www\) gid=33\(www\) groups=29\(audio\)'
+OUT=$(dk run --rm -u 1234:5678 busybox id 2>&1)
+assert_match "numeric user:group" "$OUT" '^uid=1234 gid=5678'
+
+dk run --rm busybox no-such-command >/dev/null 2>&1
+assert_eq "a missing command exits 127" "$?" 127
+
+# --- -d, ps, logs, stop, kill, wait, rm, inspect, attach --------------
+
+CID=$(dk run -d --name ticker busybox sh -c \
+    'trap "exit 0" TERM; i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done')
+assert_match "docker run -d prints the ID" "$CID" '^[0-9a-f]{64}$'
+OUT=$(dk ps --format '{{.ID}} {{.Names}} {{.Status}}')
+assert_match "docker ps lists it as Up" "$OUT" "^${CID:0:12} ticker Up "
+OUT=$(dk ps --filter name=tick --filter status=running -q)
+assert_eq "docker ps --filter name, status" "$OUT" "${CID:0:12}"
+OUT=$(dk inspect -f '{{.State.Status}} {{.State.Running}} {{.Name}} {{.HostConfig.Runtime}} {{.Config.Image}}' ticker)
+assert_eq "docker inspect: state, name, runtime, image" "$OUT" \
+    "running true /ticker runc busybox"
+OUT=$(dk inspect -f '{{.State.Pid}}' ticker)
+check "inspect's Pid is a live process" kill -0 "$OUT"
+
+wait_ticks()
+{
+	[ "$(dk logs ticker 2>/dev/null | grep -c tick)" -ge 3 ]
+}
+check "docker logs has the container's lines" wait_for 10 wait_ticks
+OUT=$(dk logs --tail 2 ticker | wc -l)
+assert_eq "docker logs --tail 2" "$OUT" 2
+OUT=$(dk logs -t --tail 1 ticker)
+assert_match "docker logs -t" "$OUT" \
+    '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{9}Z tick [0-9]+$'
+
+OUT=$(timeout 3 "$DOCKER" -H "unix://$B_SOCK" attach ticker 2>&1)
+assert_match "docker attach streams new output" "$OUT" '^tick [0-9]+$'
+
+dk logs -f ticker >"$T_TMP/follow.out" 2>&1 &
+FPID=$!
+track_pid $FPID
+sleep 0.5
+dk wait ticker >"$T_TMP/wait.out" 2>&1 &
+WPID=$!
+track_pid $WPID
+sleep 0.3
+check "docker stop (the process handles TERM)" dk stop -t 5 ticker
+wait_exit $WPID 5
+assert_eq "docker wait prints the exit code" "$(cat "$T_TMP/wait.out")" 0
+wait_exit $FPID 5
+assert_eq "docker logs -f ends when the container stops" "$?" 0
+assert_match "docker logs -f followed the output" \
+    "$(cat "$T_TMP/follow.out")" '^tick [0-9]+$'
+OUT=$(dk ps -a --filter exited=0 --format '{{.Names}} {{.Status}}')
+assert_match "docker ps -a: Exited (0)" "$OUT" '^ticker Exited \(0\) '
+
+check "docker start of a stopped container" dk start ticker
+check "docker kill" dk kill ticker
+OUT=$(dk inspect -f '{{.State.Status}} {{.State.ExitCode}}' ticker)
+assert_eq "after kill: exited 137" "$OUT" "exited 137"
+OUT=$(dk kill ticker 2>&1)
+assert_contains "kill of a stopped container: Docker's 409" "$OUT" \
+    "is not running"
+
+dk run -d --name doomed busybox sleep 1000 >/dev/null
+OUT=$(dk rm doomed 2>&1)
+assert_contains "rm of a running container is refused" "$OUT" \
+    "You cannot remove a running container"
+check "docker rm -f" dk rm -f doomed ticker
+OUT=$(dk inspect doomed 2>&1)
+assert_contains "gone after rm -f" "$OUT" "No such object: doomed"
+
+OUT=$(dk run --name dup busybox true 2>&1; dk run --name dup busybox true 2>&1)
+assert_contains "a taken name: Docker's conflict" "$OUT" \
+    'Conflict. The container name "/dup" is already in use by container'
+dk rm dup >/dev/null 2>&1
+
+# --- events: Docker's example order ----------------------------------------
+
+dk events --filter type=container >"$T_TMP/events.out" 2>&1 &
+EPID=$!
+track_pid $EPID
+sleep 0.5
+dk run --rm --name test busybox true
+ev_done()
+{
+	grep -q ' container destroy ' "$T_TMP/events.out"
+}
+wait_for 5 ev_done
+kill $EPID 2>/dev/null
+OUT=$(awk '{ print $3 }' "$T_TMP/events.out" | tr '\n' ' ')
+assert_eq "events: create attach start die destroy" "$OUT" \
+    "create attach start die destroy "
+assert_match "die carries exitCode, image and name" \
+    "$(cat "$T_TMP/events.out")" \
+    ' container die [0-9a-f]{64} \(exitCode=0, image=busybox, name=test\)$'
+
+# --- runtimes ---------------------------------------------------------------
+
+OUT=$(dk run --rm --runtime=runc busybox echo on-runc 2>&1)
+assert_eq "docker run --runtime=runc" "$OUT" on-runc
+OUT=$(dk run --rm --runtime=crun busybox echo on-crun 2>&1)
+assert_eq "docker run --runtime=crun" "$OUT" on-crun
+OUT=$(dk run --rm --runtime=custom busybox echo on-custom 2>&1)
+assert_eq "docker run --runtime=custom (--add-runtime)" "$OUT" on-custom
+assert_match "the custom runtime was the one called" \
+    "$(cat "$CUSTOM_LOG" 2>/dev/null)" ' create .*--bundle '
+OUT=$(dk run --rm --runtime=nope busybox true 2>&1)
+RC=$?
+assert_contains "unknown runtime: Docker's error" "$OUT" \
+    "Error response from daemon: Unknown runtime specified nope"
+assert_eq "unknown runtime: exit 125" "$RC" 125
+
+# --- kill -9 of berthd: live restore ------------------------------------------
+
+CID=$(dk run -d --name clock busybox sh -c \
+    'trap "exit 0" TERM; while true; do date +%s.%N; sleep 0.1; done')
+sleep 0.5
+# (stderr off meanwhile: bash reports the killed job)
+exec 3>&2 2>/dev/null
+kill -KILL "$B_PID"
+wait "$B_PID"
+exec 2>&3 3>&-
+GAP_START=$(date +%s.%N)
+sleep 1
+GAP_END=$(date +%s.%N)
+"$BERTHD" --config-file "$B_CONF" -H "unix://$B_SOCK" \
+    --data-root "$B_DIR/data" --exec-root "$B_DIR/exec" \
+    --pidfile "$B_PIDFILE" --module-dir "$MODULE_DIR" \
+    --add-runtime "custom=$T_TMP/custom-rt" >>"$B_LOG" 2>&1 &
+B_PID=$!
+track_pid $B_PID
+check "berthd comes back after kill -9" wait_ping "$B_SOCK" 5
+OUT=$(dk ps --format '{{.Names}} {{.Status}}')
+assert_match "docker ps: the container still runs" "$OUT" '^clock Up '
+in_gap()
+{
+	dk logs clock 2>/dev/null | awk -v a="$GAP_START" -v b="$GAP_END" \
+	    '$1 > a && $1 < b { n++ } END { exit !(n >= 3) }'
+}
+check "docker logs has lines from the gap" in_gap
+check "docker stop stops it" dk stop -t 5 clock
+OUT=$(dk inspect -f '{{.State.Status}} {{.State.ExitCode}}' clock)
+assert_eq "stopped after the restart: exited 0" "$OUT" "exited 0"
+check "docker rm after the restart" dk rm clock
