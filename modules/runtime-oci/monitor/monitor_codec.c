@@ -378,6 +378,8 @@ monitor_log_line(char *out, size_t cap, const char *data, size_t len,
 	out_str(&o, "\",\"time\":\"");
 	out_str(&o, monitor_time_rfc3339(ns, t, sizeof(t)));
 	out_str(&o, "\"}\n");
+	if (o.len < cap)
+		out[o.len] = '\0';
 	return o.len;
 }
 

@@ -112,8 +112,9 @@ char	*monitor_time_rfc3339(int64_t ns, char *buf, size_t len);
  * monitor_log_line - one json-file record for a piece of output:
  * {"log":"...","stream":"stdout","time":"..."}\n, escaped as Docker
  * does (", \, control bytes, <, >, &, U+2028/9, invalid UTF-8 as
- * U+FFFD).  Writes at most cap bytes into out; returns the length the
- * record needs (so a caller can size out: 6 * len + 96 always fits).
+ * U+FFFD).  Writes at most cap bytes into out (and a NUL after them
+ * when there is room); returns the length the record needs (so a caller
+ * can size out: 6 * len + 96 always fits).
  */
 size_t	monitor_log_line(char *out, size_t cap, const char *data, size_t len,
 	    const char *stream, int64_t ns);
