@@ -198,6 +198,8 @@ int		 containers_from_v2(struct ctr *, json_object *, json_object *,
 int		 containers_mkdirs(const char *, mode_t);
 int		 containers_write_atomic(const char *, const char *, size_t,
 		    mode_t);
+int		 containers_write_file(const char *, const char *, size_t,
+		    mode_t, int);
 
 /* containers_create.c */
 void		 containers_h_create(struct berth_req *, void *);

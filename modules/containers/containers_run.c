@@ -850,9 +850,12 @@ containers_exited(struct ctr *c, int code, int oom, int64_t finished_ns,
 		json_object_put(a);
 	} else if (run_is_running(c))
 		c->st.status = CTR_EXITED;
-	containers_save(c);
 	ctr_ref(c);
-	run_cleanup(c);
+	/* A removal (rm -f, AutoRemove) deletes and unmounts in one go. */
+	if (quiet || (!run_autoremove(c) && !c->removing)) {
+		containers_save(c);
+		run_cleanup(c);
+	}
 	run_ops_fire(&c->exit_waiters, 0, NULL);
 	containers_waits_answer(c, 0);
 	if (!quiet && run_autoremove(c) && !c->removing && !c->removed) {
@@ -1161,6 +1164,7 @@ struct remove_job {
 	struct ctr	*c;
 	ctr_done_cb	 cb;
 	void		*arg;
+	int		 pending;
 };
 
 static void
@@ -1179,16 +1183,26 @@ remove_finish(struct remove_job *rm, int rc, const struct berth_err *err)
 	free(rm);
 }
 
+/*
+ * The last step: every piece is gone, so is the container.  Runtime
+ * delete, rootfs removal and the state directories go in parallel
+ * (none depends on another once the process has exited), which is what
+ * `docker run --rm` waits for.
+ */
 static void
-remove_store_done(void *arg, int rc, const struct berth_err *err)
+remove_piece_done(void *arg, int rc, const struct berth_err *err)
 {
 	struct remove_job	*rm = arg;
 	struct ctr		*c = rm->c;
 	struct containers	*cs = c->cs;
 
-	if (rc < 0)
-		cs->h->log(cs->h, BERTH_LOG_WARN, "container %.12s: %s",
+	if (rc < 0 && rc != -ENOENT)
+		cs->h->log(cs->h, BERTH_LOG_WARN, "container %.12s: remove: %s",
 		    c->id, err != NULL ? err->msg : strerror(-rc));
+	if (--rm->pending > 0)
+		return;
+	c->st.rt_created = 0;
+	c->mounted = 0;
 	if (c->image_used) {
 		cs->img->unuse(cs->img_st, c->image_id, c->id);
 		c->image_used = 0;
@@ -1206,33 +1220,26 @@ remove_store_done(void *arg, int rc, const struct berth_err *err)
 }
 
 static void
-remove_rootfs_done(void *arg, int rc, const struct berth_err *err)
-{
-	struct remove_job	*rm = arg;
-
-	if (rc < 0 && rc != -ENOENT)
-		rm->c->cs->h->log(rm->c->cs->h, BERTH_LOG_WARN,
-		    "container %.12s: rootfs remove: %s", rm->c->id,
-		    err != NULL ? err->msg : strerror(-rc));
-	containers_store_remove(rm->c, remove_store_done, rm);
-}
-
-static void
 remove_cleaned(void *arg, int rc, const struct berth_err *err)
 {
-	struct remove_job	*rm = arg;
-	struct ctr		*c = rm->c;
+	struct remove_job		*rm = arg;
+	struct ctr			*c = rm->c;
+	const struct berth_runtime_ops	*rt = NULL;
+	void				*rst;
+	struct berth_err		 e = BERTH_ERR_INIT;
 
-	if (c->st.rt_created || c->mounted) {
-		/* Never started since an interrupted start: clean first. */
-		if (!c->cleaning) {
-			run_cleanup(c);
-		}
-		run_after_cleanup(c, remove_cleaned, rm);
-		return;
-	}
 	c->st.status = CTR_REMOVING;
-	c->cs->img->rootfs_remove(c->cs->img_st, c->id, remove_rootfs_done, rm);
+	/* One extra count so no piece finishes the removal early. */
+	rm->pending = 1;
+	if (c->st.rt_created &&
+	    (rt = containers_runtime(c->cs, c->runtime, &rst, &e)) != NULL) {
+		rm->pending++;
+		rt->delete(rst, c->id, remove_piece_done, rm);
+	}
+	rm->pending += 2;
+	c->cs->img->rootfs_remove(c->cs->img_st, c->id, remove_piece_done, rm);
+	containers_store_remove(c, remove_piece_done, rm);
+	remove_piece_done(rm, 0, NULL);
 }
 
 static void

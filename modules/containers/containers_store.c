@@ -45,10 +45,14 @@ containers_mkdirs(const char *path, mode_t mode)
 	return 0;
 }
 
-/* Write, fsync, rename over path, fsync the directory. */
+/*
+ * Write, fsync, rename over path, fsync the directory.  With durable 0,
+ * no fsync: for files rebuilt at every start, where only atomicity
+ * matters.
+ */
 int
-containers_write_atomic(const char *path, const char *data, size_t len,
-    mode_t mode)
+containers_write_file(const char *path, const char *data, size_t len,
+    mode_t mode, int durable)
 {
 	char	 tmp[PATH_MAX], dir[PATH_MAX], *slash;
 	int	 fd, dfd, rc = 0;
@@ -69,7 +73,7 @@ containers_write_atomic(const char *path, const char *data, size_t len,
 		data += n;
 		len -= (size_t)n;
 	}
-	if (rc == 0 && fsync(fd) == -1)
+	if (rc == 0 && durable && fsync(fd) == -1)
 		rc = -errno;
 	if (close(fd) == -1 && rc == 0)
 		rc = -errno;
@@ -80,7 +84,7 @@ containers_write_atomic(const char *path, const char *data, size_t len,
 		return rc;
 	}
 	snprintf(dir, sizeof(dir), "%s", path);
-	if ((slash = strrchr(dir, '/')) != NULL) {
+	if (durable && (slash = strrchr(dir, '/')) != NULL) {
 		*slash = '\0';
 		if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
 			(void)fsync(dfd);
@@ -142,6 +146,13 @@ store_paths(const struct ctr *c, json_object *o)
 	json_object_object_add(o, "HostsPath", json_object_new_string(p));
 	containers_log_path(c, p, sizeof(p));
 	json_object_object_add(o, "LogPath", json_object_new_string(p));
+}
+
+int
+containers_write_atomic(const char *path, const char *data, size_t len,
+    mode_t mode)
+{
+	return containers_write_file(path, data, len, mode, 1);
 }
 
 /* config.v2.json: caller puts it. */

@@ -254,7 +254,7 @@ kill -KILL "$B_PID"
 wait "$B_PID"
 exec 2>&3 3>&-
 GAP_START=$(date +%s.%N)
-sleep 1
+sleep 2
 GAP_END=$(date +%s.%N)
 "$BERTHD" --config-file "$B_CONF" -H "unix://$B_SOCK" \
     --data-root "$B_DIR/data" --exec-root "$B_DIR/exec" \
@@ -268,7 +268,9 @@ assert_match "docker ps: the container still runs" "$OUT" '^clock Up '
 in_gap()
 {
 	dk logs clock 2>/dev/null | awk -v a="$GAP_START" -v b="$GAP_END" \
-	    '$1 > a && $1 < b { n++ } END { exit !(n >= 3) }'
+	    '$1 > a && $1 < b { n++ } END { print n + 0, "lines in", a, b;
+	    exit !(n >= 3) }'
+	dk logs clock 2>&1 | tail -n 3
 }
 check "docker logs has lines from the gap" in_gap
 check "docker stop stops it" dk stop -t 5 clock

@@ -1,0 +1,213 @@
+#!/bin/bash
+# run.sh - `docker run --rm busybox true` latency through berthd, through
+# a reference dockerd (REF_HOST, or one started by ref-dockerd.sh when
+# dockerd is installed), and bare `crun run` on the bundle berthd writes
+# for the same container; the CLI's own start-up; the ratios; and the
+# memory a running container costs (its berth-monitor's RSS).
+# A benchmark, never a test: `make test` does not run it.
+#
+#	bench/run.sh
+#	RUNS=50 bench/run.sh
+#	REF_HOST=tcp://127.0.0.1:2375 bench/run.sh
+#
+# Environment:
+#	RUNS		runs per measurement (default 20, at least 20)
+#	BUILD		build directory (default build)
+#	RUNTIMES	berth runtimes to time (default "runc crun")
+#	IDLE		running containers for the memory figure (default 5)
+
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+BUILD=${BUILD:-build}
+RUNS=${RUNS:-20}
+[ "$RUNS" -ge 20 ] || RUNS=20
+RUNTIMES=${RUNTIMES:-runc crun}
+IDLE=${IDLE:-5}
+DOCKER=${DOCKER:-$(command -v docker)}
+export DOCKER_CLI_HINTS=false
+unset DOCKER_HOST DOCKER_CONTEXT
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+[ -x "$BUILD/berthd" ] || die "$BUILD/berthd not built (make all tests-build)"
+[ -n "$DOCKER" ] || die "no docker CLI"
+
+tmp=$(mktemp -d /tmp/berth-run.XXXXXX)
+export DOCKER_CONFIG=$tmp/docker-config
+berthd_pid=""
+cleanup()
+{
+	local ids
+
+	if [ -n "$berthd_pid" ] && kill -0 "$berthd_pid" 2>/dev/null; then
+		ids=$(bk ps -aq 2>/dev/null)
+		# shellcheck disable=SC2086
+		[ -n "$ids" ] && bk rm -f $ids >/dev/null 2>&1
+		kill "$berthd_pid"
+		wait "$berthd_pid" 2>/dev/null
+	fi
+	crun --root "$tmp/crun" list -q 2>/dev/null | while read -r c; do
+		crun --root "$tmp/crun" delete -f "$c" >/dev/null 2>&1
+	done
+	grep -F " $tmp/" /proc/mounts | awk '{ print $2 }' | sort -r |
+	    while read -r m; do umount -l "$m"; done
+	rm -rf "$tmp"
+	ref_stop
+}
+. bench/ref-dockerd.sh
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+bk() { "$DOCKER" -H "unix://$tmp/berth.sock" "$@"; }
+
+# The same busybox root filesystem t_containers.sh uses.
+rootfs=$tmp/rootfs
+mkdir -p "$rootfs/bin" "$rootfs/etc" "$rootfs/tmp" "$rootfs/proc" \
+    "$rootfs/sys" "$rootfs/dev"
+cp "$(command -v busybox)" "$rootfs/bin/busybox" || die "no busybox"
+for a in $("$rootfs/bin/busybox" --list); do
+	[ "$a" = busybox ] || ln -sf busybox "$rootfs/bin/$a"
+done
+echo 'root:x:0:0:root:/root:/bin/sh' >"$rootfs/etc/passwd"
+echo 'root:x:0:' >"$rootfs/etc/group"
+tar -C "$rootfs" -cf "$tmp/busybox.tar" .
+
+# crun 1.8 and a hybrid cgroup layout: the operator's fix (see t_containers).
+if [ -r /sys/fs/cgroup/unified/cgroup.controllers ]; then
+	for c in $(cat /sys/fs/cgroup/unified/cgroup.controllers); do
+		mountpoint -q "/sys/fs/cgroup/$c" && continue
+		mkdir -p "/sys/fs/cgroup/$c" && \
+		    mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c"
+	done
+fi
+
+if [ -f "$BUILD/modules/images.so" ]; then
+	image_module='  - name: images
+    required: true'
+	import=1
+else
+	image_module="  - path: $ROOT/$BUILD/tests/modules/image-stub.so
+    required: true
+    config:
+      rootfs: $rootfs"
+	import=0
+fi
+cat >"$tmp/engine.yaml" <<EOF
+log-level: warn
+modules:
+$image_module
+  - name: runtime-oci
+    required: true
+  - name: containers
+    required: true
+EOF
+"$BUILD/berthd" --config-file "$tmp/engine.yaml" -H "unix://$tmp/berth.sock" \
+    --data-root "$tmp/data" --exec-root "$tmp/exec" \
+    --pidfile "$tmp/berthd.pid" --module-dir "$BUILD/modules" \
+    >"$tmp/berthd.log" 2>&1 &
+berthd_pid=$!
+for _ in $(seq 1 100); do
+	bk version >/dev/null 2>&1 && break
+	sleep 0.05
+done
+bk version >/dev/null 2>&1 || { cat "$tmp/berthd.log"; die "berthd did not start"; }
+[ "$import" = 0 ] || bk import "$tmp/busybox.tar" busybox >/dev/null ||
+    die "docker import failed"
+
+# time_ms CMD... - milliseconds of one run of CMD (which must succeed).
+time_ms()
+{
+	local t0 t1
+
+	t0=$(date +%s%N)
+	"$@" >/dev/null 2>&1 || return 1
+	t1=$(date +%s%N)
+	echo $(( (t1 - t0) / 1000 ))
+}
+
+# median_of NAME CMD... - warm up, then RUNS runs; prints the median
+# in ms with one decimal and sets MED (in µs).
+median_of()
+{
+	local name=$1 i us all=()
+
+	shift
+	for i in 1 2 3; do "$@" >/dev/null 2>&1; done
+	for i in $(seq 1 "$RUNS"); do
+		us=$(time_ms "$@") || { echo "$name: a run failed: $*" >&2; MED=0; return 1; }
+		all+=("$us")
+	done
+	MED=$(printf '%s\n' "${all[@]}" | sort -n |
+	    awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2];
+	    else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }')
+	printf '%-44s %8.1f ms  (median of %d)\n' "$name" \
+	    "$(echo "$MED / 1000" | bc -l)" "$RUNS"
+}
+
+echo "# docker run --rm busybox true, $(nproc) CPUs, $RUNS runs each"
+median_of "docker CLI start-up (docker --version)" "$DOCKER" --version
+cli=$MED
+declare -A berth
+for rt in $RUNTIMES; do
+	median_of "berthd, --runtime=$rt" bk run --rm --runtime="$rt" busybox true
+	berth[$rt]=$MED
+done
+
+# Bare crun on the bundle berthd wrote for an equivalent container.
+cid=$(bk run -d busybox sleep 1000) || die "docker run -d failed"
+bundle=$tmp/bundle
+mkdir -p "$bundle"
+python3 - "$tmp/exec/containers/$cid/config.json" "$bundle/config.json" \
+    "$rootfs" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["root"] = {"path": sys.argv[3], "readonly": True}
+c["process"]["args"] = ["true"]
+c["process"]["terminal"] = False
+json.dump(c, open(sys.argv[2], "w"))
+EOF
+n=0
+crun_once()
+{
+	n=$((n + 1))
+	sed -i "s|\"cgroupsPath\": *\"[^\"]*\"|\"cgroupsPath\": \"/berth-bench/$n\"|" \
+	    "$bundle/config.json"
+	crun --root "$tmp/crun" run --bundle "$bundle" "bench-$$-$n" </dev/null
+}
+median_of "bare crun run (berthd's bundle, seccomp on)" crun_once
+crun=$MED
+bk rm -f "$cid" >/dev/null
+
+ref=0
+ref_start
+if [ -n "${REF_HOST:-}" ]; then
+	rk() { "$DOCKER" -H "$REF_HOST" "$@"; }
+	if rk image inspect busybox >/dev/null 2>&1 ||
+	    rk import "$tmp/busybox.tar" busybox >/dev/null; then
+		median_of "reference dockerd ($REF_HOST)" rk run --rm busybox true
+		ref=$MED
+	fi
+fi
+
+echo "# ratios"
+for rt in $RUNTIMES; do
+	b=${berth[$rt]}
+	[ "$b" -gt 0 ] || continue
+	printf '%-44s %8.2f x  (target <= 1.5)\n' \
+	    "berthd/$rt over (CLI start-up + bare crun)" \
+	    "$(echo "$b / ($cli + $crun)" | bc -l)"
+	[ "$ref" -gt 0 ] && printf '%-44s %8.2f x  (target <= 0.15)\n' \
+	    "berthd/$rt over dockerd" "$(echo "$b / $ref" | bc -l)"
+done
+
+echo "# memory with $IDLE idle containers (sleep)"
+for i in $(seq 1 "$IDLE"); do
+	bk run -d busybox sleep 1000 >/dev/null || die "docker run -d failed"
+done
+# Only the monitors of this berthd (their command line names its root).
+ps -o rss=,args= -C berth-monitor | grep -F "$tmp/" | awk '{ s += $1; c++ }
+    END { printf "%-44s %8.0f KiB  (%d monitors, avg)\n",
+    "berth-monitor RSS per container", c ? s / c : 0, c }'
+ps -o rss= -p "$berthd_pid" | awk '{ printf "%-44s %8.0f KiB\n",
+    "berthd RSS", $1 }'
