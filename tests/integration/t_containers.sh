@@ -269,8 +269,7 @@ in_gap()
 {
 	dk logs clock 2>/dev/null | awk -v a="$GAP_START" -v b="$GAP_END" \
 	    '$1 > a && $1 < b { n++ } END { print n + 0, "lines in", a, b;
-	    exit !(n >= 3) }'
-	dk logs clock 2>&1 | tail -n 3
+	    exit !(n >= 3) }' || { dk logs clock 2>&1 | tail -n 3; return 1; }
 }
 check "docker logs has lines from the gap" in_gap
 check "docker stop stops it" dk stop -t 5 clock
