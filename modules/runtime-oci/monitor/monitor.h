@@ -41,6 +41,8 @@
 #define MON_PRE_MAX		(1024 * 1024)
 /* How long output may stay open after its process was reaped. */
 #define MON_EOF_GRACE_MS	2000
+/* How long a finished exec nobody attached to keeps its output. */
+#define MON_EXEC_KEEP_MS	60000
 /* How long a finished attach may take to drain before it is cut. */
 #define MON_CLOSE_GRACE_MS	10000
 
@@ -91,6 +93,8 @@ struct mon_proc {
 	int		 exit_code;
 	int		 oom;
 	int		 finished;	/* exit recorded and announced */
+	int64_t		 finished_ms;	/* monotonic */
+	int		 dead;		/* freed by the sweep */
 	char		*oom_file;	/* memory.oom_control or memory.events */
 	long		 oom_base;
 };
@@ -193,6 +197,7 @@ struct mon_cmd *mon_runtime(const char *const *sub, const int fds[3],
 void	mon_reaped(pid_t pid, int wstatus);
 void	mon_write_state(void);
 void	mon_proc_finish(struct mon_proc *p);
+void	mon_procs_sweep(void);
 void	mon_cmd_start(struct mon_conn *c, const struct monitor_msg *m);
 void	mon_cmd_kill(struct mon_conn *c, const struct monitor_msg *m);
 void	mon_cmd_pause(struct mon_conn *c, const struct monitor_msg *m,

@@ -251,7 +251,7 @@ sweep(void)
 	int64_t			  now = mon_mono_ms();
 
 	for (p = M.procs; p != NULL; p = p->next) {
-		if (!p->reaped || p->finished)
+		if (!p->reaped || p->finished || p->dead)
 			continue;
 		if (now - p->reaped_ms >= MON_EOF_GRACE_MS) {
 			/* Something outside kept the pipes open: stop here. */
@@ -279,6 +279,7 @@ sweep(void)
 		mbuf_free(&cl->backlog);
 		free(cl);
 	}
+	mon_procs_sweep();
 	for (np = &M.conns; (c = *np) != NULL;) {
 		if (!c->dead) {
 			np = &c->next;

@@ -43,7 +43,9 @@ mon_proc_find(const char *exec_id)
 	struct mon_proc	*p;
 
 	for (p = M.procs; p != NULL; p = p->next)
-		if ((exec_id == NULL && p->exec_id == NULL) ||
+		if (p->dead)
+			continue;
+		else if ((exec_id == NULL && p->exec_id == NULL) ||
 		    (exec_id != NULL && p->exec_id != NULL &&
 		    strcmp(exec_id, p->exec_id) == 0))
 			return p;
@@ -456,16 +458,33 @@ proc_free(struct mon_proc *p)
 	free(p);
 }
 
-static void
-proc_unlink(struct mon_proc *p)
+/*
+ * Free the execs that are done with: dead (a failed exec), or finished
+ * with nobody attached and nobody still to come.  Only from the sweep:
+ * during dispatch the poll set still points at them.
+ */
+void
+mon_procs_sweep(void)
 {
-	struct mon_proc	**pp;
+	struct mon_proc		**pp, *p;
+	struct mon_client	 *cl;
+	int64_t			  now = mon_mono_ms();
 
-	for (pp = &M.procs; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == p) {
-			*pp = p->next;
-			break;
+	for (pp = &M.procs; (p = *pp) != NULL;) {
+		if (p->exec_id != NULL && !p->dead && p->finished &&
+		    (p->attached || p->detach ||
+		    now - p->finished_ms >= MON_EXEC_KEEP_MS))
+			p->dead = 1;
+		for (cl = M.clients; cl != NULL && p->dead; cl = cl->next)
+			if (cl->proc == p && !cl->dead)
+				break;
+		if (!p->dead || cl != NULL) {
+			pp = &p->next;
+			continue;
 		}
+		*pp = p->next;
+		proc_free(p);
+	}
 }
 
 /*
@@ -714,6 +733,7 @@ mon_proc_finish(struct mon_proc *p)
 	if (p->finished)
 		return;
 	p->finished = 1;
+	p->finished_ms = mon_mono_ms();
 	mon_log_flush(p);
 	if (WIFEXITED(p->wstatus))
 		p->exit_code = WEXITSTATUS(p->wstatus);
@@ -1008,8 +1028,10 @@ exec_done(struct mon_cmd *c, int st, const char *err)
 			mon_reply_err(c->conn, c->seq, EIO, "%s", e);
 		snprintf(name, sizeof(name), "exec-%s.json", p->exec_id);
 		(void)unlink(name);
-		proc_unlink(p);
-		proc_free(p);
+		/* Its fds go now; the struct when the sweep comes. */
+		mon_output_eof(p, 1);
+		mon_output_eof(p, 2);
+		p->dead = 1;
 		free(x);
 		return;
 	}
