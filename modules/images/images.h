@@ -1,0 +1,428 @@
+/*
+ * images.h - the images service's own declarations (not part of the SDK).
+ *
+ * The store lives in memory on the loop thread and on disk under
+ * <data-root>/images:
+ *
+ *	blobs/sha256/<hex>	image configs and uncompressed layer tars
+ *	layers/<hex>/diff	a layer unpacked once, keyed by its diff ID
+ *	layers/<hex>/size	"<unpacked bytes> <tar bytes>"
+ *	imagedb/<hex>		an image exists; its local metadata (JSON)
+ *	repositories.json	name:tag -> image ID
+ *	mounts/<owner>/		upper, work, merged and `lower` of a rootfs
+ *	tmp/, trash/		work in progress; removed at start
+ *
+ * Rules: worker functions touch only their job; the in-memory store is
+ * read and changed only on the loop thread.  Every change to the store's
+ * files goes through one serial queue (images_q), so that what a job
+ * finds on disk is what the loop believed when the job started.
+ */
+#ifndef IMAGES_H
+#define IMAGES_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include <berth/err.h>
+#include <berth/host.h>
+#include <berth/image.h>
+#include <berth/json.h>
+
+#define IMAGES_HEX		64
+#define IMAGES_ID_LEN		(7 + IMAGES_HEX)	/* "sha256:" + hex */
+#define IMAGES_NAME_MAX		255		/* Docker's NameTotalLengthMax */
+#define IMAGES_TAG_MAX		128
+#define IMAGES_STREAMS_MAX	2	/* concurrent imports/loads/saves */
+#define IMAGES_JSON_MAX		(16u << 20)	/* a config or manifest */
+#define IMAGES_TMP_MAX		64	/* "tmp/<kind>-<n>" */
+
+/* --- images_util.c: digests, times, sizes ------------------------------ */
+
+struct images_sha;
+
+struct images_sha *images_sha_new(void);
+void	images_sha_update(struct images_sha *s, const void *data, size_t len);
+/* Writes 64 hex digits and a NUL; frees s. */
+void	images_sha_final(struct images_sha *s, char hex[IMAGES_HEX + 1]);
+void	images_sha_free(struct images_sha *s);
+void	images_sha256_hex(const void *data, size_t len,
+	    char hex[IMAGES_HEX + 1]);
+int	images_is_hex(const char *s, size_t n);
+
+/* Go's RFC3339Nano: trailing zeros of the fraction dropped, UTC "Z". */
+void	images_time_format(int64_t sec, long nsec, char *buf, size_t len);
+/* RFC 3339 with any fraction and Z or an offset; 0 or -EINVAL. */
+int	images_time_parse(const char *s, int64_t *sec, long *nsec);
+/* Docker's timestamp filter values: durations, unix times, dates. */
+int	images_timestamp_parse(const char *s, int64_t now, int64_t *sec,
+	    long *nsec);
+/* Go's time.ParseDuration, in nanoseconds. */
+int	images_duration_parse(const char *s, int64_t *ns);
+/* go-units HumanSize: "10.24kB". */
+void	images_human_size(double size, char *buf, size_t len);
+void	images_now(int64_t *sec, long *nsec);
+
+/* --- images_fs.c: files, written atomically --------------------------- */
+
+/* Write name in dirfd: a temp file, fsync, rename, fsync the dir. */
+int	images_fs_write_atomic(int dirfd, const char *name, const void *data,
+	    size_t len, struct berth_err *err);
+/* Read a whole (small) file; *buf is malloc'd and NUL-terminated. */
+int	images_fs_read(int dirfd, const char *name, size_t max, char **buf,
+	    size_t *len);
+/* mkdir -p of an absolute path. */
+int	images_fs_mkdirs(const char *path, mode_t mode);
+/* rm -rf name in dirfd without ever following a symlink. */
+int	images_fs_rmtree_at(int dirfd, const char *name);
+int	images_fs_rmtree(const char *path);
+int	images_fs_fsync_dir(int dirfd, const char *name);
+
+/* --- images_ref.c: references as Docker parses them -------------------- */
+
+struct images_ref {
+	char	domain[IMAGES_NAME_MAX + 1];	/* docker.io, localhost:5000 */
+	char	path[IMAGES_NAME_MAX + 1];	/* library/busybox */
+	char	tag[IMAGES_TAG_MAX + 1];	/* "" if none */
+	char	digest[IMAGES_ID_LEN + 1];	/* "sha256:<hex>" or "" */
+};
+
+/* ParseNormalizedNamed: "busybox" -> docker.io/library/busybox. */
+int	images_ref_parse(const char *s, struct images_ref *ref,
+	    struct berth_err *err);
+/* ParseAnyReference: 1 with id filled for an ID, 0 for a name. */
+int	images_ref_parse_any(const char *s, struct images_ref *ref,
+	    char id[IMAGES_HEX + 1], struct berth_err *err);
+/* WithTag: -EINVAL "invalid tag format". */
+int	images_ref_set_tag(struct images_ref *ref, const char *tag,
+	    struct berth_err *err);
+/* TagNameOnly: add ":latest" to a reference with neither tag nor digest. */
+void	images_ref_default_tag(struct images_ref *ref);
+/* docker.io/library/busybox:latest */
+void	images_ref_string(const struct images_ref *ref, char *buf,
+	    size_t len);
+/* docker.io/library/busybox */
+void	images_ref_name(const struct images_ref *ref, char *buf, size_t len);
+/* busybox:latest */
+void	images_ref_familiar(const struct images_ref *ref, char *buf,
+	    size_t len);
+/* busybox */
+void	images_ref_familiar_name(const struct images_ref *ref, char *buf,
+	    size_t len);
+/* FamiliarMatch: glob on the familiar string, then the familiar name. */
+int	images_ref_match(const char *pattern, const struct images_ref *ref);
+/* Is prefix a prefix of "sha256:<hex>" or of <hex> (isImageIDPrefix)? */
+int	images_ref_is_id_prefix(const char *hex, const char *prefix);
+
+/* --- images_changes.c: `docker import --change` ----------------------- */
+
+/*
+ * Apply Dockerfile instructions to config (a container Config object,
+ * changed in place) as the builder does for commit and import.
+ */
+int	images_changes_apply(json_object *config, const char *const *changes,
+	    size_t n, struct berth_err *err);
+/* A container Config with every field Docker marshals, empty. */
+json_object *images_config_new(void);
+/* A new object: in's fields in Go's order, empty "omitempty" ones out. */
+json_object *images_config_canonical(json_object *in);
+
+/* --- images_filters.c: the filters= query parameter -------------------- */
+
+struct images_filters;
+
+int	images_filters_parse(const char *json, struct images_filters **fp,
+	    struct berth_err *err);
+void	images_filters_free(struct images_filters *f);
+/* -EINVAL "Invalid filter 'x'" for a key outside accepted. */
+int	images_filters_validate(const struct images_filters *f,
+	    const char *const *accepted, struct berth_err *err);
+int	images_filters_has(const struct images_filters *f, const char *key);
+size_t	images_filters_count(const struct images_filters *f, const char *key);
+const char *images_filters_value(const struct images_filters *f,
+	    const char *key, size_t i);
+int	images_filters_exact(const struct images_filters *f, const char *key,
+	    const char *value);
+/* MatchKVList against a JSON object of string labels (may be NULL). */
+int	images_filters_match_kv(const struct images_filters *f,
+	    const char *key, json_object *labels);
+/* "Invalid filter 'key=v1,v2'" */
+int	images_filters_invalid(const struct images_filters *f, const char *key,
+	    struct berth_err *err);
+
+/* --- images_layer.c: safe extraction of a layer ----------------------- */
+
+/* Supplies the raw (maybe compressed) bytes; 0 at the end, <0 on error. */
+typedef ssize_t	(*images_read_fn)(void *arg, const void **buf);
+typedef void	(*images_progress_fn)(void *arg, uint64_t raw_bytes);
+
+struct images_unpack {
+	/* in */
+	int			 dirfd;		/* empty dir to unpack into */
+	int			 blobfd;	/* the uncompressed tar, or -1 */
+	images_read_fn		 read;
+	void			*read_arg;
+	images_progress_fn	 progress;	/* may be NULL */
+	void			*progress_arg;
+	/* out */
+	char			 diff_hex[IMAGES_HEX + 1];
+	char			 raw_hex[IMAGES_HEX + 1];
+	uint64_t		 size;		/* as Docker's DiffSize */
+	uint64_t		 tar_size;
+	uint64_t		 raw_size;
+	struct berth_err	 err;
+};
+
+int	images_layer_unpack(struct images_unpack *u);
+/*
+ * Lexically clean a path into a relative one ("" for the root).  Strict
+ * (clamp 0): -EINVAL if absolute or climbing out.  Clamped: as
+ * filepath.Join("/", in), ".." stops at the root.
+ */
+int	images_path_clean(const char *in, char *out, size_t len, int clamp);
+/* Does symlink `name` -> target stay inside the root (Docker's rule)? */
+int	images_symlink_inside(const char *name, const char *target);
+/* The content sniffed from a file's first bytes. */
+#define IMAGES_SNIFF_OTHER	0
+#define IMAGES_SNIFF_TAR	1	/* tar or a compressed stream */
+#define IMAGES_SNIFF_JSON	2
+int	images_sniff(const void *buf, size_t len);
+
+/* --- images_store.c: the store in memory and its files ---------------- */
+
+struct images_layer {
+	TAILQ_ENTRY(images_layer) entry;
+	char			 hex[IMAGES_HEX + 1];	/* diff ID */
+	int64_t			 size;
+	int64_t			 tar_size;
+	int			 refs;		/* images */
+	int			 pins;		/* rootfs owners, saves */
+	int			 removing;	/* a removal is queued */
+};
+
+struct images_image {
+	TAILQ_ENTRY(images_image) entry;
+	char			 hex[IMAGES_HEX + 1];
+	json_object		*config;	/* the parsed config blob */
+	char			*raw;		/* the blob, byte for byte */
+	size_t			 raw_len;
+	struct images_layer	**layers;	/* diff_ids order, counted */
+	size_t			 nlayers;
+	int64_t			 created;	/* seconds */
+	long			 created_ns;
+	char			*last_tag;	/* RFC 3339 or NULL */
+	int64_t			 size;
+};
+
+struct images_tag {
+	TAILQ_ENTRY(images_tag)	 entry;
+	struct images_ref	 ref;
+	char			*full;		/* sort key, as refstore's */
+	char			 hex[IMAGES_HEX + 1];
+};
+
+struct images_user {
+	TAILQ_ENTRY(images_user) entry;
+	char			*user;
+	char			 hex[IMAGES_HEX + 1];
+};
+
+struct images_rootfs_op;
+
+struct images_owner {
+	TAILQ_ENTRY(images_owner) entry;
+	char			*owner;
+	char			 hex[IMAGES_HEX + 1];	/* made from */
+	struct images_layer	**lowers;	/* pinned, bottom first */
+	size_t			 nlowers;
+	int			 broken;	/* a lower is missing */
+	int			 mounted;
+	int			 busy;		/* an op is running */
+	TAILQ_HEAD(, images_rootfs_op) ops;	/* waiting their turn */
+};
+
+struct images_qjob;
+struct images_stream;
+
+TAILQ_HEAD(images_image_list, images_image);
+TAILQ_HEAD(images_layer_list, images_layer);
+TAILQ_HEAD(images_tag_list, images_tag);
+TAILQ_HEAD(images_user_list, images_user);
+TAILQ_HEAD(images_owner_list, images_owner);
+TAILQ_HEAD(images_qjob_list, images_qjob);
+TAILQ_HEAD(images_stream_list, images_stream);
+
+struct images {
+	const struct berth_host	*h;
+	char			*root;		/* <data-root>/images */
+	int			 rootfd;	/* shared with workers, read-only */
+	struct images_image_list images;
+	struct images_layer_list layers;
+	struct images_tag_list	 tags;
+	struct images_user_list	 users;
+	struct images_owner_list owners;
+	struct images_qjob_list	 q;		/* serial store jobs */
+	int			 q_running;
+	struct images_stream_list waiting;	/* streams over the limit */
+	int			 nstreams;
+	void			*tags_pending;	/* a tags save not started */
+	uint64_t		 seq;		/* tmp names */
+	char			 arch[16];	/* GOARCH of this machine */
+	char			 backing_fs[32];
+	int			 stopping;
+	int			 requests;	/* request jobs alive */
+};
+
+int	images_store_open(struct images *st, struct berth_err *err);
+void	images_store_close(struct images *st);
+
+/*
+ * images_q - run fn(arg) on a worker, one store job at a time and in
+ * order; start(arg) runs on the loop just before (may be NULL) and
+ * done(arg) on the loop after.  At shutdown a job that never started
+ * gets done(arg) with st->stopping set.
+ */
+void	images_q(struct images *st, berth_done_fn start, berth_work_fn fn,
+	    berth_done_fn done, void *arg);
+
+/*
+ * images_stream_start - run a long streaming job (import, load, save)
+ * once fewer than IMAGES_STREAMS_MAX run; images_stream_end when its
+ * done callback has run.  Returns 0 or -errno (then nothing runs).
+ */
+int	images_stream_start(struct images *st, berth_work_fn fn,
+	    berth_done_fn done, void *arg);
+void	images_stream_end(struct images *st);
+
+/* A fresh, unique directory name under tmp/ ("tmp/<kind>-<n>"). */
+void	images_tmp_name(struct images *st, const char *kind, char *buf,
+	    size_t len);
+
+struct images_image *images_find_id(struct images *st, const char *hex);
+struct images_layer *images_find_layer(struct images *st, const char *hex);
+/*
+ * GetImage: a name[:tag], name@digest, full ID or unique ID prefix.
+ * -ENOENT "No such image: busybox:latest", -EINVAL for a bad reference.
+ */
+int	images_lookup(struct images *st, const char *ref,
+	    struct images_image **imgp, struct berth_err *err);
+/* References to an image, in refstore order (may be none). */
+size_t	images_refs_of(struct images *st, const char *hex,
+	    struct images_tag **out, size_t max);
+struct images_tag *images_tag_find(struct images *st,
+	    const struct images_ref *ref);
+
+/*
+ * Registering: an image whose files the queue has committed.  config is
+ * taken.  Layers must be known (images_layer_add) first.
+ */
+struct images_layer *images_layer_add(struct images *st, const char *hex,
+	    int64_t size, int64_t tar_size);
+int	images_image_add(struct images *st, const char *hex,
+	    json_object *config, const char *raw, size_t raw_len,
+	    const char *last_tag, struct images_image **out,
+	    struct berth_err *err);
+/* Chain IDs of an image's layers (hex), as the layer store names them. */
+void	images_chain_ids(const struct images_image *img,
+	    char (*out)[IMAGES_HEX + 1]);
+/* Tag ref (with its tag or digest) to image hex; the previous image of
+ * the tag, if another, is written to prev. */
+int	images_tag_set(struct images *st, const struct images_ref *ref,
+	    const char *hex, char prev[IMAGES_HEX + 1], struct berth_err *err);
+void	images_tag_remove(struct images *st, struct images_tag *t);
+/* Forget an image (its tags must be gone) and queue its files' removal. */
+void	images_image_remove(struct images *st, struct images_image *img);
+void	images_layer_unref(struct images *st, struct images_layer *l);
+void	images_layer_pin(struct images_layer *l);
+void	images_layer_unpin(struct images *st, struct images_layer *l);
+
+/* Persist repositories.json (queued); done(arg, rc) after it is on disk. */
+void	images_save_tags(struct images *st, void (*done)(void *, int),
+	    void *arg);
+/* Persist an image's imagedb metadata (LastTagTime). */
+void	images_save_meta(struct images *st, struct images_image *img);
+
+/* Events as Docker sends them: labels, then name. */
+void	images_event(struct images *st, const char *action, const char *hex,
+	    const char *name, int with_labels);
+
+/* --- images_commit.c: new layers and images into the store ------------ */
+
+struct images_commit_layer {
+	char		 hex[IMAGES_HEX + 1];	/* diff ID */
+	char		*dir;		/* tmp dir holding diff/ and size */
+	char		*blob;		/* tmp uncompressed tar */
+	int64_t		 size;
+	int64_t		 tar_size;
+};
+
+struct images_commit_image {
+	char		 hex[IMAGES_HEX + 1];
+	char		*config;	/* the config blob, byte for byte */
+	size_t		 config_len;
+	char		*last_tag;	/* RFC 3339 or NULL */
+};
+
+/* Owned by whoever made it; images_commit_free frees all it points to. */
+struct images_commit {
+	struct images			*st;
+	int				 rootfd;
+	struct images_commit_layer	*layers;
+	size_t				 nlayers;
+	struct images_commit_image	*images;
+	size_t				 nimages;
+	char				*tmpdir;	/* trashed afterwards */
+	int				 rc;
+	struct berth_err		 err;
+	void				(*cb)(struct images_commit *, void *);
+	void				*arg;
+};
+
+/*
+ * Queue the commit: layers renamed into layers/ (or dropped if there
+ * already), blobs and configs written, then, on the loop, everything
+ * registered in memory.  cb(c, arg) runs after, with c->rc.
+ */
+void	images_commit_run(struct images *st, struct images_commit *c);
+void	images_commit_free(struct images_commit *c);
+/* Remove a tmp dir in the background (trash first, then delete). */
+void	images_discard(struct images *st, const char *tmpdir);
+
+/* --- the routes (images_import.c, images_load.c, ...) ------------------ */
+
+void	images_import(struct berth_req *req, void *state);
+void	images_load(struct berth_req *req, void *state);
+void	images_save(struct berth_req *req, void *state);
+void	images_list(struct berth_req *req, void *state);
+void	images_inspect(struct berth_req *req, void *state);
+void	images_history(struct berth_req *req, void *state);
+void	images_tag(struct berth_req *req, void *state);
+void	images_delete(struct berth_req *req, void *state);
+void	images_prune(struct berth_req *req, void *state);
+void	images_df(struct berth_req *req, void *state);
+void	images_info(void *state, json_object *out);
+
+/* images_api.c helpers shared with delete/prune. */
+json_object *images_summary(struct images *st, struct images_image *img,
+	    int extra);
+
+/* images_delete.c: ImageDelete, for rmi and prune. */
+int	images_delete_ref(struct images *st, const char *ref, int force,
+	    int prune, json_object *records, int64_t *reclaimed,
+	    struct berth_err *err);
+
+/* --- images_rootfs.c: the image/1 provider ---------------------------- */
+
+extern const struct berth_image_ops images_rootfs_ops;
+/* Mounts found at start; owners read from mounts/. */
+int	images_rootfs_open(struct images *st);
+void	images_rootfs_close(struct images *st);
+/* Does the image have users (containers)?  The first one, if so. */
+const char *images_user_of(struct images *st, const char *hex);
+const char *images_mounted_user_of(struct images *st, const char *hex);
+int	images_users_count(struct images *st, const char *hex);
+
+#endif
