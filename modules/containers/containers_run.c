@@ -1184,10 +1184,10 @@ remove_finish(struct remove_job *rm, int rc, const struct berth_err *err)
 }
 
 /*
- * The last step: every piece is gone, so is the container.  Runtime
- * delete, rootfs removal and the state directories go in parallel
- * (none depends on another once the process has exited), which is what
- * `docker run --rm` waits for.
+ * The last step: every piece is gone, so is the container.  The rootfs
+ * goes in parallel with the runtime's delete; the state directories
+ * only after it, since the runtime logs into the bundle while it
+ * deletes.  This is what `docker run --rm` waits for.
  */
 static void
 remove_piece_done(void *arg, int rc, const struct berth_err *err)
@@ -1220,6 +1220,19 @@ remove_piece_done(void *arg, int rc, const struct berth_err *err)
 }
 
 static void
+remove_rt_deleted(void *arg, int rc, const struct berth_err *err)
+{
+	struct remove_job	*rm = arg;
+
+	if (rc < 0 && rc != -ENOENT)
+		rm->c->cs->h->log(rm->c->cs->h, BERTH_LOG_WARN,
+		    "container %.12s: runtime delete: %s", rm->c->id,
+		    err != NULL ? err->msg : strerror(-rc));
+	rm->c->st.rt_created = 0;
+	containers_store_remove(rm->c, remove_piece_done, rm);
+}
+
+static void
 remove_cleaned(void *arg, int rc, const struct berth_err *err)
 {
 	struct remove_job		*rm = arg;
@@ -1229,17 +1242,14 @@ remove_cleaned(void *arg, int rc, const struct berth_err *err)
 	struct berth_err		 e = BERTH_ERR_INIT;
 
 	c->st.status = CTR_REMOVING;
-	/* One extra count so no piece finishes the removal early. */
-	rm->pending = 1;
-	if (c->st.rt_created &&
-	    (rt = containers_runtime(c->cs, c->runtime, &rst, &e)) != NULL) {
-		rm->pending++;
-		rt->delete(rst, c->id, remove_piece_done, rm);
-	}
-	rm->pending += 2;
+	/* The rootfs, and the runtime then the state directories. */
+	rm->pending = 2;
 	c->cs->img->rootfs_remove(c->cs->img_st, c->id, remove_piece_done, rm);
-	containers_store_remove(c, remove_piece_done, rm);
-	remove_piece_done(rm, 0, NULL);
+	if (c->st.rt_created &&
+	    (rt = containers_runtime(c->cs, c->runtime, &rst, &e)) != NULL)
+		rt->delete(rst, c->id, remove_rt_deleted, rm);
+	else
+		containers_store_remove(c, remove_piece_done, rm);
 }
 
 static void
