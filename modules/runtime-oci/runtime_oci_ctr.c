@@ -1049,7 +1049,7 @@ static void
 state_dir_remove(const char *dir)
 {
 	static const char *const files[] = { "monitor.sock", "state.json",
-	    "exit.json", "monitor.log", "console.sock", NULL };
+	    "exit.json", "monitor.log", "console.sock", "runtime.log", NULL };
 	char	path[PATH_MAX + 32];
 	int	i;
 

@@ -216,6 +216,13 @@ mon_runtime(const char *const *sub, const int fds[3], mon_cmd_cb cb,
 	size_t		  n = 0, i;
 	int		  nul, src[3];
 
+	/*
+	 * A bundle removed under us (the service cleaning up early) must
+	 * not make the runtime fail for want of its log: log beside us.
+	 */
+	if (access(M.bundle, F_OK) == -1 && errno == ENOENT)
+		snprintf(M.runtime_log, sizeof(M.runtime_log),
+		    "%s/runtime.log", M.state_dir);
 	for (i = 0; sub[i] != NULL; i++)
 		;
 	if ((argv = calloc(M.nruntime_args + i + 9, sizeof(*argv))) == NULL ||
@@ -920,7 +927,7 @@ state_dir_clean(void)
 	struct mon_proc	*p;
 	char		 name[NAME_MAX];
 	static const char *const files[] = { "monitor.sock", "state.json",
-	    "exit.json", "monitor.log", "console.sock", NULL };
+	    "exit.json", "monitor.log", "console.sock", "runtime.log", NULL };
 	int		 i;
 
 	for (i = 0; files[i] != NULL; i++)
