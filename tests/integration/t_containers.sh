@@ -9,29 +9,10 @@
 # root filesystem) when it is built, else from the image-stub test
 # module serving the same root filesystem.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/busybox.sh"
 
 ROOTFS=$T_TMP/rootfs
 CUSTOM_LOG=$T_TMP/custom.log
-
-# mk_rootfs DIR - busybox-static and its applets, with passwd and group.
-mk_rootfs()
-{
-	local d=$1 a bb
-
-	bb=$(command -v busybox) || return 1
-	mkdir -p "$d/bin" "$d/etc" "$d/tmp" "$d/root" "$d/home/www" \
-	    "$d/proc" "$d/sys" "$d/dev" || return 1
-	cp "$bb" "$d/bin/busybox" || return 1
-	for a in $("$d/bin/busybox" --list); do
-		[ "$a" = busybox ] || ln -sf busybox "$d/bin/$a"
-	done
-	printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' \
-	    'www:x:33:33:www:/home/www:/bin/sh' \
-	    'nobody:x:65534:65534:nobody:/home:/bin/false' >"$d/etc/passwd"
-	printf '%s\n' 'root:x:0:' 'www:x:33:' 'audio:x:29:www' \
-	    'nogroup:x:65534:' >"$d/etc/group"
-	chmod 1777 "$d/tmp"
-}
 
 # fix_hybrid_cgroups - crun 1.8 refuses a hybrid layout with controllers
 # on the cgroup2 hierarchy; mounting each as v1 is the operator's fix
@@ -49,7 +30,7 @@ fix_hybrid_cgroups()
 	return 0
 }
 
-mk_rootfs "$ROOTFS" || { fail "busybox root filesystem" "no busybox"; exit 1; }
+busybox_rootfs "$ROOTFS" || { fail "busybox root filesystem" "no busybox"; exit 1; }
 fix_hybrid_cgroups
 
 cat >"$T_TMP/custom-rt" <<EOF
