@@ -355,6 +355,25 @@ req POST "/probe/rt/kill?id=execd&signal=9&all=1"
 wait_code execd >/dev/null
 req POST "/probe/rt/delete?id=execd"
 
+# --- OOM: a memory cgroup kill is reported as such ------------------------
+
+B_OOM=$(mk_bundle oom 0 sh -c 'a=xxxxxxxx; while true; do a=$a$a; done')
+python3 - "$B_OOM/config.json" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"].setdefault("resources", {})["memory"] = {"limit": 16 << 20, "swap": 16 << 20}
+json.dump(c, open(sys.argv[1], "w"))
+EOF
+for rt in runc crun; do
+	rt_create oom-$rt $rt "$B_OOM"
+	req POST "/probe/rt/start?id=oom-$rt"
+	req GET "/probe/rt/wait?id=oom-$rt"
+	assert_eq "$rt: an OOM kill is 137 with OOMKilled" \
+	    "$(json_field "$BODY" ExitCode) $(json_field "$BODY" OOMKilled)" \
+	    "137 True"
+	req POST "/probe/rt/delete?id=oom-$rt"
+done
+
 # --- errors --------------------------------------------------------------
 
 mkdir -p "$T_TMP/bundles/empty"
