@@ -61,17 +61,11 @@ trap 'exit 130' INT TERM
 
 bk() { "$DOCKER" -H "unix://$tmp/berth.sock" "$@"; }
 
-# The same busybox root filesystem t_containers.sh uses.
+# The busybox root filesystem the integration tests use.
+. tests/integration/busybox.sh
 rootfs=$tmp/rootfs
-mkdir -p "$rootfs/bin" "$rootfs/etc" "$rootfs/tmp" "$rootfs/proc" \
-    "$rootfs/sys" "$rootfs/dev"
-cp "$(command -v busybox)" "$rootfs/bin/busybox" || die "no busybox"
-for a in $("$rootfs/bin/busybox" --list); do
-	[ "$a" = busybox ] || ln -sf busybox "$rootfs/bin/$a"
-done
-echo 'root:x:0:0:root:/root:/bin/sh' >"$rootfs/etc/passwd"
-echo 'root:x:0:' >"$rootfs/etc/group"
-tar -C "$rootfs" -cf "$tmp/busybox.tar" .
+busybox_rootfs "$rootfs" || die "no busybox"
+tar --numeric-owner --owner=0 --group=0 -C "$rootfs" -cf "$tmp/busybox.tar" .
 
 # crun 1.8 and a hybrid cgroup layout: the operator's fix (see t_containers).
 if [ -r /sys/fs/cgroup/unified/cgroup.controllers ]; then

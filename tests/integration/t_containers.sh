@@ -120,6 +120,40 @@ assert_match "numeric user:group" "$OUT" '^uid=1234 gid=5678'
 dk run --rm busybox no-such-command >/dev/null 2>&1
 assert_eq "a missing command exits 127" "$?" 127
 
+# --- the spec: security, limits, mounts -------------------------------------
+
+OUT=$(dk run --rm busybox grep -E '^(Seccomp|CapEff):' /proc/self/status 2>&1)
+assert_match "default: seccomp filter on" "$OUT" '^Seccomp:[[:space:]]+2$'
+assert_match "default: Docker's 14 capabilities" "$OUT" \
+    '^CapEff:[[:space:]]+00000000a80425fb$'
+OUT=$(dk run --rm --security-opt seccomp=unconfined --cap-drop ALL \
+    --cap-add NET_ADMIN busybox grep -E '^(Seccomp|CapEff):' \
+    /proc/self/status 2>&1)
+assert_match "seccomp=unconfined" "$OUT" '^Seccomp:[[:space:]]+0$'
+assert_match "--cap-drop ALL --cap-add NET_ADMIN" "$OUT" \
+    '^CapEff:[[:space:]]+0000000000001000$'
+OUT=$(dk run --rm --read-only --tmpfs /run:size=1m busybox sh -c \
+    'touch /x 2>&1; touch /run/y && echo tmpfs-ok' 2>&1)
+assert_contains "--read-only" "$OUT" "Read-only file system"
+assert_contains "--tmpfs on a read-only root" "$OUT" tmpfs-ok
+OUT=$(dk run --rm -m 32m --pids-limit 20 busybox sh -c \
+    'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max' 2>&1 | tr '\n' ' ')
+assert_eq "memory and pids limits" "$OUT" "33554432 20 "
+if command -v tini-static >/dev/null 2>&1 || [ -x /usr/bin/docker-init ]; then
+	OUT=$(dk run --rm --init busybox cat /proc/1/cmdline 2>&1 | tr '\0' ' ')
+	assert_eq "--init runs docker-init as pid 1" "$OUT" \
+	    "/sbin/docker-init -- cat /proc/1/cmdline "
+fi
+OUT=$(dk run --rm busybox sh -c 'ip -o addr | awk "{ print \$2 }" | sort -u' 2>&1)
+assert_eq "default network: only lo" "$OUT" lo
+OUT=$(dk run --rm --network host busybox hostname 2>&1)
+assert_eq "--network host: the host's name" "$OUT" "$(hostname)"
+dk run --name oomy -m 8m --memory-swap 8m busybox \
+    sh -c 'a=x; while true; do a="$a$a"; done' >/dev/null 2>&1
+OUT=$(dk inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' oomy 2>&1)
+assert_eq "OOM: OOMKilled and 137" "$OUT" "true 137"
+dk rm oomy >/dev/null 2>&1
+
 # --- -d, ps, logs, stop, kill, wait, rm, inspect, attach --------------
 
 CID=$(dk run -d --name ticker busybox sh -c \
