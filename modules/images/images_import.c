@@ -386,13 +386,18 @@ images_import(struct berth_req *req, void *state)
 	}
 	j->fd = p[0];
 	j->pending = 2;
-	if ((rc = images_stream_start(st, import_work, import_worked, j)) < 0) {
-		close(p[1]);
-		berth_err_set(&err, rc, "cannot start the import: %s",
-		    strerror(-rc));
-		goto fail;
-	}
+	/*
+	 * The body first: a host whose work runs at once (the unit tests'
+	 * mock) then finds it in the pipe.  The order is free otherwise.
+	 */
 	h->req_body_to_fd(req, p[1], import_body_done, j);
+	if ((rc = images_stream_start(st, import_work, import_worked, j)) < 0) {
+		j->rc = berth_err_set(&j->u.err, rc,
+		    "cannot start the import: %s", strerror(-rc));
+		close(j->fd);		/* the body's writer drops the rest */
+		j->fd = -1;
+		finish(j);		/* in the worker's stead */
+	}
 	return;
 fail:
 	h->resp_error(req, &err);

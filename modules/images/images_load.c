@@ -1101,14 +1101,17 @@ images_load(struct berth_req *req, void *state)
 	j->fd = in[0];
 	j->out = out[1];
 	j->pending = 2;
-	if ((rc = images_stream_start(st, load_work, load_worked, j)) < 0) {
-		berth_err_set(&err, rc, "cannot start the load: %s",
-		    strerror(-rc));
-		goto fail;
-	}
-	j->refs++;
-	h->resp_from_fd(req, 200, "application/json", out[0], load_sent, j);
+	j->refs++;		/* for the answer, until load_sent */
+	/* The body first, for a host whose work runs at once (the mock). */
 	h->req_body_to_fd(req, in[1], load_body_done, j);
+	if ((rc = images_stream_start(st, load_work, load_worked, j)) < 0) {
+		j->rc = berth_err_set(&j->err, rc, "cannot start the load: %s",
+		    strerror(-rc));
+		close(j->fd);		/* the body's writer drops the rest */
+		j->fd = -1;
+		finish(j);		/* in the worker's stead */
+	}
+	h->resp_from_fd(req, 200, "application/json", out[0], load_sent, j);
 	return;
 fail:
 	if (in[1] != -1)

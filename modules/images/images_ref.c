@@ -211,6 +211,8 @@ ref_match(const char *s, struct images_ref *ref, size_t *namelen)
 			return 0;
 		ncomp++;
 	}
+	if (n > IMAGES_NAME_MAX)
+		return 2;	/* it matches; the caller says it is too long */
 	if (first_domain) {
 		slash = strchr(buf, '/');
 		if ((size_t)(slash - buf) >= sizeof(ref->domain))
@@ -232,19 +234,20 @@ ref_parse(const char *s, struct images_ref *ref, struct berth_err *err)
 {
 	char	lower[1024];
 	size_t	namelen, i;
+	int	m;
 
-	if (!ref_match(s, ref, &namelen)) {
+	if ((m = ref_match(s, ref, &namelen)) == 2)
+		return berth_err_set(err, -EINVAL, ERR_LONG);
+	if (!m) {
 		if (*s == '\0')
 			return berth_err_set(err, -EINVAL, ERR_EMPTY);
 		for (i = 0; s[i] != '\0' && i + 1 < sizeof(lower); i++)
 			lower[i] = (char)tolower((unsigned char)s[i]);
 		lower[i] = '\0';
-		if (ref_match(lower, ref, &namelen))
+		if (ref_match(lower, ref, &namelen) == 1)
 			return berth_err_set(err, -EINVAL, ERR_UPPER);
 		return berth_err_set(err, -EINVAL, ERR_FORMAT);
 	}
-	if (namelen > IMAGES_NAME_MAX)
-		return berth_err_set(err, -EINVAL, ERR_LONG);
 	if (ref->digest[0] != '\0')
 		return digest_parse(ref->digest, err);
 	return 0;

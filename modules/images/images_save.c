@@ -497,13 +497,14 @@ images_save(struct berth_req *req, void *state)
 		goto fail;
 	}
 	j->out = p[1];
+	j->refs++;		/* for the answer, until save_sent */
 	if ((rc = images_stream_start(st, save_work, save_worked, j)) < 0) {
+		j->refs--;
 		close(p[0]);
 		berth_err_set(&err, rc, "cannot start the save: %s",
 		    strerror(-rc));
 		goto fail;
 	}
-	j->refs++;
 	h->resp_from_fd(req, 200, "application/x-tar", p[0], save_sent, j);
 	return;
 fail:

@@ -118,9 +118,12 @@ images_stream_start(struct images *st, berth_work_fn fn, berth_done_fn done,
 	if (st->stopping)
 		return -ESHUTDOWN;
 	if (st->nstreams < IMAGES_STREAMS_MAX) {
-		if ((rc = st->h->work(st->h, fn, done, arg)) < 0)
-			return rc;
+		/* Counted first: done may run before work returns. */
 		st->nstreams++;
+		if ((rc = st->h->work(st->h, fn, done, arg)) < 0) {
+			st->nstreams--;
+			return rc;
+		}
 		return 0;
 	}
 	/* Its body waits in the pipe meanwhile, the client paused. */
@@ -142,10 +145,9 @@ images_stream_end(struct images *st)
 	while (!st->stopping && st->nstreams < IMAGES_STREAMS_MAX &&
 	    (s = TAILQ_FIRST(&st->waiting)) != NULL) {
 		TAILQ_REMOVE(&st->waiting, s, entry);
+		st->nstreams++;
 		if (st->h->work(st->h, s->fn, s->done, s->arg) < 0)
 			s->done(s->arg);	/* rc still -ECANCELED */
-		else
-			st->nstreams++;
 		free(s);
 	}
 }
@@ -1149,6 +1151,7 @@ images_store_close(struct images *st)
 	}
 	while ((s = TAILQ_FIRST(&st->waiting)) != NULL) {
 		TAILQ_REMOVE(&st->waiting, s, entry);
+		st->nstreams++;		/* its done ends a stream */
 		s->done(s->arg);
 		free(s);
 	}
