@@ -59,6 +59,13 @@ void	mbuf_drop(struct mbuf *b, size_t n);
 size_t	mbuf_used(const struct mbuf *b);
 void	mbuf_free(struct mbuf *b);
 
+enum {
+	AUTO_DEL_NONE = 0,
+	AUTO_DEL_RUNNING,
+	AUTO_DEL_DONE,
+	AUTO_DEL_FAILED,
+};
+
 enum mon_status {
 	MON_CREATED = 0,
 	MON_RUNNING,
@@ -176,6 +183,10 @@ struct mon {
 	struct mon_cmd	*cmds;
 	int		 start_pending;	/* hold the exit notice till start's reply */
 	int		 deleting;
+	int		 auto_del;	/* AUTO_DEL_* */
+	int		 del_waiting;	/* a delete waits for auto_del */
+	struct mon_conn	*del_conn;	/* its asker; may die */
+	char		*del_seq;
 	int		 quit;
 	/* Pids reaped before anyone claimed them (a fast exec). */
 	pid_t		 orphan_pid[32];

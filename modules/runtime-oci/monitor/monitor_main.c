@@ -289,6 +289,8 @@ sweep(void)
 		for (cmd = M.cmds; cmd != NULL; cmd = cmd->next)
 			if (cmd->conn == c)
 				cmd->conn = NULL;
+		if (M.del_conn == c)
+			M.del_conn = NULL;
 		if (c->fd != -1)
 			close(c->fd);
 		while ((pk = c->head) != NULL) {

@@ -731,6 +731,18 @@ mon_create(char *err, size_t errlen)
 
 /* --- exit ---------------------------------------------------------- */
 
+static void	auto_delete(void);
+static void	delete_done(struct mon_cmd *c, int st, const char *err);
+static void	state_dir_clean(void);
+
+/* The init's exit, told; then the runtime's delete, started early. */
+static void
+init_exit_announce(void)
+{
+	mon_notify_exit(M.init);
+	auto_delete();
+}
+
 void
 mon_proc_finish(struct mon_proc *p)
 {
@@ -758,14 +770,20 @@ mon_proc_finish(struct mon_proc *p)
 	mon_proc_clients_close(p);
 	if (p == M.init) {
 		M.status = MON_STOPPED;
+		mon_write_state();
+		/*
+		 * Told first, recorded durably after: the fsyncs cost more
+		 * than the rest of an exit on a disk, and exit.json is read
+		 * only when this monitor is gone, which it is not yet.
+		 */
+		if (!M.start_pending && !M.deleting)
+			init_exit_announce();
 		n = snprintf(buf, sizeof(buf), "{\"exit_code\":%d,"
 		    "\"oom_killed\":%s,\"finished_ns\":%lld}\n", p->exit_code,
 		    p->oom ? "true" : "false", (long long)p->finished_ns);
 		if ((rc = write_file("exit.json", buf, (size_t)n, 1)) < 0)
 			mlog("exit.json: %s", strerror(-rc));
-		mon_write_state();
-		if (M.start_pending || M.deleting)
-			return;
+		return;
 	} else {
 		snprintf(buf, sizeof(buf), "exec-%s.json", p->exec_id);
 		(void)unlink(buf);
@@ -816,7 +834,7 @@ start_done(struct mon_cmd *c, int st, const char *err)
 		    "OCI runtime start failed: %s", err);
 	/* An exit that came first was held back for this reply. */
 	if (M.init->finished && !M.deleting)
-		mon_notify_exit(M.init);
+		init_exit_announce();
 }
 
 void
@@ -975,10 +993,71 @@ delete_done(struct mon_cmd *c, int st, const char *err)
 		    "failed: %s", err);
 }
 
+/*
+ * A stopped container's runtime state serves nothing: the runtime's
+ * delete starts as soon as the exit is told, so the service's delete
+ * (docker run --rm waits for it) usually finds it done.
+ */
+static void
+auto_delete_done(struct mon_cmd *c, int st, const char *err)
+{
+	const char	*force[] = { "delete", "--force", M.id, NULL };
+	struct mon_cmd	*c2;
+	char		 e2[256];
+
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		M.auto_del = AUTO_DEL_DONE;
+	else {
+		M.auto_del = AUTO_DEL_FAILED;
+		mlog("runtime delete after the exit: %s", err);
+	}
+	if (!M.del_waiting)
+		return;
+	M.del_waiting = 0;
+	if (M.auto_del == AUTO_DEL_DONE) {
+		mon_reply_ok(M.del_conn, M.del_seq);
+		free(M.del_seq);
+		M.del_seq = NULL;
+		state_dir_clean();
+		M.quit = 1;
+		return;
+	}
+	/* The delete asked for: --force this time. */
+	if ((c2 = mon_runtime(force, NULL, delete_done, e2, sizeof(e2))) ==
+	    NULL) {
+		M.deleting = 0;
+		mon_reply_err(M.del_conn, M.del_seq, EIO, "%s", e2);
+		free(M.del_seq);
+		M.del_seq = NULL;
+		return;
+	}
+	c2->arg = (void *)1;
+	c2->conn = M.del_conn;
+	c2->seq = M.del_seq;
+	M.del_seq = NULL;
+}
+
+static void
+auto_delete(void)
+{
+	const char	*sub[] = { "delete", M.id, NULL };
+	char		 err[256];
+
+	if (M.auto_del != AUTO_DEL_NONE || M.deleting)
+		return;
+	if (mon_runtime(sub, NULL, auto_delete_done, err, sizeof(err)) ==
+	    NULL) {
+		mlog("runtime delete after the exit: %s", err);
+		return;
+	}
+	M.auto_del = AUTO_DEL_RUNNING;
+}
+
 void
 mon_cmd_delete(struct mon_conn *conn, const struct monitor_msg *m)
 {
 	const char	*sub[] = { "delete", M.id, NULL };
+	const char	*seq = monitor_msg_get(m, "seq");
 
 	if ((M.status == MON_RUNNING || M.status == MON_PAUSED) &&
 	    !M.init->finished) {
@@ -993,6 +1072,19 @@ mon_cmd_delete(struct mon_conn *conn, const struct monitor_msg *m)
 		return;
 	}
 	M.deleting = 1;
+	if (M.auto_del == AUTO_DEL_RUNNING) {
+		M.del_waiting = 1;
+		M.del_conn = conn;
+		if ((M.del_seq = strdup(seq ? seq : "0")) == NULL)
+			M.del_conn = NULL;
+		return;
+	}
+	if (M.auto_del == AUTO_DEL_DONE) {
+		mon_reply_ok(conn, seq);
+		state_dir_clean();
+		M.quit = 1;
+		return;
+	}
 	run_simple(conn, m, sub, NULL);
 	if (M.cmds != NULL && M.cmds->cb == simple_done)
 		M.cmds->cb = delete_done;
