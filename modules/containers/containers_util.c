@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,7 +174,7 @@ containers_time_parse(const char *s, int64_t *ns)
 	struct tm	 tm;
 	const char	*p;
 	char		*end;
-	int64_t		 frac = 0, scale = 100000000;
+	int64_t		 frac = 0, scale = 100000000, sec;
 	long		 off = 0;
 	int		 oh, om;
 
@@ -197,7 +198,15 @@ containers_time_parse(const char *s, int64_t *ns)
 	(void)end;
 	if (*p != '\0')
 		return -EINVAL;
-	*ns = ((int64_t)timegm(&tm) - off) * 1000000000LL + frac;
+	sec = (int64_t)timegm(&tm) - off;
+	/* Go's zero time (year 1) and anything before 1970 mean "never". */
+	if (sec < 0) {
+		*ns = 0;
+		return 0;
+	}
+	if (sec > INT64_MAX / 1000000000LL - 1)
+		return -ERANGE;
+	*ns = sec * 1000000000LL + frac;
 	return 0;
 }
 
