@@ -190,7 +190,8 @@ int		 containers_save(struct ctr *);
 void		 containers_save_sync_wait(struct ctr *, ctr_done_cb, void *);
 int		 containers_load(struct containers *, struct berth_err *);
 void		 containers_restore(struct containers *);
-void		 containers_store_remove(struct ctr *, ctr_done_cb, void *);
+void		 containers_store_remove(struct ctr *, int, ctr_done_cb,
+		    void *);
 json_object	*containers_state_json(const struct ctr *);
 json_object	*containers_v2_json(const struct ctr *);
 int		 containers_from_v2(struct ctr *, json_object *, json_object *,

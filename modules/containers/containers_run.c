@@ -1185,8 +1185,8 @@ remove_finish(struct remove_job *rm, int rc, const struct berth_err *err)
 
 /*
  * The last step: every piece is gone, so is the container.  The rootfs
- * goes in parallel with the runtime's delete; the state directories
- * only after it, since the runtime logs into the bundle while it
+ * and the state directory go in parallel with the runtime's delete; the
+ * bundle only after it, since the runtime logs into the bundle while it
  * deletes.  This is what `docker run --rm` waits for.
  */
 static void
@@ -1229,7 +1229,7 @@ remove_rt_deleted(void *arg, int rc, const struct berth_err *err)
 		    "container %.12s: runtime delete: %s", rm->c->id,
 		    err != NULL ? err->msg : strerror(-rc));
 	rm->c->st.rt_created = 0;
-	containers_store_remove(rm->c, remove_piece_done, rm);
+	containers_store_remove(rm->c, 1, remove_piece_done, rm);
 }
 
 static void
@@ -1242,14 +1242,15 @@ remove_cleaned(void *arg, int rc, const struct berth_err *err)
 	struct berth_err		 e = BERTH_ERR_INIT;
 
 	c->st.status = CTR_REMOVING;
-	/* The rootfs, and the runtime then the state directories. */
-	rm->pending = 2;
+	/* The rootfs, the state, and the runtime then the bundle. */
+	rm->pending = 3;
 	c->cs->img->rootfs_remove(c->cs->img_st, c->id, remove_piece_done, rm);
+	containers_store_remove(c, 0, remove_piece_done, rm);
 	if (c->st.rt_created &&
 	    (rt = containers_runtime(c->cs, c->runtime, &rst, &e)) != NULL)
 		rt->delete(rst, c->id, remove_rt_deleted, rm);
 	else
-		containers_store_remove(c, remove_piece_done, rm);
+		containers_store_remove(c, 1, remove_piece_done, rm);
 }
 
 static void

@@ -398,7 +398,6 @@ containers_save_sync_wait(struct ctr *c, ctr_done_cb cb, void *arg)
 struct store_rm {
 	struct ctr	*c;
 	char		*dir;
-	char		*bundle;
 	ctr_done_cb	 cb;
 	void		*arg;
 	int		 rc;
@@ -437,9 +436,12 @@ static void
 store_rm_work(void *arg)
 {
 	struct store_rm	*j = arg;
+	char		 p[PATH_MAX];
 
+	/* The state file first: a crash midway leaves no half container. */
+	if (containers_path_join(p, sizeof(p), j->dir, "config.v2.json") == 0)
+		(void)unlink(p);
 	j->rc = store_rm_rf(j->dir);
-	(void)store_rm_rf(j->bundle);
 }
 
 static void
@@ -454,13 +456,17 @@ store_rm_done(void *arg)
 	j->cb(j->arg, j->rc, &err);
 	ctr_unref(j->c);
 	free(j->dir);
-	free(j->bundle);
 	free(j);
 }
 
-/* Delete the container's directories (state, logs, bundle). */
+/*
+ * Delete one of the container's directories: its state (bundle 0:
+ * <data-root>/containers/<id>, with the log) or its bundle (bundle 1:
+ * <exec-root>/containers/<id>, which the runtime logs into until its
+ * delete is done).
+ */
 void
-containers_store_remove(struct ctr *c, ctr_done_cb cb, void *arg)
+containers_store_remove(struct ctr *c, int bundle, ctr_done_cb cb, void *arg)
 {
 	struct store_rm		*j;
 	struct berth_err	 err = BERTH_ERR_INIT;
@@ -468,11 +474,9 @@ containers_store_remove(struct ctr *c, ctr_done_cb cb, void *arg)
 
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		goto fail;
-	snprintf(p, sizeof(p), "%s/%s", c->cs->root, c->id);
-	j->dir = strdup(p);
-	snprintf(p, sizeof(p), "%s/%s", c->cs->exec_root, c->id);
-	j->bundle = strdup(p);
-	if (j->dir == NULL || j->bundle == NULL)
+	snprintf(p, sizeof(p), "%s/%s", bundle ? c->cs->exec_root :
+	    c->cs->root, c->id);
+	if ((j->dir = strdup(p)) == NULL)
 		goto fail;
 	j->c = c;
 	j->cb = cb;
@@ -482,11 +486,9 @@ containers_store_remove(struct ctr *c, ctr_done_cb cb, void *arg)
 		return;
 	ctr_unref(c);
 fail:
-	if (j != NULL) {
+	if (j != NULL)
 		free(j->dir);
-		free(j->bundle);
-		free(j);
-	}
+	free(j);
 	berth_err_set(&err, -ENOMEM, "out of memory");
 	cb(arg, -ENOMEM, &err);
 }
