@@ -234,6 +234,7 @@ void		 containers_attach_drop(struct ctr *);
 /* containers_logs.c */
 void		 containers_h_logs(struct berth_req *, void *);
 int		 containers_log_path(const struct ctr *, char *, size_t);
+int		 containers_log_none(const struct ctr *);
 
 /* containers_list.c */
 void		 containers_h_list(struct berth_req *, void *);

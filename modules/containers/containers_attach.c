@@ -21,6 +21,7 @@
 struct attach_req {
 	struct ctr	*c;
 	uint32_t	 flags;
+	int		 stream;
 	char		*detach_keys;
 };
 
@@ -66,6 +67,11 @@ attach_hijacked(void *arg, int fd, const void *pending, size_t npending)
 		ctr_ref(c);
 		rt->attach(rst, c->id, NULL, fd, ar->flags, ar->detach_keys,
 		    attach_handed, c);
+		goto out;
+	}
+	/* Nothing runs and nothing will stream: nothing to wait for. */
+	if (!ar->stream) {
+		close(fd);
 		goto out;
 	}
 	if ((a = calloc(1, sizeof(*a))) == NULL) {
@@ -116,6 +122,7 @@ containers_h_attach(struct berth_req *req, void *state)
 		return;
 	}
 	ar->c = c;
+	ar->stream = h->req_query_bool(req, "stream");
 	if (h->req_query_bool(req, "stdin"))
 		ar->flags |= BERTH_ATTACH_STDIN;
 	if (h->req_query_bool(req, "stdout"))

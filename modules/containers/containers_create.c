@@ -284,6 +284,39 @@ containers_validate_hostconfig(json_object *hc, struct berth_err *err)
 	return 0;
 }
 
+/*
+ * What Docker fills in at create, so inspect shows the same whatever
+ * the client sent: NetworkMode "default", the json-file log driver
+ * (the only one, with "none"), a 64 MiB /dev/shm.
+ */
+static int
+create_hostconfig_defaults(json_object *hc, struct berth_err *err)
+{
+	json_object	*lc, *v;
+	const char	*t;
+
+	if (create_empty_str(hc, "NetworkMode"))
+		create_set(hc, "NetworkMode", json_object_new_string("default"));
+	lc = berth_json_get(hc, "LogConfig");
+	if (lc == NULL || !json_object_is_type(lc, json_type_object)) {
+		lc = json_object_new_object();
+		create_set(hc, "LogConfig", lc);
+	}
+	t = berth_json_str(lc, "Type");
+	if (t == NULL || *t == '\0')
+		create_set(lc, "Type", json_object_new_string("json-file"));
+	else if (strcmp(t, "json-file") != 0 && strcmp(t, "none") != 0)
+		return berth_err_set(err, -EINVAL,
+		    "logger: no log driver named '%s' is registered", t);
+	if ((v = berth_json_get(lc, "Config")) == NULL ||
+	    !json_object_is_type(v, json_type_object))
+		create_set(lc, "Config", json_object_new_object());
+	if ((v = berth_json_get(hc, "ShmSize")) == NULL ||
+	    json_object_get_int64(v) <= 0)
+		create_set(hc, "ShmSize", json_object_new_int64(64LL << 20));
+	return 0;
+}
+
 struct create_job {
 	struct containers	*cs;
 	struct berth_req	*req;
@@ -395,6 +428,8 @@ containers_h_create(struct berth_req *req, void *state)
 		create_set(hc, "Runtime", json_object_new_string(rtname));
 	}
 	if ((rc = containers_validate_hostconfig(hc, &err)) < 0)
+		goto fail;
+	if ((rc = create_hostconfig_defaults(hc, &err)) < 0)
 		goto fail;
 	if ((v = berth_json_get(hc, "Init")) != NULL &&
 	    json_object_get_boolean(v) && cs->init_path == NULL) {

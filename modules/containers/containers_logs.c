@@ -65,6 +65,16 @@ containers_log_path(const struct ctr *c, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+/* --log-driver none: no log file at all. */
+int
+containers_log_none(const struct ctr *c)
+{
+	const char	*t = berth_json_str(berth_json_get(c->hostconfig,
+	    "LogConfig"), "Type");
+
+	return t != NULL && strcmp(t, "none") == 0;
+}
+
 static int
 logs_append(struct logs_job *j, const void *p, size_t len)
 {
@@ -346,6 +356,12 @@ containers_h_logs(struct berth_req *req, void *state)
 	json_object		*v;
 
 	if ((c = containers_find(cs, h->req_param(req, "id"), &err)) == NULL) {
+		h->resp_error(req, &err);
+		return;
+	}
+	if (containers_log_none(c)) {
+		berth_err_set(&err, -ENOTSUP, "configured logging driver does "
+		    "not support reading");
 		h->resp_error(req, &err);
 		return;
 	}

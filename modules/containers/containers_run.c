@@ -425,7 +425,7 @@ start_spec_done(void *arg)
 	cr.size = sizeof(cr);
 	cr.id = c->id;
 	cr.bundle = j->bundle;
-	cr.log_path = log;
+	cr.log_path = containers_log_none(c) ? NULL : log;
 	v = berth_json_get(c->config, "Tty");
 	cr.terminal = v != NULL && json_object_get_boolean(v);
 	v = berth_json_get(c->config, "OpenStdin");

@@ -994,6 +994,14 @@ START_TEST(api_create_errors)
 	ck_assert_int_eq(mock_req_status(r), 400);
 	mock_req_free(r);
 
+	r = call(BERTH_POST, "/containers/create", NULL,
+	    "{\"Image\":\"busybox\",\"HostConfig\":{\"LogConfig\":"
+	    "{\"Type\":\"syslog\"}}}", NULL);
+	ck_assert_int_eq(mock_req_status(r), 400);
+	ck_assert_str_eq(mock_req_output(r), "{\"message\":\"logger: no log "
+	    "driver named 'syslog' is registered\"}\n");
+	mock_req_free(r);
+
 	/* An image with no command and none given. */
 	r = call(BERTH_POST, "/containers/create", NULL,
 	    "{\"Image\":\"busybox\",\"Entrypoint\":[\"\"],\"Cmd\":[]}", NULL);
@@ -1053,6 +1061,12 @@ START_TEST(api_lifecycle)
 	    "State"), "Pid")), 4242);
 	ck_assert_str_eq(berth_json_str(berth_json_get(o, "HostConfig"),
 	    "Runtime"), "runc");
+	ck_assert_str_eq(berth_json_str(berth_json_get(o, "HostConfig"),
+	    "NetworkMode"), "default");
+	ck_assert_str_eq(berth_json_str(berth_json_get(berth_json_get(o,
+	    "HostConfig"), "LogConfig"), "Type"), "json-file");
+	ck_assert_int_eq(json_object_get_int64(berth_json_get(berth_json_get(o,
+	    "HostConfig"), "ShmSize")), 64 << 20);
 	ck_assert_str_eq(berth_json_str(o, "Name"), "/life");
 	ck_assert_str_eq(berth_json_str(o, "Path"), "true");
 	ck_assert_str_eq(berth_json_str(o, "Image"), IMG_ID);
