@@ -108,6 +108,18 @@ assert_match "docker run -it under a pty shows a prompt" "$OUT" '^/ # '
 assert_contains "docker run -it: the shell runs what is typed" "$OUT" 42
 assert_eq "docker run -it: the exit code comes back" "$RC" 6
 
+script -qec "stty rows 31 cols 101; $DOCKER -H unix://$B_SOCK run -it --rm busybox sh -c 'sleep 0.5; stty size'" \
+    /dev/null >"$T_TMP/size.out" 2>&1
+assert_match "docker run -t resizes the container's terminal" \
+    "$(tr -d '\r' <"$T_TMP/size.out")" '31 101$'
+(sleep 1; printf '\020\021') |
+    script -qec "$DOCKER -H unix://$B_SOCK run -it --name detached busybox sh" \
+    /dev/null >"$T_TMP/detach.out" 2>&1
+assert_eq "ctrl-p ctrl-q detaches: the CLI exits 0" "$?" 0
+OUT=$(dk inspect -f '{{.State.Status}}' detached 2>&1)
+assert_eq "ctrl-p ctrl-q detaches: the container still runs" "$OUT" running
+dk rm -f detached >/dev/null 2>&1
+
 OUT=$(dk run --rm -e FOO=bar -w /srv/app -u www busybox \
     sh -c 'echo $FOO; pwd; id; echo $HOSTNAME' 2>&1)
 assert_match "env honoured" "$OUT" '^bar$'
