@@ -9,7 +9,8 @@
  * cannot pass unnoticed.
  *
  * 1.1  berth_host: req_body_to_fd, resp_from_fd, withdraw appended;
- *      image.h (image/1) and runtime.h (runtime/1) added
+ *      image.h (image/1), runtime.h (runtime/1), volume.h (volume/1,
+ *      volumes/1) added
  * 1.0  first release: module descriptor, host table, routes, events,
  *      registry, timers, fd watches, spawn, work pool, authz/1
  */
