@@ -242,6 +242,15 @@ containers_validate_hostconfig(json_object *hc, struct berth_err *err)
 	json_object_put(caps);
 	if (rc < 0)
 		return rc;
+	/*
+	 * Volumes and bind mounts are the volumes service's (a later
+	 * issue): refuse them rather than run without what was asked.
+	 */
+	if (jlen(berth_json_get(hc, "Binds")) > 0 ||
+	    jlen(berth_json_get(hc, "Mounts")) > 0 ||
+	    jlen(berth_json_get(hc, "VolumesFrom")) > 0)
+		return berth_err_set(err, -ENOTSUP, "volumes and bind mounts "
+		    "(-v, --mount, --volumes-from) are not supported yet");
 	v = berth_json_get(hc, "Memory");
 	mem = v != NULL ? json_object_get_int64(v) : 0;
 	if (mem > 0 && mem < 6 * 1024 * 1024)

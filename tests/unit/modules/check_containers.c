@@ -1249,6 +1249,90 @@ START_TEST(api_restore)
 }
 END_TEST
 
+static int
+list_count(const char *filters, const char *all, const char *limit, int want)
+{
+	struct berth_req	*r;
+	json_object		*o;
+	int			 n;
+
+	r = mock_req_new();
+	mock_req_set_method(r, BERTH_GET);
+	if (filters != NULL)
+		mock_req_set_query(r, "filters", filters);
+	if (all != NULL)
+		mock_req_set_query(r, "all", all);
+	if (limit != NULL)
+		mock_req_set_query(r, "limit", limit);
+	{
+		void		*st;
+		berth_handler	 h = mock_route_find(BERTH_GET,
+		    "/containers/json", &st);
+
+		h(r, st);
+	}
+	ck_assert_msg(mock_req_status(r) == want, "%s: %d %s", filters,
+	    mock_req_status(r), mock_req_output(r));
+	if (want != 200) {
+		mock_req_free(r);
+		return -1;
+	}
+	o = J(mock_req_output(r));
+	n = (int)json_object_array_length(o);
+	json_object_put(o);
+	mock_req_free(r);
+	return n;
+}
+
+START_TEST(api_filters)
+{
+	char	*a, *b, *g, f[256];
+
+	a = create("{\"Image\":\"busybox\",\"Labels\":{\"a\":\"1\"}}",
+	    "alpha", 201);
+	b = create("{\"Image\":\"busybox\",\"Labels\":{\"a\":\"2\","
+	    "\"b\":\"\"}}", "beta", 201);
+	g = create("{\"Image\":\"busybox\"}", "gamma", 201);
+
+	ck_assert_int_eq(list_count(NULL, NULL, NULL, 200), 0);
+	ck_assert_int_eq(list_count(NULL, "1", NULL, 200), 3);
+	ck_assert_int_eq(list_count(NULL, NULL, "1", 200), 1);
+	snprintf(f, sizeof(f), "{\"id\":[\"%.10s\"]}", a);
+	ck_assert_int_eq(list_count(f, "1", NULL, 200), 1);
+	ck_assert_int_eq(list_count("{\"name\":[\"^/al\"]}", "1", NULL, 200),
+	    1);
+	ck_assert_int_eq(list_count("{\"name\":{\"a\":true}}", "1", NULL,
+	    200), 3);
+	ck_assert_int_eq(list_count("{\"label\":[\"a\"]}", "1", NULL, 200),
+	    2);
+	ck_assert_int_eq(list_count("{\"label\":[\"a=2\"]}", "1", NULL, 200),
+	    1);
+	ck_assert_int_eq(list_count("{\"label\":[\"a\",\"b\"]}", "1", NULL,
+	    200), 1);
+	ck_assert_int_eq(list_count("{\"before\":[\"gamma\"]}", NULL, NULL,
+	    200), 2);
+	ck_assert_int_eq(list_count("{\"since\":[\"alpha\"]}", NULL, NULL,
+	    200), 2);
+	ck_assert_int_eq(list_count("{\"ancestor\":[\"busybox\"]}", "1",
+	    NULL, 200), 3);
+	ck_assert_int_eq(list_count("{\"ancestor\":[\"nothere\"]}", "1",
+	    NULL, 200), 0);
+	/* A status filter lists stopped containers without all. */
+	ck_assert_int_eq(list_count("{\"status\":{\"created\":true}}", NULL,
+	    NULL, 200), 3);
+	ck_assert_int_eq(list_count("{\"status\":[\"running\"]}", NULL,
+	    NULL, 200), 0);
+	ck_assert_int_eq(list_count("{\"exited\":[\"0\"]}", NULL, NULL, 200),
+	    0);
+	list_count("{\"bogus\":[\"x\"]}", NULL, NULL, 400);
+	list_count("{\"exited\":[\"x\"]}", NULL, NULL, 400);
+	list_count("{", NULL, NULL, 500);
+	free(a);
+	free(b);
+	free(g);
+}
+END_TEST
+
 START_TEST(api_info)
 {
 	json_object	*o = J("{\"SecurityOptions\":[]}");
@@ -1296,6 +1380,7 @@ suite(void)
 	tcase_add_test(api, api_autoremove_and_failed_start);
 	tcase_add_test(api, api_restore);
 	tcase_add_test(api, api_info);
+	tcase_add_test(api, api_filters);
 	suite_add_tcase(s, api);
 	return s;
 }
