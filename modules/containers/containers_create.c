@@ -251,6 +251,17 @@ containers_validate_hostconfig(json_object *hc, struct berth_err *err)
 	    jlen(berth_json_get(hc, "VolumesFrom")) > 0)
 		return berth_err_set(err, -ENOTSUP, "volumes and bind mounts "
 		    "(-v, --mount, --volumes-from) are not supported yet");
+	/*
+	 * Publishing needs bridge networking (a later issue); with the
+	 * host's network there is nothing to publish (Docker warns).
+	 */
+	s = berth_json_str(hc, "NetworkMode");
+	if ((s == NULL || strcmp(s, "host") != 0) &&
+	    ((v = berth_json_get(hc, "PortBindings")) != NULL &&
+	    json_object_is_type(v, json_type_object) &&
+	    json_object_object_length(v) > 0))
+		return berth_err_set(err, -ENOTSUP, "publishing ports (-p) "
+		    "needs bridge networking, which is not supported yet");
 	v = berth_json_get(hc, "Memory");
 	mem = v != NULL ? json_object_get_int64(v) : 0;
 	if (mem > 0 && mem < 6 * 1024 * 1024)
@@ -330,6 +341,7 @@ struct create_job {
 	struct containers	*cs;
 	struct berth_req	*req;
 	struct ctr		*c;
+	json_object		*warnings;	/* owned */
 };
 
 static void
@@ -354,10 +366,12 @@ create_saved(void *arg, int rc, const struct berth_err *err)
 		o = json_object_new_object();
 		json_object_object_add(o, "Id", json_object_new_string(
 		    j->c->id));
-		json_object_object_add(o, "Warnings", json_object_new_array());
+		json_object_object_add(o, "Warnings", j->warnings);
+		j->warnings = NULL;
 		cs->h->resp_json(j->req, 201, o);
 		json_object_put(o);
 	}
+	json_object_put(j->warnings);
 	ctr_unref(j->c);
 	free(j);
 }
@@ -510,6 +524,14 @@ containers_h_create(struct berth_req *req, void *state)
 		goto fail;
 	}
 	TAILQ_INSERT_TAIL(&cs->list, c, entry);
+	j->warnings = json_object_new_array();
+	if (nm != NULL && strcmp(nm, "host") == 0 &&
+	    ((v = berth_json_get(c->hostconfig, "PortBindings")) != NULL &&
+	    json_object_is_type(v, json_type_object) &&
+	    json_object_object_length(v) > 0))
+		json_object_array_add(j->warnings, json_object_new_string(
+		    "Published ports are discarded when using host network "
+		    "mode"));
 	j->cs = cs;
 	j->req = req;
 	j->c = c;

@@ -185,6 +185,7 @@ struct start_job {
 	json_object			*hostconfig;	/* worker owns them */
 	pid_t				 net_pid;
 	int				 rc;
+	int				 pre_runtime;	/* failed before it */
 	struct berth_err		 err;
 	/* An exit reported before start's own completion. */
 	int				 exit_early;
@@ -417,6 +418,7 @@ start_spec_done(void *arg)
 	json_object			*v;
 
 	if (j->rc < 0) {
+		j->pre_runtime = 1;
 		start_fail(j, j->rc, &j->err);
 		return;
 	}
@@ -529,7 +531,7 @@ start_fail(struct start_job *j, int rc, const struct berth_err *err)
 		berth_err_set(&e, -EINVAL, "OCI runtime create failed: %s: "
 		    "exec: \"%s\": executable file not found in $PATH",
 		    msg, c->path);
-	else if (strstr(msg, "OCI runtime") != NULL)
+	else if (strstr(msg, "OCI runtime") != NULL || j->pre_runtime)
 		berth_err_set(&e, -EINVAL, "%s", msg);
 	else if (rc == -ENOENT || rc == -EINVAL || c->st.rt_created ||
 	    code != 128)

@@ -720,6 +720,98 @@ spec_host_devices(json_object *devs, const char *dir)
 	closedir(d);
 }
 
+/* One "c 1:3 rwm" device cgroup rule ('*' for any major or minor). */
+static json_object *
+spec_dev_rule_parse(const char *rule)
+{
+	char	type, maj[16], min[16], acc[8];
+	char	*end;
+	long	 ma = -1, mi = -1;
+
+	if (sscanf(rule, "%c %15[0-9*]:%15[0-9*] %7[rwm]", &type, maj, min,
+	    acc) != 4 || (type != 'a' && type != 'b' && type != 'c'))
+		return NULL;
+	if (strcmp(maj, "*") != 0 && ((ma = strtol(maj, &end, 10)) < 0 ||
+	    *end != '\0'))
+		return NULL;
+	if (strcmp(min, "*") != 0 && ((mi = strtol(min, &end, 10)) < 0 ||
+	    *end != '\0'))
+		return NULL;
+	return spec_dev_rule(1, type == 'a' ? NULL : (type == 'b' ? "b" : "c"),
+	    ma, mi, acc);
+}
+
+/*
+ * --device HOST[:CONTAINER[:PERMS]] (HostConfig.Devices) and
+ * --device-cgroup-rule: a device node made in the container, and an
+ * allow rule in its device cgroup.  Reads the host's /dev (work job).
+ */
+static int
+spec_user_devices(json_object *linux_, json_object *hc,
+    struct berth_err *err)
+{
+	json_object	*in = berth_json_get(hc, "Devices"), *d, *o, *rules;
+	json_object	*devs = json_object_new_array(), *res;
+	const char	*host, *ctr, *perm;
+	struct stat	 sb;
+	size_t		 i;
+
+	res = json_object_object_get(linux_, "resources");
+	rules = json_object_object_get(res, "devices");
+	for (i = 0; i < jlen(in); i++) {
+		d = json_object_array_get_idx(in, i);
+		host = berth_json_str(d, "PathOnHost");
+		ctr = berth_json_str(d, "PathInContainer");
+		perm = berth_json_str(d, "CgroupPermissions");
+		if (ctr == NULL || *ctr == '\0')
+			ctr = host;
+		if (perm == NULL || *perm == '\0')
+			perm = "rwm";
+		if (host == NULL || stat(host, &sb) == -1 ||
+		    (!S_ISCHR(sb.st_mode) && !S_ISBLK(sb.st_mode))) {
+			json_object_put(devs);
+			return berth_err_set(err, -EINVAL,
+			    "error gathering device information while adding "
+			    "custom device \"%s\": not a device node",
+			    host != NULL ? host : "");
+		}
+		o = json_object_new_object();
+		json_object_object_add(o, "path", jstr(ctr));
+		json_object_object_add(o, "type",
+		    jstr(S_ISCHR(sb.st_mode) ? "c" : "b"));
+		json_object_object_add(o, "major",
+		    json_object_new_int64(major(sb.st_rdev)));
+		json_object_object_add(o, "minor",
+		    json_object_new_int64(minor(sb.st_rdev)));
+		json_object_object_add(o, "fileMode",
+		    json_object_new_int((int)(sb.st_mode & 0777)));
+		json_object_object_add(o, "uid", json_object_new_int(0));
+		json_object_object_add(o, "gid", json_object_new_int(0));
+		json_object_array_add(devs, o);
+		json_object_array_add(rules, spec_dev_rule(1,
+		    S_ISCHR(sb.st_mode) ? "c" : "b", major(sb.st_rdev),
+		    minor(sb.st_rdev), perm));
+	}
+	in = berth_json_get(hc, "DeviceCgroupRules");
+	for (i = 0; i < jlen(in); i++) {
+		o = spec_dev_rule_parse(json_object_get_string(
+		    json_object_array_get_idx(in, i)));
+		if (o == NULL) {
+			json_object_put(devs);
+			return berth_err_set(err, -EINVAL,
+			    "invalid device cgroup rule: %s",
+			    json_object_get_string(
+			    json_object_array_get_idx(in, i)));
+		}
+		json_object_array_add(rules, o);
+	}
+	if (json_object_array_length(devs) > 0)
+		json_object_object_add(linux_, "devices", devs);
+	else
+		json_object_put(devs);
+	return 0;
+}
+
 static json_object *
 spec_ns(const char *type, pid_t pid)
 {
@@ -1041,7 +1133,9 @@ containers_spec(const struct spec_in *in, json_object **out,
 	if (strcmp(netmode, "host") != 0)
 		json_object_array_add(ns, spec_ns("network", in->net_pid));
 	json_object_object_add(linux_, "namespaces", ns);
-	snprintf(p, sizeof(p), "/berth/%s", in->id);
+	s1 = spec_mode(hc, "CgroupParent");
+	snprintf(p, sizeof(p), "%s%s/%s", *s1 != '\0' && *s1 != '/' ? "/" : "",
+	    *s1 != '\0' ? s1 : "/berth", in->id);
 	json_object_object_add(linux_, "cgroupsPath", jstr(p));
 	json_object_object_add(linux_, "resources",
 	    spec_resources(hc, privileged));
@@ -1053,6 +1147,10 @@ containers_spec(const struct spec_in *in, json_object **out,
 		if (in->host_devices)
 			spec_host_devices(devs, "/dev");
 		json_object_object_add(linux_, "devices", devs);
+	} else if ((rc = spec_user_devices(linux_, hc, err)) < 0) {
+		json_object_put(linux_);
+		json_object_put(s);
+		goto fail;
 	} else {
 		o = berth_json_get(hc, "MaskedPaths");
 		json_object_object_add(linux_, "maskedPaths", o != NULL &&

@@ -156,6 +156,15 @@ if command -v tini-static >/dev/null 2>&1 || [ -x /usr/bin/docker-init ]; then
 	assert_eq "--init runs docker-init as pid 1" "$OUT" \
 	    "/sbin/docker-init -- cat /proc/1/cmdline "
 fi
+OUT=$(dk run --rm --device /dev/null:/dev/mynull busybox sh -c \
+    'echo x >/dev/mynull && echo written' 2>&1)
+assert_eq "--device" "$OUT" written
+OUT=$(dk run --rm -p 8080:80 busybox true 2>&1)
+assert_contains "-p without bridge networking: refused, not ignored" \
+    "$OUT" "needs bridge networking"
+OUT=$(dk run --rm -v /tmp:/x busybox true 2>&1)
+assert_contains "-v before the volumes service: refused, not ignored" \
+    "$OUT" "not supported yet"
 OUT=$(dk run --rm busybox sh -c 'ip -o addr | awk "{ print \$2 }" | sort -u' 2>&1)
 assert_eq "default network: only lo" "$OUT" lo
 OUT=$(dk run --rm --network host busybox hostname 2>&1)
