@@ -132,9 +132,11 @@ warn_cgroups(struct runtime_oci *ro)
 		if (d->provided && strcmp(base, "crun") == 0)
 			break;
 	}
-	if (d == NULL || !runtime_oci_cgroup_hybrid("/sys/fs/cgroup", ctl,
-	    sizeof(ctl)))
+	/* Once: a reload that changes nothing of it should not repeat it. */
+	if (d == NULL || ro->cgroup_warned ||
+	    !runtime_oci_cgroup_hybrid("/sys/fs/cgroup", ctl, sizeof(ctl)))
 		return;
+	ro->cgroup_warned = 1;
 	snprintf(first, sizeof(first), "%.*s", (int)strcspn(ctl, " "), ctl);
 	ro->h->log(ro->h, BERTH_LOG_WARN, "runtime %s will refuse to run "
 	    "containers (\"cgroups in hybrid mode not supported\"): cgroup "

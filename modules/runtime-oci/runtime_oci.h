@@ -80,6 +80,7 @@ struct runtime_oci {
 	char			*monitor;	/* berth-monitor */
 	struct runtime_oci_ctr	*ctrs;
 	char			*pkt;		/* receive buffer */
+	int			 cgroup_warned;	/* the crun quirk, said once */
 };
 
 extern const struct berth_runtime_ops runtime_oci_ops;
