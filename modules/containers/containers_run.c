@@ -1187,9 +1187,10 @@ remove_finish(struct remove_job *rm, int rc, const struct berth_err *err)
 
 /*
  * The last step: every piece is gone, so is the container.  The rootfs
- * and the state directory go in parallel with the runtime's delete; the
- * bundle only after it, since the runtime logs into the bundle while it
- * deletes.  This is what `docker run --rm` waits for.
+ * and the logs go in parallel with the runtime's delete; the state and
+ * the bundle only after it (the runtime logs into the bundle while it
+ * deletes, and a restart in between must still find the container to
+ * reconcile).  This is what `docker run --rm` waits for.
  */
 static void
 remove_piece_done(void *arg, int rc, const struct berth_err *err)
@@ -1244,14 +1245,15 @@ remove_cleaned(void *arg, int rc, const struct berth_err *err)
 	struct berth_err		 e = BERTH_ERR_INIT;
 
 	c->st.status = CTR_REMOVING;
-	/* The rootfs, the state, and the runtime then the bundle. */
-	rm->pending = 3;
+	if (c->st.rt_created)
+		rt = containers_runtime(c->cs, c->runtime, &rst, &e);
+	/* The rootfs, the logs, and the runtime then the state. */
+	rm->pending = rt != NULL ? 3 : 2;
 	c->cs->img->rootfs_remove(c->cs->img_st, c->id, remove_piece_done, rm);
-	containers_store_remove(c, 0, remove_piece_done, rm);
-	if (c->st.rt_created &&
-	    (rt = containers_runtime(c->cs, c->runtime, &rst, &e)) != NULL)
+	if (rt != NULL) {
+		containers_store_remove(c, 0, remove_piece_done, rm);
 		rt->delete(rst, c->id, remove_rt_deleted, rm);
-	else
+	} else
 		containers_store_remove(c, 1, remove_piece_done, rm);
 }
 

@@ -398,6 +398,8 @@ containers_save_sync_wait(struct ctr *c, ctr_done_cb cb, void *arg)
 struct store_rm {
 	struct ctr	*c;
 	char		*dir;
+	char		*bundle;
+	int		 phase;
 	ctr_done_cb	 cb;
 	void		*arg;
 	int		 rc;
@@ -432,16 +434,47 @@ store_rm_rf(const char *path)
 	return rc;
 }
 
+static int
+store_rm_contents(const char *dir, int keep_state)
+{
+	DIR		*d;
+	struct dirent	*e;
+	char		 p[PATH_MAX];
+	int		 rc = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (keep_state && (strcmp(e->d_name, "config.v2.json") == 0 ||
+		    strcmp(e->d_name, "hostconfig.json") == 0))
+			continue;
+		if (containers_path_join(p, sizeof(p), dir, e->d_name) < 0)
+			continue;
+		if (store_rm_rf(p) < 0)
+			rc = -errno;
+	}
+	closedir(d);
+	return rc;
+}
+
 static void
 store_rm_work(void *arg)
 {
 	struct store_rm	*j = arg;
 	char		 p[PATH_MAX];
 
+	if (j->phase == 0) {
+		/* Logs and /etc files; the state stays until the end. */
+		j->rc = store_rm_contents(j->dir, 1);
+		return;
+	}
 	/* The state file first: a crash midway leaves no half container. */
 	if (containers_path_join(p, sizeof(p), j->dir, "config.v2.json") == 0)
 		(void)unlink(p);
 	j->rc = store_rm_rf(j->dir);
+	(void)store_rm_rf(j->bundle);
 }
 
 static void
@@ -456,17 +489,19 @@ store_rm_done(void *arg)
 	j->cb(j->arg, j->rc, &err);
 	ctr_unref(j->c);
 	free(j->dir);
+	free(j->bundle);
 	free(j);
 }
 
 /*
- * Delete one of the container's directories: its state (bundle 0:
- * <data-root>/containers/<id>, with the log) or its bundle (bundle 1:
- * <exec-root>/containers/<id>, which the runtime logs into until its
- * delete is done).
+ * Delete the container's directories.  Phase 0 (any time after the
+ * exit): its logs and /etc files.  Phase 1 (once the runtime has
+ * deleted it, since the runtime logs into the bundle meanwhile and the
+ * state is what a restart would reconcile): config.v2.json first, then
+ * everything else and the bundle.
  */
 void
-containers_store_remove(struct ctr *c, int bundle, ctr_done_cb cb, void *arg)
+containers_store_remove(struct ctr *c, int phase, ctr_done_cb cb, void *arg)
 {
 	struct store_rm		*j;
 	struct berth_err	 err = BERTH_ERR_INIT;
@@ -474,10 +509,13 @@ containers_store_remove(struct ctr *c, int bundle, ctr_done_cb cb, void *arg)
 
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		goto fail;
-	snprintf(p, sizeof(p), "%s/%s", bundle ? c->cs->exec_root :
-	    c->cs->root, c->id);
-	if ((j->dir = strdup(p)) == NULL)
+	snprintf(p, sizeof(p), "%s/%s", c->cs->root, c->id);
+	j->dir = strdup(p);
+	snprintf(p, sizeof(p), "%s/%s", c->cs->exec_root, c->id);
+	j->bundle = strdup(p);
+	if (j->dir == NULL || j->bundle == NULL)
 		goto fail;
+	j->phase = phase;
 	j->c = c;
 	j->cb = cb;
 	j->arg = arg;
@@ -486,8 +524,10 @@ containers_store_remove(struct ctr *c, int bundle, ctr_done_cb cb, void *arg)
 		return;
 	ctr_unref(c);
 fail:
-	if (j != NULL)
+	if (j != NULL) {
 		free(j->dir);
+		free(j->bundle);
+	}
 	free(j);
 	berth_err_set(&err, -ENOMEM, "out of memory");
 	cb(arg, -ENOMEM, &err);
@@ -592,12 +632,20 @@ containers_restore(struct containers *cs)
 			c->image_used = 1;
 		if (c->st.status == CTR_REMOVING)
 			c->st.status = CTR_EXITED;
-		if (!c->st.rt_created)
+		/*
+		 * A created container may have reached the runtime in a start
+		 * that berthd did not live to record: ask for it too.
+		 */
+		if (!c->st.rt_created && c->st.status != CTR_CREATED &&
+		    c->st.status != CTR_RUNNING && c->st.status != CTR_PAUSED)
 			continue;
 		memset(&out, 0, sizeof(out));
 		rt = containers_runtime(cs, c->runtime, &rst, &err);
 		rc = rt == NULL ? -ENOENT : rt->restore(rst, c->id,
 		    &containers_rt_events, cs, &out, &err);
+		if ((rc < 0 || out.status == BERTH_RT_UNKNOWN) &&
+		    !c->st.rt_created && c->st.status == CTR_CREATED)
+			continue;	/* never reached the runtime */
 		if (rc < 0 || out.status == BERTH_RT_UNKNOWN) {
 			cs->h->log(cs->h, BERTH_LOG_WARN,
 			    "container %.12s: monitor lost (%s); marked exited",
@@ -616,6 +664,7 @@ containers_restore(struct containers *cs)
 		}
 		n++;
 		c->mounted = 1;
+		c->st.rt_created = 1;
 		switch (out.status) {
 		case BERTH_RT_RUNNING:
 		case BERTH_RT_PAUSED:
