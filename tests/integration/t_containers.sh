@@ -309,6 +309,36 @@ in_gap()
 }
 check "docker logs has lines from the gap" in_gap
 check "docker stop stops it" dk stop -t 5 clock
+
+# A container that exits while berthd is down: its exit is recorded at
+# the restart, with a die event, and an AutoRemove one is removed.
+dk run -d --name gone busybox sh -c 'sleep 1; exit 5' >/dev/null
+dk run -d --rm --name gonerm busybox sh -c 'sleep 1; exit 6' >/dev/null
+T0=$(date +%s)
+exec 3>&2 2>/dev/null
+kill -KILL "$B_PID"
+wait "$B_PID"
+exec 2>&3 3>&-
+sleep 2
+"$BERTHD" --config-file "$B_CONF" -H "unix://$B_SOCK" \
+    --data-root "$B_DIR/data" --exec-root "$B_DIR/exec" \
+    --pidfile "$B_PIDFILE" --module-dir "$MODULE_DIR" \
+    --add-runtime "custom=$T_TMP/custom-rt" >>"$B_LOG" 2>&1 &
+B_PID=$!
+track_pid $B_PID
+check "berthd comes back after a second kill -9" wait_ping "$B_SOCK" 5
+OUT=$(dk inspect -f '{{.State.Status}} {{.State.ExitCode}}' gone 2>&1)
+assert_eq "exited while berthd was down: recorded" "$OUT" "exited 5"
+OUT=$(dk events --since "$T0" --until "$(( $(date +%s) + 1 ))" \
+    --filter container=gone --filter event=die 2>&1)
+assert_match "exited while berthd was down: die event" "$OUT" \
+    'container die [0-9a-f]{64} \(exitCode=5, image=busybox, name=gone\)'
+rm_done()
+{
+	! dk inspect gonerm >/dev/null 2>&1
+}
+check "exited while berthd was down with --rm: removed" wait_for 5 rm_done
+dk rm gone >/dev/null 2>&1
 OUT=$(dk inspect -f '{{.State.Status}} {{.State.ExitCode}}' clock)
 assert_eq "stopped after the restart: exited 0" "$OUT" "exited 0"
 check "docker rm after the restart" dk rm clock
