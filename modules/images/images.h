@@ -68,6 +68,9 @@ void	images_now(int64_t *sec, long *nsec);
 
 /* --- images_fs.c: files, written atomically --------------------------- */
 
+/* A pipe for a stream, widened so a worker wakes less often. */
+int	images_pipe(int p[2]);
+
 /* Write name in dirfd: a temp file, fsync, rename, fsync the dir. */
 int	images_fs_write_atomic(int dirfd, const char *name, const void *data,
 	    size_t len, struct berth_err *err);
@@ -241,6 +244,7 @@ struct images_owner {
 	int			 broken;	/* a lower is missing */
 	int			 mounted;
 	int			 busy;		/* an op is running */
+	struct images_rootfs_op	*current;	/* that op */
 	TAILQ_HEAD(, images_rootfs_op) ops;	/* waiting their turn */
 };
 
@@ -266,6 +270,7 @@ struct images {
 	struct images_owner_list owners;
 	struct images_qjob_list	 q;		/* serial store jobs */
 	int			 q_running;
+	struct images_qjob	*q_current;	/* the one running */
 	struct images_stream_list waiting;	/* streams over the limit */
 	int			 nstreams;
 	void			*tags_pending;	/* a tags save not started */
@@ -296,6 +301,9 @@ void	images_q(struct images *st, berth_done_fn start, berth_work_fn fn,
 int	images_stream_start(struct images *st, berth_work_fn fn,
 	    berth_done_fn done, void *arg);
 void	images_stream_end(struct images *st);
+
+/* A done for work whose worker frees its own job. */
+void	images_nothing(void *arg);
 
 /* A fresh, unique directory name under tmp/ ("tmp/<kind>-<n>"). */
 void	images_tmp_name(struct images *st, const char *kind, char *buf,

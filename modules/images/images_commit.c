@@ -22,18 +22,17 @@ struct discard {
 	char	path[PATH_MAX];
 };
 
+/*
+ * The worker frees the job: nothing waits for a removal, and a job still
+ * running at shutdown (whose done never comes) leaks nothing.
+ */
 static void
 discard_work(void *arg)
 {
 	struct discard	*d = arg;
 
 	(void)images_fs_rmtree_at(d->rootfd, d->path);
-}
-
-static void
-discard_done(void *arg)
-{
-	free(arg);
+	free(d);
 }
 
 void
@@ -46,7 +45,7 @@ images_discard(struct images *st, const char *tmpdir)
 		return;		/* the next start clears tmp/ */
 	d->rootfd = st->rootfd;
 	snprintf(d->path, sizeof(d->path), "%s", tmpdir);
-	if (st->h->work(st->h, discard_work, discard_done, d) < 0)
+	if (st->h->work(st->h, discard_work, images_nothing, d) < 0)
 		free(d);
 }
 

@@ -37,8 +37,17 @@ struct answer {
 static void
 answer_saved(void *arg, int rc)
 {
-	struct answer	*a = arg;
+	struct answer		*a = arg;
+	struct berth_err	 err = BERTH_ERR_INIT;
 
+	if (rc < 0) {
+		berth_err_set(&err, rc, "repositories.json was not saved: %s",
+		    strerror(-rc));
+		a->st->h->resp_error(a->req, &err);
+		json_object_put(a->body);
+		free(a);
+		return;
+	}
 	a->st->h->resp_json(a->req, a->status, a->body);
 	json_object_put(a->body);
 	free(a);

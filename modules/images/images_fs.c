@@ -18,6 +18,18 @@
 
 #include "images.h"
 
+#define PIPE_SIZE	(1 << 20)
+
+int
+images_pipe(int p[2])
+{
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return -errno;
+	/* Best effort: a smaller pipe only costs wake-ups. */
+	(void)fcntl(p[1], F_SETPIPE_SZ, PIPE_SIZE);
+	return 0;
+}
+
 static int
 write_all(int fd, const void *data, size_t len)
 {

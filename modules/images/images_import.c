@@ -171,8 +171,16 @@ tags_saved(void *arg, int rc)
 {
 	struct import_job	*j = arg;
 	struct images		*st = j->st;
+	struct berth_err	 err = BERTH_ERR_INIT;
 	char			 line[128], fam[1024];
 
+	if (rc < 0) {
+		berth_err_set(&err, rc, "the image is in, its name was not "
+		    "saved: %s", strerror(-rc));
+		st->h->resp_error(j->req, &err);
+		job_free(j);
+		return;
+	}
 	if (j->has_ref) {
 		images_ref_familiar(&j->ref, fam, sizeof(fam));
 		images_event(st, "tag", j->hex, fam, 1);
@@ -309,6 +317,43 @@ import_body_done(void *arg, int rc)
 
 /* --- the handler ---------------------------------------------------------- */
 
+struct refusal {
+	struct images		*st;
+	struct berth_req	*req;
+	struct berth_err	 err;
+};
+
+static void
+refused(void *arg, int rc)
+{
+	struct refusal	*r = arg;
+
+	r->st->h->resp_error(r->req, &r->err);
+	free(r);
+}
+
+/*
+ * An error found before the body is read: the body is read and dropped
+ * first, so that a client still sending it gets the answer, not EPIPE.
+ */
+static void
+refuse(struct images *st, struct berth_req *req, const struct berth_err *err)
+{
+	struct refusal	*r;
+	int		 p[2];
+
+	if ((r = calloc(1, sizeof(*r))) == NULL || pipe2(p, O_CLOEXEC) == -1) {
+		free(r);
+		st->h->resp_error(req, err);
+		return;
+	}
+	r->st = st;
+	r->req = req;
+	r->err = *err;
+	close(p[0]);
+	st->h->req_body_to_fd(req, p[1], refused, r);
+}
+
 void
 images_import(struct berth_req *req, void *state)
 {
@@ -380,7 +425,7 @@ images_import(struct berth_req *req, void *state)
 		goto fail;
 	}
 	images_tmp_name(st, "import", j->tmpdir, sizeof(j->tmpdir));
-	if (pipe2(p, O_CLOEXEC) == -1) {
+	if (images_pipe(p) < 0) {
 		berth_err_errno(&err, "pipe");
 		goto fail;
 	}
@@ -400,7 +445,7 @@ images_import(struct berth_req *req, void *state)
 	}
 	return;
 fail:
-	h->resp_error(req, &err);
+	refuse(st, req, &err);
 	if (j != NULL)
 		job_free(j);
 }

@@ -887,9 +887,16 @@ tail_error(struct load_job *j, const struct berth_err *err)
 static void
 tags_saved(void *arg, int rc)
 {
-	struct load_job	*j = arg;
-	size_t		 i;
+	struct load_job		*j = arg;
+	struct berth_err	 err = BERTH_ERR_INIT;
+	size_t			 i;
 
+	if (rc < 0) {
+		berth_err_set(&err, rc, "the images are in, their names were "
+		    "not saved: %s", strerror(-rc));
+		tail_error(j, &err);
+		return;
+	}
 	for (i = 0; i < j->nimages; i++)
 		images_event(j->st, "load", j->images[i].hex, NULL, 1);
 	tail_send(j);
@@ -1094,7 +1101,7 @@ images_load(struct berth_req *req, void *state)
 	quiet = h->req_query(req, "quiet", 0);
 	j->quiet = quiet == NULL || h->req_query_bool(req, "quiet");
 	images_tmp_name(st, "load", j->tmpdir, sizeof(j->tmpdir));
-	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1) {
+	if (images_pipe(in) < 0 || pipe2(out, O_CLOEXEC) == -1) {
 		berth_err_errno(&err, "pipe");
 		goto fail;
 	}

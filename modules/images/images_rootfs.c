@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "images.h"
@@ -53,7 +54,10 @@ struct images_rootfs_op {
 	int			 mounted;	/* in: believed; out: is */
 	int			 rc;
 	struct berth_err	 err;
+	int			 finished;	/* set by the worker, atomic */
 };
+
+#define OP_WAIT_MS	10000	/* at shutdown, for a running op */
 
 static int
 owner_ok(const char *s)
@@ -397,6 +401,7 @@ op_work(void *arg)
 			    op->base, strerror(-rc));
 		break;
 	}
+	__atomic_store_n(&op->finished, 1, __ATOMIC_RELEASE);
 }
 
 /* --- on the loop ----------------------------------------------------------- */
@@ -439,6 +444,7 @@ op_done(void *arg)
 		berth_err_set(&op->err, -ECANCELED,
 		    "the daemon is shutting down");
 	o->busy = 0;
+	o->current = NULL;
 	if (op->rc == 0 || op->kind != OP_MOUNT)
 		o->mounted = op->mounted;
 	op_answer(op, op->rc, &op->err);
@@ -466,6 +472,7 @@ op_next(struct images *st, struct images_owner *o)
 		return;
 	TAILQ_REMOVE(&o->ops, op, entry);
 	o->busy = 1;
+	o->current = op;
 	op->mounted = o->mounted;
 	if (st->stopping || st->h->work(st->h, op_work, op_done, op) < 0)
 		op_done(op);
@@ -732,7 +739,28 @@ images_rootfs_close(struct images *st)
 	struct images_owner	*o;
 	struct images_rootfs_op	*op;
 	struct images_user	*u;
+	int			 i;
 
+	/* Running ops are short: let them end, and answer them now. */
+	TAILQ_FOREACH(o, &st->owners, entry) {
+		if ((op = o->current) == NULL)
+			continue;
+		for (i = 0; i < OP_WAIT_MS &&
+		    !__atomic_load_n(&op->finished, __ATOMIC_ACQUIRE); i++)
+			(void)nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+		if (!__atomic_load_n(&op->finished, __ATOMIC_ACQUIRE)) {
+			st->h->log(st->h, BERTH_LOG_WARN, "a rootfs operation "
+			    "of %s is still running at shutdown", o->owner);
+			o->current = NULL;
+			continue;
+		}
+		o->current = NULL;
+		o->busy = 0;
+		if (op->rc == 0 || op->kind != OP_MOUNT)
+			o->mounted = op->mounted;
+		op_answer(op, op->rc, &op->err);
+		op_free(op);
+	}
 	while ((o = TAILQ_FIRST(&st->owners)) != NULL) {
 		while ((op = TAILQ_FIRST(&o->ops)) != NULL) {
 			TAILQ_REMOVE(&o->ops, op, entry);

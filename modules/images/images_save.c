@@ -492,7 +492,7 @@ images_save(struct berth_req *req, void *state)
 			if ((rc = add_name(st, j, name, &err)) < 0)
 				goto fail;
 	}
-	if (pipe2(p, O_CLOEXEC) == -1) {
+	if (images_pipe(p) < 0) {
 		berth_err_errno(&err, "pipe");
 		goto fail;
 	}

@@ -34,7 +34,10 @@ struct images_qjob {
 	berth_work_fn		 fn;
 	berth_done_fn		 done;
 	void			*arg;
+	int			 finished;	/* set by the worker, atomic */
 };
+
+#define Q_WAIT_MS	10000	/* at shutdown, for the running job */
 
 struct images_stream {
 	TAILQ_ENTRY(images_stream) entry;
@@ -53,6 +56,7 @@ q_work(void *arg)
 	struct images_qjob	*q = arg;
 
 	q->fn(q->arg);
+	__atomic_store_n(&q->finished, 1, __ATOMIC_RELEASE);
 }
 
 static void
@@ -62,6 +66,7 @@ q_done(void *arg)
 	struct images		*st = q->st;
 
 	st->q_running = 0;
+	st->q_current = NULL;
 	q->done(q->arg);
 	free(q);
 	q_next(st);
@@ -78,8 +83,10 @@ q_next(struct images *st)
 		if (q->start != NULL)
 			q->start(q->arg);
 		st->q_running = 1;
+		st->q_current = q;
 		if (st->h->work(st->h, q_work, q_done, q) < 0) {
 			st->q_running = 0;
+			st->q_current = NULL;
 			q->done(q->arg);
 			free(q);
 		}
@@ -437,18 +444,19 @@ struct rm_job {
 	int			 rc;
 };
 
+void
+images_nothing(void *arg)
+{
+}
+
+/* As discard_work: the worker frees its job. */
 static void
 trash_work(void *arg)
 {
 	struct rm_job	*j = arg;
 
 	(void)images_fs_rmtree_at(j->rootfd, j->trash);
-}
-
-static void
-trash_done(void *arg)
-{
-	free(arg);
+	free(j);
 }
 
 static void
@@ -501,7 +509,7 @@ layer_rm_done(void *arg)
 		j->layer->removing = 0;
 	j->layer = NULL;
 	/* The bulk of the deletion runs outside the queue. */
-	if (st->stopping || st->h->work(st->h, trash_work, trash_done, j) < 0)
+	if (st->stopping || st->h->work(st->h, trash_work, images_nothing, j) < 0)
 		free(j);
 }
 
@@ -1064,12 +1072,15 @@ trash_all_work(void *arg)
 	int			 fd;
 
 	if ((fd = openat(t->rootfd, "trash", O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1 || (d = fdopendir(fd)) == NULL)
+	    O_CLOEXEC)) == -1 || (d = fdopendir(fd)) == NULL) {
+		free(t);
 		return;
+	}
 	while ((de = readdir(d)) != NULL)
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
 			(void)images_fs_rmtree_at(dirfd(d), de->d_name);
 	closedir(d);
+	free(t);
 }
 
 int
@@ -1127,7 +1138,7 @@ images_store_open(struct images *st, struct berth_err *err)
 	}
 	if ((ta = calloc(1, sizeof(*ta))) != NULL) {
 		ta->rootfd = st->rootfd;
-		if (st->h->work(st->h, trash_all_work, trash_done, ta) < 0)
+		if (st->h->work(st->h, trash_all_work, images_nothing, ta) < 0)
 			free(ta);
 	}
 	return 0;
@@ -1141,8 +1152,27 @@ images_store_close(struct images *st)
 	struct images_image	*img;
 	struct images_layer	*l;
 	struct images_tag	*t;
+	int			 i;
 
 	st->stopping = 1;
+	/*
+	 * The running store job is short (renames, small writes): wait for
+	 * it, so the store is left as it said and its memory freed; the
+	 * core will not call its done after fini.
+	 */
+	if ((q = st->q_current) != NULL) {
+		for (i = 0; i < Q_WAIT_MS &&
+		    !__atomic_load_n(&q->finished, __ATOMIC_ACQUIRE); i++)
+			(void)nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+		if (__atomic_load_n(&q->finished, __ATOMIC_ACQUIRE)) {
+			st->q_current = NULL;
+			st->q_running = 0;
+			q->done(q->arg);
+			free(q);
+		} else
+			st->h->log(st->h, BERTH_LOG_WARN,
+			    "a store job is still running at shutdown");
+	}
 	/* Jobs that never started: their done sees -ECANCELED. */
 	while ((q = TAILQ_FIRST(&st->q)) != NULL) {
 		TAILQ_REMOVE(&st->q, q, entry);
