@@ -490,8 +490,10 @@ start_fail_code(const char *msg)
 	    (strcasestr(msg, "executable file") != NULL &&
 	    strcasestr(msg, "not found") != NULL))
 		return 127;
+	/* crun says "open executable: Operation not permitted". */
 	if (strcasestr(msg, "permission denied") != NULL ||
-	    strcasestr(msg, "is a directory") != NULL)
+	    strcasestr(msg, "is a directory") != NULL ||
+	    strcasestr(msg, "open executable") != NULL)
 		return 126;
 	return 128;
 }
@@ -526,11 +528,17 @@ start_fail(struct start_job *j, int rc, const struct berth_err *err)
 	int			 code;
 
 	code = start_fail_code(msg);
+	/* The CLI picks 127 and 126 from Docker's words: keep them in. */
 	if (code == 127 && strcasestr(msg, "executable file not found") ==
 	    NULL)
-		berth_err_set(&e, -EINVAL, "OCI runtime create failed: %s: "
-		    "exec: \"%s\": executable file not found in $PATH",
-		    msg, c->path);
+		berth_err_set(&e, -EINVAL, "%s%s: exec: \"%s\": executable "
+		    "file not found in $PATH", strstr(msg, "OCI runtime") ?
+		    "" : "OCI runtime create failed: ", msg, c->path);
+	else if (code == 126 && strcasestr(msg, "permission denied") ==
+	    NULL && strcasestr(msg, "is a directory") == NULL)
+		berth_err_set(&e, -EINVAL, "%s%s: exec: \"%s\": permission "
+		    "denied", strstr(msg, "OCI runtime") ? "" :
+		    "OCI runtime create failed: ", msg, c->path);
 	else if (strstr(msg, "OCI runtime") != NULL || j->pre_runtime)
 		berth_err_set(&e, -EINVAL, "%s", msg);
 	else if (rc == -ENOENT || rc == -EINVAL || c->st.rt_created ||

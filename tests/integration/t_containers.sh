@@ -131,6 +131,12 @@ assert_match "numeric user:group" "$OUT" '^uid=1234 gid=5678'
 
 dk run --rm busybox no-such-command >/dev/null 2>&1
 assert_eq "a missing command exits 127" "$?" 127
+dk run --rm --runtime=crun busybox no-such-command >/dev/null 2>&1
+assert_eq "a missing command exits 127 (crun)" "$?" 127
+dk run --rm busybox /etc >/dev/null 2>&1
+assert_eq "a command that cannot run exits 126" "$?" 126
+dk run --rm --runtime=crun busybox /etc >/dev/null 2>&1
+assert_eq "a command that cannot run exits 126 (crun)" "$?" 126
 
 # --- the spec: security, limits, mounts -------------------------------------
 
