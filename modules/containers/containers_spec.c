@@ -1068,6 +1068,10 @@ containers_spec(const struct spec_in *in, json_object **out,
 	if (strcmp(spec_mode(hc, "UTSMode"), "host") != 0 &&
 	    strcmp(netmode, "host") != 0)
 		json_object_object_add(s, "hostname", jstr(hostname));
+	if ((s1 = berth_json_str(cfg, "Domainname")) != NULL && *s1 != '\0' &&
+	    strcmp(spec_mode(hc, "UTSMode"), "host") != 0 &&
+	    strcmp(netmode, "host") != 0)
+		json_object_object_add(s, "domainname", jstr(s1));
 
 	/* mounts: the defaults, then /etc files, tmpfs, --init */
 	mounts = json_object_new_array();
@@ -1264,7 +1268,6 @@ containers_write_etc(const struct spec_in *in, struct berth_err *err)
 {
 	json_object	*hc = in->hostconfig, *v;
 	const char	*hostname = berth_json_str(in->config, "Hostname");
-	const char	*dom = berth_json_str(in->config, "Domainname");
 	int		 hostnet = strcmp(spec_mode(hc, "NetworkMode"),
 	    "host") == 0;
 	char		 buf[8192], line[512], *colon;
@@ -1304,7 +1307,6 @@ containers_write_etc(const struct spec_in *in, struct berth_err *err)
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s\t%s\n",
 		    colon + 1, line);
 	}
-	(void)dom;
 	if (n >= sizeof(buf))
 		n = sizeof(buf) - 1;
 	if ((rc = spec_write(in->ctr_dir, "hosts", buf)) < 0)

@@ -192,7 +192,7 @@ int
 containers_from_v2(struct ctr *c, json_object *v2, json_object *hc,
     struct berth_err *err)
 {
-	json_object	*st = berth_json_get(v2, "State"), *v;
+	json_object	*st = berth_json_get(v2, "State");
 	const char	*s;
 	int64_t		 ns;
 
@@ -249,7 +249,6 @@ containers_from_v2(struct ctr *c, json_object *v2, json_object *hc,
 		c->st.started_ns = 0;
 	if (c->st.finished_ns < 0)
 		c->st.finished_ns = 0;
-	(void)v;
 	if (c->name == NULL || c->path == NULL || c->runtime == NULL)
 		return berth_err_set(err, -ENOMEM, "out of memory");
 	return 0;

@@ -173,7 +173,6 @@ containers_time_parse(const char *s, int64_t *ns)
 {
 	struct tm	 tm;
 	const char	*p;
-	char		*end;
 	int64_t		 frac = 0, scale = 100000000, sec;
 	long		 off = 0;
 	int		 oh, om;
@@ -195,7 +194,6 @@ containers_time_parse(const char *s, int64_t *ns)
 		off = (oh * 3600L + om * 60L) * (*p == '-' ? -1 : 1);
 		p += 6;
 	}
-	(void)end;
 	if (*p != '\0')
 		return -EINVAL;
 	sec = (int64_t)timegm(&tm) - off;
