@@ -1143,9 +1143,21 @@ containers_spec(const struct spec_in *in, json_object **out,
 	json_object_object_add(linux_, "cgroupsPath", jstr(p));
 	json_object_object_add(linux_, "resources",
 	    spec_resources(hc, privileged));
+	a = json_object_new_object();
 	if ((o = berth_json_get(hc, "Sysctls")) != NULL &&
-	    json_object_is_type(o, json_type_object))
-		json_object_object_add(linux_, "sysctl", json_object_get(o));
+	    json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, sk, sv)
+			json_object_object_add(a, sk, json_object_get(sv));
+	}
+	/* Not every runtime applies the spec's domainname; this it does. */
+	if ((s1 = berth_json_str(cfg, "Domainname")) != NULL && *s1 != '\0' &&
+	    json_object_object_get(s, "domainname") != NULL &&
+	    berth_json_get(a, "kernel.domainname") == NULL)
+		json_object_object_add(a, "kernel.domainname", jstr(s1));
+	if (json_object_object_length(a) > 0)
+		json_object_object_add(linux_, "sysctl", a);
+	else
+		json_object_put(a);
 	if (privileged) {
 		devs = json_object_new_array();
 		if (in->host_devices)

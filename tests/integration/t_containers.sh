@@ -126,6 +126,10 @@ assert_match "env honoured" "$OUT" '^bar$'
 assert_match "workdir honoured (created)" "$OUT" '^/srv/app$'
 assert_match "user honoured, with its groups" "$OUT" \
     '^uid=33\(www\) gid=33\(www\) groups=29\(audio\)'
+OUT=$(dk run --rm --hostname h1 --domainname example.org busybox sh -c \
+    'hostname; cat /proc/sys/kernel/domainname /etc/hostname' 2>&1 |
+    tr '\n' ' ')
+assert_eq "--hostname and --domainname" "$OUT" "h1 example.org h1 "
 OUT=$(dk run --rm -u 1234:5678 busybox id 2>&1)
 assert_match "numeric user:group" "$OUT" '^uid=1234 gid=5678'
 
