@@ -156,6 +156,7 @@ struct ctr {
 	/* Persistence: one write at a time, the latest state wins. */
 	int			 saving;
 	int			 save_again;
+	int			 state_gone;	/* being deleted: no more writes */
 };
 TAILQ_HEAD(ctr_list, ctr);
 

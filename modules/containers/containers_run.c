@@ -1230,6 +1230,33 @@ remove_piece_done(void *arg, int rc, const struct berth_err *err)
 	remove_finish(rm, 0, NULL);
 }
 
+/*
+ * The state directory goes last, and no write may land after it (one
+ * would bring the container back at the next start): stop writes, and
+ * let one in flight finish first.
+ */
+static void
+remove_state_go(void *arg, int rc, const struct berth_err *err)
+{
+	struct remove_job	*rm = arg;
+
+	containers_store_remove(rm->c, 1, remove_piece_done, rm);
+}
+
+static void
+remove_state(struct remove_job *rm)
+{
+	struct ctr		*c = rm->c;
+	struct berth_err	 e = BERTH_ERR_INIT;
+
+	c->state_gone = 1;
+	c->save_again = 0;
+	if (c->saving && run_ops_add(&c->save_waiters, remove_state_go,
+	    rm) == 0)
+		return;
+	remove_state_go(rm, 0, &e);
+}
+
 static void
 remove_rt_deleted(void *arg, int rc, const struct berth_err *err)
 {
@@ -1240,7 +1267,7 @@ remove_rt_deleted(void *arg, int rc, const struct berth_err *err)
 		    "container %.12s: runtime delete: %s", rm->c->id,
 		    err != NULL ? err->msg : strerror(-rc));
 	rm->c->st.rt_created = 0;
-	containers_store_remove(rm->c, 1, remove_piece_done, rm);
+	remove_state(rm);
 }
 
 static void
@@ -1262,7 +1289,7 @@ remove_cleaned(void *arg, int rc, const struct berth_err *err)
 		containers_store_remove(c, 0, remove_piece_done, rm);
 		rt->delete(rst, c->id, remove_rt_deleted, rm);
 	} else
-		containers_store_remove(c, 1, remove_piece_done, rm);
+		remove_state(rm);
 }
 
 static void

@@ -295,7 +295,7 @@ store_save_done(void *arg)
 		    "container %.12s: saving state: %s", c->id,
 		    strerror(-j->rc));
 	c->saving = 0;
-	if (c->save_again && !c->removed) {
+	if (c->save_again && !c->removed && !c->state_gone) {
 		c->save_again = 0;
 		store_save_start(c);
 	} else {
@@ -361,6 +361,8 @@ containers_save(struct ctr *c)
 {
 	if (c->removed)
 		return -ENOENT;
+	if (c->state_gone)
+		return 0;	/* the removal wins */
 	if (c->saving) {
 		c->save_again = 1;
 		return 0;
@@ -446,8 +448,9 @@ store_rm_contents(const char *dir, int keep_state)
 	while ((e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		if (keep_state && (strcmp(e->d_name, "config.v2.json") == 0 ||
-		    strcmp(e->d_name, "hostconfig.json") == 0))
+		/* The state and its writes in flight (".tmp") stay. */
+		if (keep_state && (strncmp(e->d_name, "config.v2.json",
+		    14) == 0 || strncmp(e->d_name, "hostconfig.json", 15) == 0))
 			continue;
 		if (containers_path_join(p, sizeof(p), dir, e->d_name) < 0)
 			continue;
