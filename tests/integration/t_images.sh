@@ -167,6 +167,36 @@ OUT=$(tar -xOf "$T_TMP/two.tar" manifest.json)
 assert_eq "two images, one shared layer.tar" \
     "$(json_get "$OUT" 1 RepoTags) $(tar -tf "$T_TMP/two.tar" | grep -c 'layer.tar$')" '["changed:1"] 2'
 
+# --- with a real Docker, where one is installed ---------------------------
+
+# ref-dockerd.sh starts one on its own roots and port (never the host's);
+# BERTH_NO_REF=1 skips this part.
+if command -v dockerd >/dev/null 2>&1 && [ "${BERTH_NO_REF:-0}" != 1 ]; then
+	. "$ROOT/bench/ref-dockerd.sh"
+	trap 'ref_stop; cleanup' EXIT
+	unset REF_HOST
+	ref_start >/dev/null
+fi
+if [ -n "${REF_HOST:-}" ]; then
+	rd() { "$DOCKER" -H "$REF_HOST" "$@"; }
+	OUT=$(rd load -i "$SAVED" 2>&1)
+	assert_eq "dockerd loads what berthd saved" "$(printf '%s' "$OUT" | tr '\n' ' ')" \
+	    "Loaded image: busybox:2 Loaded image: busybox:latest"
+	assert_eq "with the same ID" "$(rd image inspect busybox --format '{{.Id}}' 2>&1)" "$ID"
+	RID=$(rd import "$BB" refbb:1 2>&1)
+	rd save -o "$T_TMP/ref-saved.tar" refbb:1
+	OUT=$(dk load -i "$T_TMP/ref-saved.tar" 2>&1)
+	assert_eq "berthd loads what dockerd saved" "$OUT" "Loaded image: refbb:1"
+	assert_eq "with the same ID" "$(dk image inspect refbb:1 --format '{{.Id}}' 2>&1)" "$RID"
+	assert_eq "and the same layers" \
+	    "$(dk image inspect refbb:1 --format '{{.RootFS.Layers}}' 2>&1)" \
+	    "$(rd image inspect refbb:1 --format '{{.RootFS.Layers}}' 2>&1)"
+	ref_stop
+	check "docker rmi refbb:1" dk rmi refbb:1
+else
+	echo "# no dockerd: the round trip with a real Docker is skipped"
+fi
+
 # --- archives written elsewhere ----------------------------------------
 
 FXID=$($FIX docker-save "$T_TMP/fixture.tar")
