@@ -16,9 +16,11 @@
 #	LAYERS		number of layers (default 4)
 #	BUILD		build directory (default build)
 
+# The b_* and r_* figures are read back by name (${!b}) for the ratios.
+# shellcheck disable=SC2034
 set -uo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 SIZE_MB=${SIZE_MB:-200}
 LAYERS=${LAYERS:-4}

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # busybox.sh - a busybox root filesystem for the tests; source it.
 #
 #   busybox_rootfs DIR     DIR gets bin/busybox (Debian's busybox-static)
