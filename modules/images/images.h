@@ -264,6 +264,7 @@ struct images {
 	char			*root;		/* <data-root>/images */
 	int			 rootfd;	/* shared with workers, read-only */
 	struct images_image_list images;
+	struct images_image_list ghosts;	/* deleted, still in use */
 	struct images_layer_list layers;
 	struct images_tag_list	 tags;
 	struct images_user_list	 users;
@@ -341,8 +342,14 @@ void	images_chain_ids(const struct images_image *img,
 int	images_tag_set(struct images *st, const struct images_ref *ref,
 	    const char *hex, char prev[IMAGES_HEX + 1], struct berth_err *err);
 void	images_tag_remove(struct images *st, struct images_tag *t);
-/* Forget an image (its tags must be gone) and queue its files' removal. */
+/*
+ * Forget an image (its tags must be gone) and queue its files' removal.
+ * If containers use it, it stays a ghost: invisible, its layers held,
+ * until images_ghost_release after the last unuse.
+ */
 void	images_image_remove(struct images *st, struct images_image *img);
+struct images_image *images_find_ghost(struct images *st, const char *hex);
+void	images_ghost_release(struct images *st, const char *hex);
 void	images_layer_unref(struct images *st, struct images_layer *l);
 void	images_layer_pin(struct images_layer *l);
 void	images_layer_unpin(struct images *st, struct images_layer *l);

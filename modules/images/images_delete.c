@@ -239,8 +239,9 @@ delete_image(struct images *st, struct images_image *img, int force,
 		images_chain_ids(img, chains);
 	snprintf(id, sizeof(id), "sha256:%s", hex);
 	record(records, "Deleted", id);
-	/* The layers only this image held go with it. */
-	for (i = img->nlayers; i > 0; i--) {
+	/* The layers only this image held go with it (not if in use). */
+	for (i = img->nlayers; images_users_count(st, hex) == 0 && i > 0;
+	    i--) {
 		if (img->layers[i - 1]->refs != 1 ||
 		    img->layers[i - 1]->pins > 0)
 			continue;

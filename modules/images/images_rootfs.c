@@ -120,13 +120,17 @@ owner_new(struct images *st, const char *owner, const char *hex,
 	return o;
 }
 
-/* "sha256:<hex>" or "<hex>" as resolve hands it out. */
+/* "sha256:<hex>" or "<hex>" as resolve hands it out; ghosts too. */
 static struct images_image *
 image_of(struct images *st, const char *id)
 {
+	struct images_image	*img;
+
 	if (strncmp(id, "sha256:", 7) == 0)
 		id += 7;
-	return images_find_id(st, id);
+	if ((img = images_find_id(st, id)) != NULL)
+		return img;
+	return images_find_ghost(st, id);
 }
 
 /* --- users ---------------------------------------------------------------- */
@@ -154,6 +158,7 @@ rootfs_use(void *state, const char *id, const char *user,
 	struct images		*st = state;
 	struct images_image	*img;
 	struct images_user	*u;
+	char			 old[IMAGES_HEX + 1];
 
 	if ((img = image_of(st, id)) == NULL)
 		return berth_err_set(err, -ENOENT, "No such image: %s", id);
@@ -161,7 +166,9 @@ rootfs_use(void *state, const char *id, const char *user,
 		if (strcmp(u->user, user) != 0)
 			continue;
 		/* A container has one image: the latest word stands. */
+		memcpy(old, u->hex, sizeof(old));
 		snprintf(u->hex, sizeof(u->hex), "%s", img->hex);
+		images_ghost_release(st, old);
 		return 0;
 	}
 	if ((u = calloc(1, sizeof(*u))) == NULL ||
@@ -179,13 +186,16 @@ rootfs_unuse(void *state, const char *id, const char *user)
 {
 	struct images		*st = state;
 	struct images_user	*u;
+	char			 hex[IMAGES_HEX + 1];
 
 	TAILQ_FOREACH(u, &st->users, entry) {
 		if (strcmp(u->user, user) != 0)
 			continue;
 		TAILQ_REMOVE(&st->users, u, entry);
+		memcpy(hex, u->hex, sizeof(hex));
 		free(u->user);
 		free(u);
+		images_ghost_release(st, hex);
 		return;
 	}
 }

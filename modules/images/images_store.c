@@ -597,6 +597,40 @@ images_image_remove(struct images *st, struct images_image *img)
 		snprintf(j->hex, sizeof(j->hex), "%s", img->hex);
 		images_q(st, image_rm_start, image_rm_work, image_rm_done, j);
 	}
+	/*
+	 * Containers still use it (rmi -f): as in Docker, they keep its
+	 * layers.  It lives on, unseen, until the last of them lets go.
+	 */
+	if (images_users_count(st, img->hex) > 0) {
+		TAILQ_INSERT_TAIL(&st->ghosts, img, entry);
+		return;
+	}
+	for (i = 0; i < img->nlayers; i++)
+		images_layer_unref(st, img->layers[i]);
+	image_free(img);
+}
+
+struct images_image *
+images_find_ghost(struct images *st, const char *hex)
+{
+	struct images_image	*img;
+
+	TAILQ_FOREACH(img, &st->ghosts, entry)
+		if (strcmp(img->hex, hex) == 0)
+			return img;
+	return NULL;
+}
+
+void
+images_ghost_release(struct images *st, const char *hex)
+{
+	struct images_image	*img;
+	size_t			 i;
+
+	if ((img = images_find_ghost(st, hex)) == NULL ||
+	    images_users_count(st, hex) > 0)
+		return;
+	TAILQ_REMOVE(&st->ghosts, img, entry);
 	for (i = 0; i < img->nlayers; i++)
 		images_layer_unref(st, img->layers[i]);
 	image_free(img);
@@ -1098,6 +1132,7 @@ images_store_open(struct images *st, struct berth_err *err)
 	int			 rc;
 
 	TAILQ_INIT(&st->images);
+	TAILQ_INIT(&st->ghosts);
 	TAILQ_INIT(&st->layers);
 	TAILQ_INIT(&st->tags);
 	TAILQ_INIT(&st->users);
@@ -1190,6 +1225,10 @@ images_store_close(struct images *st)
 		images_tag_remove(st, t);
 	while ((img = TAILQ_FIRST(&st->images)) != NULL) {
 		TAILQ_REMOVE(&st->images, img, entry);
+		image_free(img);
+	}
+	while ((img = TAILQ_FIRST(&st->ghosts)) != NULL) {
+		TAILQ_REMOVE(&st->ghosts, img, entry);
 		image_free(img);
 	}
 	while ((l = TAILQ_FIRST(&st->layers)) != NULL) {

@@ -1125,6 +1125,51 @@ START_TEST(api_rootfs)
 }
 END_TEST
 
+START_TEST(api_force_keeps_layers)
+{
+	const char			*force[] = { "force", "1", NULL };
+	const struct berth_image_ops	*ops;
+	struct cb_result		 res = { 0 };
+	struct berth_err		 err = BERTH_ERR_INIT;
+	struct berth_req		*r;
+	void				*st;
+	char				 id[IMAGES_ID_LEN + 1], path[600];
+
+	import("busybox", NULL, id);
+	ck_assert_ptr_nonnull(ops = mock_host.lookup(&mock_host,
+	    BERTH_IMAGE_IFACE, BERTH_IMAGE_DRIVER, &st));
+	ck_assert_int_eq(ops->use(st, id, "stopped1", &err), 0);
+	/* Without -f: Docker's 409; with it, the image goes... */
+	r = call(BERTH_DELETE, "/images/{name*}", id + 7, NULL, NULL, 0);
+	ck_assert_int_eq(mock_req_status(r), 409);
+	ck_assert_ptr_nonnull(strstr(mock_req_output(r), "(must be forced) - "
+	    "image is being used by stopped container stopped1"));
+	mock_req_free(r);
+	r = call(BERTH_DELETE, "/images/{name*}", id + 7, force, NULL, 0);
+	ck_assert_int_eq(mock_req_status(r), 200);
+	/* The image is deleted; its layer, still in use, is not. */
+	ck_assert_ptr_nonnull(strstr(mock_req_output(r), "Deleted"));
+	ck_assert_ptr_null(strstr(strstr(mock_req_output(r), "Deleted") + 1,
+	    "Deleted"));
+	mock_req_free(r);
+	ck_assert_int_eq(ops->resolve(st, id, id, NULL, &err), -ENOENT);
+	/* ...but the container still starts from its layers. */
+	ops->rootfs_mount(st, id, "stopped1", path_cb, &res);
+	if (res.rc == -EPERM)
+		return;
+	ck_assert_int_eq(res.rc, 0);
+	snprintf(path, sizeof(path), "%s/bin/sh", res.path);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	ops->rootfs_remove(st, "stopped1", done_cb, &res);
+	ck_assert_int_eq(res.rc, 0);
+	ops->unuse(st, id, "stopped1");
+	/* The last user gone, so are the layers. */
+	snprintf(path, sizeof(path), "%s/images/layers", scratch);
+	ck_assert_int_eq(rmdir(path), 0);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+}
+END_TEST
+
 START_TEST(api_restart_repairs)
 {
 	struct berth_err	 err = BERTH_ERR_INIT;
@@ -1192,6 +1237,7 @@ suite(void)
 	tcase_add_test(api, api_save_load);
 	tcase_add_test(api, api_prune_df);
 	tcase_add_test(api, api_rootfs);
+	tcase_add_test(api, api_force_keeps_layers);
 	tcase_add_test(api, api_restart_repairs);
 	suite_add_tcase(s, api);
 	return s;
