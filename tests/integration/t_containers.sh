@@ -253,6 +253,43 @@ assert_contains "a taken name: Docker's conflict" "$OUT" \
     'Conflict. The container name "/dup" is already in use by container'
 dk rm dup >/dev/null 2>&1
 
+# --- concurrency: many at once, nothing left behind --------------------------
+
+# (wait for these clients only: berthd is a child of this shell too)
+pids=""
+for i in 1 2 3 4 5 6 7 8; do
+	dk run -d busybox sleep 100 >/dev/null &
+	pids="$pids $!"
+done
+for i in 1 2 3 4 5 6 7 8; do
+	dk run --rm busybox true &
+	pids="$pids $!"
+done
+# shellcheck disable=SC2086
+wait $pids
+OUT=$(dk ps -q | wc -l)
+assert_eq "8 started at once all run" "$OUT" 8
+# shellcheck disable=SC2046
+dk rm -f $(dk ps -aq) >/dev/null 2>&1
+OUT=$(dk ps -aq | wc -l)
+assert_eq "all removed" "$OUT" 0
+left()
+{
+	[ -z "$(find "$B_DIR/data/containers" "$B_DIR/exec/containers" \
+	    -mindepth 1 2>/dev/null)" ] &&
+	    ! ps -o args= -C berth-monitor | grep -qF "$B_DIR/"
+}
+if wait_for 5 left; then
+	pass "no state, bundle or monitor left behind"
+else
+	fail "no state, bundle or monitor left behind" \
+	    "$(find "$B_DIR/data/containers" "$B_DIR/exec/containers" \
+	    -mindepth 1 2>&1)" \
+	    "$(ps -o pid=,args= -C berth-monitor | grep -F "$B_DIR/" | cut -c1-150)"
+fi
+assert_no_match "no warnings from the containers service" \
+    "$(cat "$B_LOG")" '(warn|error) +containers:'
+
 # --- events: Docker's example order ----------------------------------------
 
 dk events --filter type=container >"$T_TMP/events.out" 2>&1 &
