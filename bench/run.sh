@@ -18,7 +18,7 @@
 
 set -uo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 BUILD=${BUILD:-build}
 RUNS=${RUNS:-20}
@@ -196,7 +196,7 @@ for rt in $RUNTIMES; do
 done
 
 echo "# memory with $IDLE idle containers (sleep)"
-for i in $(seq 1 "$IDLE"); do
+for _ in $(seq 1 "$IDLE"); do
 	bk run -d busybox sleep 1000 >/dev/null || die "docker run -d failed"
 done
 # Only the monitors of this berthd (their command line names its root).

@@ -257,11 +257,11 @@ dk rm dup >/dev/null 2>&1
 
 # (wait for these clients only: berthd is a child of this shell too)
 pids=""
-for i in 1 2 3 4 5 6 7 8; do
+for _ in 1 2 3 4 5 6 7 8; do
 	dk run -d busybox sleep 100 >/dev/null &
 	pids="$pids $!"
 done
-for i in 1 2 3 4 5 6 7 8; do
+for _ in 1 2 3 4 5 6 7 8; do
 	dk run --rm busybox true &
 	pids="$pids $!"
 done
