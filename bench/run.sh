@@ -109,8 +109,8 @@ bk version >/dev/null 2>&1 || { cat "$tmp/berthd.log"; die "berthd did not start
 [ "$import" = 0 ] || bk import "$tmp/busybox.tar" busybox >/dev/null ||
     die "docker import failed"
 
-# time_ms CMD... - milliseconds of one run of CMD (which must succeed).
-time_ms()
+# time_us CMD... - microseconds of one run of CMD (which must succeed).
+time_us()
 {
 	local t0 t1
 
@@ -124,12 +124,12 @@ time_ms()
 # in ms with one decimal and sets MED (in µs).
 median_of()
 {
-	local name=$1 i us all=()
+	local name=$1 us all=()
 
 	shift
-	for i in 1 2 3; do "$@" >/dev/null 2>&1; done
-	for i in $(seq 1 "$RUNS"); do
-		us=$(time_ms "$@") || { echo "$name: a run failed: $*" >&2; MED=0; return 1; }
+	for _ in 1 2 3; do "$@" >/dev/null 2>&1; done
+	for _ in $(seq 1 "$RUNS"); do
+		us=$(time_us "$@") || { echo "$name: a run failed: $*" >&2; MED=0; return 1; }
 		all+=("$us")
 	done
 	MED=$(printf '%s\n' "${all[@]}" | sort -n |
