@@ -247,6 +247,7 @@ int		 containers_filters_match(const struct ctr_filters *,
 void		 containers_filters_free(struct ctr_filters *);
 void		 containers_status_text(const struct ctr *, int64_t, char *,
 		    size_t);
+int64_t		 containers_du(const char *, int);
 
 /* containers_inspect.c */
 void		 containers_h_inspect(struct berth_req *, void *);

@@ -128,11 +128,49 @@ containers_inspect_json(struct ctr *c)
 	return o;
 }
 
+/* `docker inspect -s`: the sizes, measured in a work job. */
+struct inspect_size {
+	struct containers	*cs;
+	struct berth_req	*req;
+	json_object		*doc;		/* loop-owned, untouched by work */
+	char			 merged[PATH_MAX];
+	char			 upper[PATH_MAX];
+	int64_t			 rw;
+	int64_t			 rootfs;
+};
+
+static void
+inspect_size_work(void *arg)
+{
+	struct inspect_size	*j = arg;
+
+	if (j->upper[0] != '\0')
+		j->rw = containers_du(j->upper, 0);
+	if (j->merged[0] != '\0')
+		j->rootfs = containers_du(j->merged, 0);
+	if (j->rootfs < j->rw)
+		j->rootfs = j->rw;
+}
+
+static void
+inspect_size_done(void *arg)
+{
+	struct inspect_size	*j = arg;
+
+	json_object_object_add(j->doc, "SizeRw", json_object_new_int64(j->rw));
+	json_object_object_add(j->doc, "SizeRootFs",
+	    json_object_new_int64(j->rootfs));
+	j->cs->h->resp_json(j->req, 200, j->doc);
+	json_object_put(j->doc);
+	free(j);
+}
+
 void
 containers_h_inspect(struct berth_req *req, void *state)
 {
 	struct containers	*cs = state;
 	struct berth_err	 err = BERTH_ERR_INIT;
+	struct inspect_size	*j;
 	struct ctr		*c;
 	json_object		*o;
 
@@ -142,6 +180,18 @@ containers_h_inspect(struct berth_req *req, void *state)
 		return;
 	}
 	o = containers_inspect_json(c);
+	if (cs->h->req_query_bool(req, "size") &&
+	    (j = calloc(1, sizeof(*j))) != NULL) {
+		j->cs = cs;
+		j->req = req;
+		j->doc = o;
+		(void)cs->img->rootfs_paths(cs->img_st, c->id, j->merged,
+		    j->upper, sizeof(j->merged));
+		if (cs->h->work(cs->h, inspect_size_work, inspect_size_done,
+		    j) == 0)
+			return;
+		free(j);
+	}
 	cs->h->resp_json(req, 200, o);
 	json_object_put(o);
 }

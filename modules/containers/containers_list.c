@@ -392,8 +392,9 @@ struct list_job {
 	size_t			 n;
 };
 
-static int64_t
-list_du(const char *path, int depth)
+/* The apparent size of a tree (files and links), never crossing out. */
+int64_t
+containers_du(const char *path, int depth)
 {
 	DIR		*d;
 	struct dirent	*e;
@@ -410,7 +411,7 @@ list_du(const char *path, int depth)
 		    lstat(p, &sb) == -1)
 			continue;
 		if (S_ISDIR(sb.st_mode))
-			total += list_du(p, depth + 1);
+			total += containers_du(p, depth + 1);
 		else if (S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode))
 			total += sb.st_size;
 	}
@@ -426,9 +427,9 @@ list_size_work(void *arg)
 
 	for (i = 0; i < j->n; i++) {
 		if (j->s[i].upper[0] != '\0')
-			j->s[i].rw = list_du(j->s[i].upper, 0);
+			j->s[i].rw = containers_du(j->s[i].upper, 0);
 		if (j->s[i].merged[0] != '\0')
-			j->s[i].rootfs = list_du(j->s[i].merged, 0);
+			j->s[i].rootfs = containers_du(j->s[i].merged, 0);
 		if (j->s[i].rootfs < j->s[i].rw)
 			j->s[i].rootfs = j->s[i].rw;
 	}
