@@ -434,6 +434,30 @@ containers_h_create(struct berth_req *req, void *state)
 	else
 		hc = json_object_new_object();
 
+	/* Docker's StrSlice: a lone string is a one-element list. */
+	{
+		static const char *const strslices[] = { "Cmd", "Entrypoint",
+		    NULL };
+		const char *const *sk;
+
+		for (sk = strslices; *sk != NULL; sk++) {
+			v = berth_json_get(cfg, *sk);
+			if (v != NULL && json_object_is_type(v,
+			    json_type_string)) {
+				json_object *a = json_object_new_array();
+
+				json_object_array_add(a, json_object_get(v));
+				create_set(cfg, *sk, a);
+			} else if (v != NULL && !containers_json_str_array(v)) {
+				berth_err_set(&err, -EINVAL, "json: cannot "
+				    "unmarshal %s into Go struct field "
+				    "Config.%s of type strslice.StrSlice",
+				    json_type_to_name(json_object_get_type(v)),
+				    *sk);
+				goto fail;
+			}
+		}
+	}
 	ref = berth_json_str(cfg, "Image");
 	if (ref == NULL || *ref == '\0') {
 		berth_err_set(&err, -EINVAL,

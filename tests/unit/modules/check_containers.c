@@ -1002,6 +1002,16 @@ START_TEST(api_create_errors)
 	    "driver named 'syslog' is registered\"}\n");
 	mock_req_free(r);
 
+	/* Cmd as a lone string, as Docker's StrSlice takes it. */
+	r = call(BERTH_POST, "/containers/create", NULL,
+	    "{\"Image\":\"busybox\",\"Cmd\":\"echo hi\"}", NULL);
+	ck_assert_int_eq(mock_req_status(r), 201);
+	mock_req_free(r);
+	r = call(BERTH_POST, "/containers/create", NULL,
+	    "{\"Image\":\"busybox\",\"Cmd\":[1]}", NULL);
+	ck_assert_int_eq(mock_req_status(r), 400);
+	mock_req_free(r);
+
 	/* An image with no command and none given. */
 	r = call(BERTH_POST, "/containers/create", NULL,
 	    "{\"Image\":\"busybox\",\"Entrypoint\":[\"\"],\"Cmd\":[]}", NULL);
