@@ -384,7 +384,7 @@ rm_done()
 {
 	! dk inspect gonerm >/dev/null 2>&1
 }
-check "exited while berthd was down with --rm: removed" wait_for 5 rm_done
+check "exited while berthd was down with --rm: removed" wait_for 10 rm_done
 dk rm gone >/dev/null 2>&1
 OUT=$(dk inspect -f '{{.State.Status}} {{.State.ExitCode}}' clock)
 assert_eq "stopped after the restart: exited 0" "$OUT" "exited 0"
