@@ -162,6 +162,13 @@ assert_eq "loaded back with the same ID" "$OUT" "$ID"
 # A second save of the same image gives the same bytes.
 dk save -o "$T_TMP/again.tar" busybox
 assert_eq "save is reproducible" "$(sha256sum <"$T_TMP/again.tar")" "$(sha256sum <"$SAVED")"
+curl -s --unix-socket "$B_SOCK" -o "$T_TMP/one.tar" -w '%{http_code} %{content_type}' \
+    "http://localhost/images/${ID:7:12}/get" >"$T_TMP/one.status"
+assert_eq "GET /images/{id}/get: the tar, and no repositories file for an ID" \
+    "$(cat "$T_TMP/one.status") $(tar -tf "$T_TMP/one.tar" | grep -c -E '^(manifest.json|repositories)$')" \
+    "200 application/x-tar 1"
+req GET /images/get?names=nope:1
+assert_json_error "save of an unknown tag: Docker's 404" 404 '^reference does not exist$'
 check "docker save of two images in one archive" dk save -o "$T_TMP/two.tar" busybox changed:1
 OUT=$(tar -xOf "$T_TMP/two.tar" manifest.json)
 assert_eq "two images, one shared layer.tar" \
