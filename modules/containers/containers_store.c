@@ -684,12 +684,26 @@ containers_restore(struct containers *cs)
 			break;
 		case BERTH_RT_STOPPED:
 		default:
+			/*
+			 * Stopped in the runtime while we had it created: it
+			 * was started (a created one would say so) and berthd
+			 * died before it recorded the start.  Either way it
+			 * ran, and its exit is news.
+			 */
 			if (c->st.status == CTR_RUNNING ||
-			    c->st.status == CTR_PAUSED)
+			    c->st.status == CTR_PAUSED ||
+			    (c->st.status == CTR_CREATED && c->st.error == NULL)) {
+				if (c->st.status == CTR_CREATED) {
+					c->st.status = CTR_RUNNING;
+					c->has_been_started = 1;
+					if (out.started_ns != 0)
+						c->st.started_ns =
+						    out.started_ns;
+				}
 				containers_exited(c, out.exit_code,
 				    out.oom_killed, out.finished_ns != 0 ?
 				    out.finished_ns : containers_now_ns(), 0);
-			else
+			} else
 				containers_exited(c, c->st.exit_code, 0,
 				    c->st.finished_ns, 1);
 			break;

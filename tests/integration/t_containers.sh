@@ -384,7 +384,13 @@ rm_done()
 {
 	! dk inspect gonerm >/dev/null 2>&1
 }
-check "exited while berthd was down with --rm: removed" wait_for 10 rm_done
+if wait_for 10 rm_done; then
+	pass "exited while berthd was down with --rm: removed"
+else
+	fail "exited while berthd was down with --rm: removed" \
+	    "$(dk ps -a --format '{{.ID}} {{.Names}} {{.Status}}' 2>&1)" \
+	    "$(grep -E 'containers|runtime-oci' "$B_LOG" | tail -n 8)"
+fi
 dk rm gone >/dev/null 2>&1
 OUT=$(dk inspect -f '{{.State.Status}} {{.State.ExitCode}}' clock)
 assert_eq "stopped after the restart: exited 0" "$OUT" "exited 0"
