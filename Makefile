@@ -100,7 +100,9 @@ asan:
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    sh tests/run-all.sh build/asan
 
-install: all
+# Order-only: install what is built, never relink it with other flags
+# (a test installs build/asan).
+install: | $(BUILD)/berthd $(MODULE_SOS) $(MODULE_BINS)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MODULEDIR) \
 	    $(DESTDIR)$(INCLUDEDIR)/berth $(DESTDIR)$(PKGCONFIGDIR) \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \

@@ -160,6 +160,11 @@ dispatch_authorized(struct berth_req *r, int status, const char *msg,
 		    r->early_msg ? r->early_msg : http_reason(r->early_status));
 		return;
 	}
+	if (!http_req_owner_alive(r)) {
+		http_resp_error(r, 503, "the module serving this request has "
+		    "stopped");
+		return;
+	}
 	r->state = REQ_HANDLING;
 	r->route->handler(r, r->route_state);
 }

@@ -43,6 +43,7 @@
 #include "http.h"
 #include "log.h"
 #include "loop.h"
+#include "modules.h"
 #include "version.h"
 
 #define LINGER_SECS	2	/* discard input after an error, then close */
@@ -335,6 +336,13 @@ media_is_json(const char *ct)
 	    strncasecmp(ct, "application/json", n) == 0;
 }
 
+int
+http_req_owner_alive(const struct berth_req *r)
+{
+	/* A stopped module's state is gone: never call back into it. */
+	return r->owner == NULL || r->owner->running;
+}
+
 /*
  * A request may be finished (and so freed) from inside a callback that
  * http.c itself called; holds keep it alive until that callback returns.
@@ -553,6 +561,10 @@ body_deliver_pending(struct berth_req *r)
 	    evbuffer_get_length(r->body) > 0) {
 		if (evbuffer_peek(r->body, -1, NULL, &v, 1) < 1)
 			break;
+		if (!http_req_owner_alive(r)) {
+			evbuffer_drain(r->body, evbuffer_get_length(r->body));
+			return 0;
+		}
 		req_hold(r);
 		r->on_data(r->body_arg, v.iov_base, v.iov_len);
 		if (r->state == REQ_DONE || r->free_pending) {
@@ -575,6 +587,8 @@ on_body(http_parser *p, const char *at, size_t len)
 		return -1;	/* answered early; the rest is not read */
 	c->body_seen += len;
 	if (r->body_stream) {
+		if (!http_req_owner_alive(r))
+			return 0;
 		if (r->on_data != NULL && !r->body_paused &&
 		    evbuffer_get_length(r->body) == 0) {
 			req_hold(r);
@@ -615,7 +629,7 @@ on_message_complete(http_parser *p)
 		return 0;
 	}
 	if (r->on_data != NULL && evbuffer_get_length(r->body) == 0 &&
-	    r->on_end != NULL) {
+	    r->on_end != NULL && http_req_owner_alive(r)) {
 		berth_body_end_cb end = r->on_end;
 
 		r->on_end = NULL;
@@ -811,6 +825,14 @@ conn_handover(struct http_conn *c)
 	if (n > 0 && (pending = malloc(n)) != NULL)
 		evbuffer_remove(in, pending, n);
 	c->req = NULL;
+	if (!http_req_owner_alive(r)) {
+		if (fd != -1)
+			close(fd);
+		req_free(r);
+		conn_free(c);
+		free(pending);
+		return;
+	}
 	req_free(r);
 	conn_free(c);
 	cb(arg, fd, pending, pending ? n : 0);
@@ -849,6 +871,10 @@ conn_close(struct http_conn *c)
 		r->conn = NULL;
 		if (r->state == REQ_READING) {
 			req_free(r);
+		} else if (r->state < REQ_DONE && !http_req_owner_alive(r)) {
+			/* Its module has stopped: nobody will finish it. */
+			r->on_end = NULL;
+			r->on_close = NULL;
 		} else if (r->state < REQ_DONE) {
 			req_hold(r);
 			if (r->on_end != NULL && !r->body_complete) {
@@ -996,7 +1022,7 @@ conn_parse(struct http_conn *c)
 		if (r->body_paused || evbuffer_get_length(r->body) > 0)
 			return;
 		if (r->body_complete) {
-			if (r->on_end != NULL) {
+			if (r->on_end != NULL && http_req_owner_alive(r)) {
 				berth_body_end_cb end = r->on_end;
 
 				r->on_end = NULL;
@@ -1062,7 +1088,7 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 		conn_handover(c);
 		return;
 	}
-	if (r != NULL && r->on_drain != NULL) {
+	if (r != NULL && r->on_drain != NULL && http_req_owner_alive(r)) {
 		cb = r->on_drain;
 		r->on_drain = NULL;
 		cb(r->drain_arg);

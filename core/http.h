@@ -111,6 +111,8 @@ const char *http_req_header(const struct berth_req *r, const char *name);
 int	http_req_peer(const struct berth_req *r, pid_t *pid, uid_t *uid,
 	    gid_t *gid);
 int	http_req_is_unix(const struct berth_req *r);
+/* False once the module that serves r has stopped: no more callbacks. */
+int	http_req_owner_alive(const struct berth_req *r);
 
 /* Feed the current body to the handler / pause / resume. */
 void	http_req_body_stream(struct berth_req *r, berth_body_cb on_data,

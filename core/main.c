@@ -633,6 +633,7 @@ main(int argc, char **argv)
 		goto out_base;
 	}
 	host_init(&core_self);
+	core_self.running = 1;
 	if (events_init(&core_self.host) < 0 ||
 	    api_system_init(&core_self.host, &err) < 0) {
 		log_err("core routes: %s", err.msg);

@@ -2,6 +2,10 @@
  * stream.c - request body -> fd and fd -> response, never blocking the
  * loop: a full pipe pauses the client's body, a slow client pauses the
  * reading of the pipe (and so the worker that fills it).
+ *
+ * The watches belong to the stream (owner NULL), not to the module, so
+ * a module that stops mid-stream cannot free them from under us; its
+ * done callback is then simply not called.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,14 +48,16 @@ body_pipe_finish(struct body_pipe *bp)
 {
 	berth_body_end_cb	 done = bp->done;
 	void			*arg = bp->arg;
-	int			 rc = bp->broken ? -EPIPE : bp->rc;
+	int			 rc = bp->broken ? -EPIPE : bp->rc, alive;
 
 	if (bp->w != NULL)
 		loop_fd_unwatch(bp->w);
 	close(bp->fd);
+	alive = http_req_owner_alive(bp->req);
 	evbuffer_free(bp->pending);
 	free(bp);
-	done(arg, rc);
+	if (alive)
+		done(arg, rc);
 }
 
 /* Write what is pending; 1 if all of it went. */
@@ -112,7 +118,7 @@ body_pipe_data(void *arg, const void *data, size_t len)
 	/* The pipe is full: stop the client until it drains. */
 	http_req_body_pause(bp->req, 1);
 	if (bp->w == NULL)
-		bp->w = loop_fd_watch(bp->req->owner, bp->fd, BERTH_FD_WRITE,
+		bp->w = loop_fd_watch(NULL, bp->fd, BERTH_FD_WRITE,
 		    body_pipe_writable, bp);
 	if (bp->w == NULL)
 		bp->broken = 1;
@@ -167,6 +173,7 @@ fd_resp_finish(struct fd_resp *fr, int rc)
 {
 	berth_body_end_cb	 done = fr->done;
 	void			*arg = fr->arg;
+	int			 alive = http_req_owner_alive(fr->req);
 
 	if (fr->w != NULL)
 		loop_fd_unwatch(fr->w);
@@ -175,7 +182,8 @@ fd_resp_finish(struct fd_resp *fr, int rc)
 	fr->req->on_drain = NULL;
 	http_resp_finish(fr->req);
 	free(fr);
-	done(arg, rc);
+	if (alive)
+		done(arg, rc);
 }
 
 static void
@@ -183,7 +191,7 @@ fd_resp_drained(void *arg)
 {
 	struct fd_resp	*fr = arg;
 
-	fr->w = loop_fd_watch(fr->req->owner, fr->fd, BERTH_FD_READ,
+	fr->w = loop_fd_watch(NULL, fr->fd, BERTH_FD_READ,
 	    fd_resp_readable, fr);
 	if (fr->w == NULL)
 		fd_resp_finish(fr, -ENOMEM);
@@ -245,7 +253,7 @@ stream_resp_from_fd(struct berth_req *r, int status, const char *content_type,
 	http_resp_start(r, status, content_type);
 	r->on_close = fd_resp_closed;
 	r->close_arg = fr;
-	fr->w = loop_fd_watch(r->owner, fd, BERTH_FD_READ, fd_resp_readable, fr);
+	fr->w = loop_fd_watch(NULL, fd, BERTH_FD_READ, fd_resp_readable, fr);
 	if (fr->w == NULL)
 		fd_resp_finish(fr, -ENOMEM);
 }

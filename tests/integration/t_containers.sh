@@ -172,9 +172,11 @@ assert_eq "--device" "$OUT" written
 OUT=$(dk run --rm -p 8080:80 busybox true 2>&1)
 assert_contains "-p without bridge networking: refused, not ignored" \
     "$OUT" "needs bridge networking"
-OUT=$(dk run --rm -v /tmp:/x busybox true 2>&1)
-assert_contains "-v before the volumes service: refused, not ignored" \
-    "$OUT" "not supported yet"
+OUT=$(dk run --rm -v vol:/x busybox true 2>&1)
+assert_contains "-v name:/x without the volumes module: refused, not ignored" \
+    "$OUT" "need the volumes module, which is not loaded"
+check "-v /host:/x binds without the volumes module" \
+    dk run --rm -v /tmp:/x:ro busybox test -d /x
 OUT=$(dk run --rm busybox sh -c 'ip -o addr | awk "{ print \$2 }" | sort -u' 2>&1)
 assert_eq "default network: only lo" "$OUT" lo
 OUT=$(dk run --rm --network host busybox hostname 2>&1)
