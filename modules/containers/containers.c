@@ -84,6 +84,7 @@ ctr_free(struct ctr *c)
 	json_object_put(c->hostconfig);
 	json_object_put(c->args);
 	json_object_put(c->exec_ids);
+	json_object_put(c->mounts);
 	free(c);
 }
 

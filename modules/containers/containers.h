@@ -18,6 +18,7 @@
  *	containers_logs.c	GET /containers/{id}/logs
  *	containers_list.c	GET /containers/json and its filters
  *	containers_inspect.c	GET /containers/{id}/json
+ *	containers_mounts.c	-v, --mount, --volumes-from, via volumes/1
  *	containers_util.c	ids, names, signals, times
  */
 #ifndef CONTAINERS_H
@@ -152,6 +153,9 @@ struct ctr {
 	struct berth_timer	*stop_timer;
 	int			 mounted;	/* rootfs mounted by us */
 	int			 image_used;
+	json_object		*mounts;	/* MountPoints, owned */
+	int			 vols_mounted;	/* volumes/1 mounts held */
+	int			 remove_volumes; /* rm -v: anonymous too */
 
 	/* Persistence: one write at a time, the latest state wins. */
 	int			 saving;
@@ -265,6 +269,7 @@ struct spec_in {
 	pid_t		 ipc_pid;
 	pid_t		 pid_pid;
 	int		 host_devices;	/* privileged: enumerate /dev */
+	json_object	*mounts;	/* OCI mounts of -v/--mount, or NULL */
 };
 int		 containers_spec(const struct spec_in *, json_object **,
 		    struct berth_err *);
@@ -289,6 +294,18 @@ int		 containers_security_opts(json_object *, int *, char **,
 		    struct berth_err *);
 int		 containers_write_etc(const struct spec_in *,
 		    struct berth_err *);
+
+/* containers_mounts.c */
+int		 containers_mounts_parse(struct containers *, json_object *,
+		    json_object *, json_object **, struct berth_err *);
+void		 containers_mounts_create(struct ctr *, ctr_done_cb, void *);
+void		 containers_mounts_release(struct ctr *, int);
+void		 containers_mounts_restore(struct ctr *, int);
+void		 containers_mounts_mount(struct ctr *, const char *,
+		    void (*)(void *, int, json_object *,
+		    const struct berth_err *), void *);
+void		 containers_mounts_unmount(struct ctr *, ctr_done_cb, void *);
+json_object	*containers_mounts_inspect(const struct ctr *);
 
 /* containers_seccomp.c */
 json_object	*containers_seccomp_default(json_object *);

@@ -243,15 +243,6 @@ containers_validate_hostconfig(json_object *hc, struct berth_err *err)
 	if (rc < 0)
 		return rc;
 	/*
-	 * Volumes and bind mounts are the volumes service's (a later
-	 * issue): refuse them rather than run without what was asked.
-	 */
-	if (jlen(berth_json_get(hc, "Binds")) > 0 ||
-	    jlen(berth_json_get(hc, "Mounts")) > 0 ||
-	    jlen(berth_json_get(hc, "VolumesFrom")) > 0)
-		return berth_err_set(err, -ENOTSUP, "volumes and bind mounts "
-		    "(-v, --mount, --volumes-from) are not supported yet");
-	/*
 	 * Publishing needs bridge networking (a later issue); with the
 	 * host's network there is nothing to publish (Docker warns).
 	 */
@@ -353,6 +344,7 @@ create_saved(void *arg, int rc, const struct berth_err *err)
 
 	if (rc < 0) {
 		/* Not on disk: the container does not exist. */
+		containers_mounts_release(j->c, 1);
 		if (!j->c->removed) {
 			TAILQ_REMOVE(&cs->list, j->c, entry);
 			j->c->removed = 1;
@@ -374,6 +366,19 @@ create_saved(void *arg, int rc, const struct berth_err *err)
 	json_object_put(j->warnings);
 	ctr_unref(j->c);
 	free(j);
+}
+
+/* The volumes exist and know their new user: now the container. */
+static void
+create_volumes_ready(void *arg, int rc, const struct berth_err *err)
+{
+	struct create_job	*j = arg;
+
+	if (rc < 0) {
+		create_saved(j, rc, err);
+		return;
+	}
+	containers_save_sync_wait(j->c, create_saved, j);
 }
 
 void
@@ -498,6 +503,8 @@ containers_h_create(struct berth_req *req, void *state)
 	}
 	if ((rc = containers_args(cfg, &c->path, &c->args, &err)) < 0)
 		goto fail;
+	if ((rc = containers_mounts_parse(cs, cfg, hc, &c->mounts, &err)) < 0)
+		goto fail;
 	if ((rc = containers_new_id(c->id)) < 0) {
 		berth_err_set(&err, rc, "cannot draw an ID: %s", strerror(-rc));
 		goto fail;
@@ -560,7 +567,7 @@ containers_h_create(struct berth_req *req, void *state)
 	j->req = req;
 	j->c = c;
 	ctr_ref(c);
-	containers_save_sync_wait(c, create_saved, j);
+	containers_mounts_create(c, create_volumes_ready, j);
 	return;
 fail:
 	if (err.code == 0)

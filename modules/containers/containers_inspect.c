@@ -122,7 +122,7 @@ containers_inspect_json(struct ctr *c)
 	json_object_object_add(gd, "Data", d);
 	json_object_object_add(gd, "Name", json_object_new_string("overlay2"));
 	json_object_object_add(o, "GraphDriver", gd);
-	json_object_object_add(o, "Mounts", json_object_new_array());
+	json_object_object_add(o, "Mounts", containers_mounts_inspect(c));
 	json_object_object_add(o, "Config", inspect_config(c));
 	json_object_object_add(o, "NetworkSettings", inspect_network(c));
 	return o;

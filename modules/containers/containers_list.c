@@ -371,7 +371,7 @@ list_summary(struct ctr *c, int64_t now)
 	ns = json_object_new_object();
 	json_object_object_add(ns, "Networks", json_object_new_object());
 	json_object_object_add(o, "NetworkSettings", ns);
-	json_object_object_add(o, "Mounts", json_object_new_array());
+	json_object_object_add(o, "Mounts", containers_mounts_inspect(c));
 	return o;
 }
 

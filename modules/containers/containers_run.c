@@ -183,6 +183,7 @@ struct start_job {
 	char				*bundle;
 	json_object			*config;	/* deep copies: the */
 	json_object			*hostconfig;	/* worker owns them */
+	json_object			*mounts;	/* OCI: volumes, binds */
 	pid_t				 net_pid;
 	int				 rc;
 	int				 pre_runtime;	/* failed before it */
@@ -304,6 +305,7 @@ start_spec_work(void *arg)
 	in.init_path = j->c->cs->init_path;
 	in.net_pid = j->net_pid;
 	in.host_devices = 1;
+	in.mounts = j->mounts;
 	if ((rc = containers_mkdirs(j->ctr_dir, 0700)) < 0) {
 		j->rc = berth_err_set(&j->err, rc, "%s: %s", j->ctr_dir,
 		    strerror(-rc));
@@ -339,6 +341,7 @@ start_free(struct start_job *j)
 	free(j->bundle);
 	json_object_put(j->config);
 	json_object_put(j->hostconfig);
+	json_object_put(j->mounts);
 	ctr_unref(j->c);
 	free(j);
 }
@@ -439,6 +442,28 @@ start_spec_done(void *arg)
 	j->rt->create(j->rst, &cr, start_created, j);
 }
 
+/* Volumes mounted (volume "mount" events): now the spec. */
+static void
+start_vols_mounted(void *arg, int rc, json_object *oci,
+    const struct berth_err *err)
+{
+	struct start_job	*j = arg;
+	struct ctr		*c = j->c;
+	struct berth_err	 e = BERTH_ERR_INIT;
+
+	if (rc < 0) {
+		j->pre_runtime = 1;
+		start_fail(j, rc, err);
+		return;
+	}
+	json_object_deep_copy(oci, &j->mounts, NULL);
+	if (j->mounts == NULL ||
+	    c->cs->h->work(c->cs->h, start_spec_work, start_spec_done, j) < 0) {
+		berth_err_set(&e, -ENOMEM, "cannot queue the bundle");
+		start_fail(j, -ENOMEM, &e);
+	}
+}
+
 static void
 start_mounted(void *arg, int rc, const char *path, const struct berth_err *err)
 {
@@ -450,13 +475,14 @@ start_mounted(void *arg, int rc, const char *path, const struct berth_err *err)
 		return;
 	}
 	c->mounted = 1;
-	if ((j->rootfs = strdup(path)) == NULL ||
-	    c->cs->h->work(c->cs->h, start_spec_work, start_spec_done, j) < 0) {
+	if ((j->rootfs = strdup(path)) == NULL) {
 		struct berth_err e = BERTH_ERR_INIT;
 
-		berth_err_set(&e, -ENOMEM, "cannot queue the bundle");
+		berth_err_set(&e, -ENOMEM, "out of memory");
 		start_fail(j, -ENOMEM, &e);
+		return;
 	}
+	containers_mounts_mount(c, j->rootfs, start_vols_mounted, j);
 }
 
 static void
@@ -561,6 +587,10 @@ start_fail(struct start_job *j, int rc, const struct berth_err *err)
 		ctr_ref(c);
 		c->cs->img->rootfs_unmount(c->cs->img_st, c->id,
 		    start_fail_unmounted, c);
+	}
+	if (c->vols_mounted) {
+		ctr_ref(c);
+		containers_mounts_unmount(c, start_fail_unmounted, c);
 	}
 	containers_attach_drop(c);
 	containers_save(c);
@@ -764,6 +794,20 @@ cleanup_unmounted(void *arg, int rc, const struct berth_err *err)
 }
 
 static void
+cleanup_vols_unmounted(void *arg, int rc, const struct berth_err *err)
+{
+	struct ctr	*c = arg;
+
+	if (c->mounted) {
+		c->mounted = 0;
+		c->cs->img->rootfs_unmount(c->cs->img_st, c->id,
+		    cleanup_unmounted, c);
+		return;
+	}
+	cleanup_finish(c);
+}
+
+static void
 cleanup_deleted(void *arg, int rc, const struct berth_err *err)
 {
 	struct ctr	*c = arg;
@@ -773,13 +817,7 @@ cleanup_deleted(void *arg, int rc, const struct berth_err *err)
 		    "container %.12s: runtime delete: %s", c->id,
 		    err != NULL ? err->msg : strerror(-rc));
 	c->st.rt_created = 0;
-	if (c->mounted) {
-		c->mounted = 0;
-		c->cs->img->rootfs_unmount(c->cs->img_st, c->id,
-		    cleanup_unmounted, c);
-		return;
-	}
-	cleanup_finish(c);
+	containers_mounts_unmount(c, cleanup_vols_unmounted, c);
 }
 
 static void
@@ -1222,6 +1260,8 @@ remove_piece_done(void *arg, int rc, const struct berth_err *err)
 		TAILQ_REMOVE(&cs->list, c, entry);
 		c->removed = 1;
 		containers_emit(c, "destroy", NULL);
+		containers_mounts_release(c, c->remove_volumes ||
+		    run_autoremove(c));
 		containers_attach_drop(c);
 		containers_waits_answer(c, 1);
 		run_ops_fire(&c->exit_waiters, 0, NULL);
@@ -1282,8 +1322,9 @@ remove_cleaned(void *arg, int rc, const struct berth_err *err)
 	c->st.status = CTR_REMOVING;
 	if (c->st.rt_created)
 		rt = containers_runtime(c->cs, c->runtime, &rst, &e);
-	/* The rootfs, the logs, and the runtime then the state. */
-	rm->pending = rt != NULL ? 3 : 2;
+	/* The rootfs, the volumes, the logs, the runtime then the state. */
+	rm->pending = rt != NULL ? 4 : 3;
+	containers_mounts_unmount(c, remove_piece_done, rm);
 	c->cs->img->rootfs_remove(c->cs->img_st, c->id, remove_piece_done, rm);
 	if (rt != NULL) {
 		containers_store_remove(c, 0, remove_piece_done, rm);
@@ -1403,6 +1444,9 @@ containers_h_remove(struct berth_req *req, void *state)
 		cs->h->resp_error(req, &err);
 		return;
 	}
+	/* rm -v: its anonymous volumes go with it. */
+	if (cs->h->req_query_bool(req, "v"))
+		c->remove_volumes = 1;
 	containers_remove(c, cs->h->req_query_bool(req, "force"),
 	    remove_h_done, rj);
 }

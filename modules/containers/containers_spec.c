@@ -1115,6 +1115,10 @@ containers_spec(const struct spec_in *in, json_object **out,
 		}
 	}
 	spec_tmpfs(mounts, berth_json_get(hc, "Tmpfs"));
+	for (i = 0; in->mounts != NULL &&
+	    i < json_object_array_length(in->mounts); i++)
+		spec_mount_add(mounts, json_object_get(
+		    json_object_array_get_idx(in->mounts, i)));
 	if (jbool(hc, "Init") && in->init_path != NULL)
 		json_object_array_add(mounts, spec_mount("/sbin/docker-init",
 		    "bind", in->init_path, (const char *const[]){ "bind", "ro",

@@ -183,6 +183,8 @@ containers_v2_json(const struct ctr *c)
 	    json_object_new_boolean(c->has_been_started));
 	json_object_object_add(o, "HasBeenManuallyStopped",
 	    json_object_new_boolean(c->manually_stopped));
+	json_object_object_add(o, "MountPoints", c->mounts != NULL ?
+	    json_object_get(c->mounts) : json_object_new_array());
 	store_paths(c, o);
 	return o;
 }
@@ -215,6 +217,10 @@ containers_from_v2(struct ctr *c, json_object *v2, json_object *hc,
 	c->hostconfig = json_object_get(hc);
 	if (c->hostconfig == NULL)
 		c->hostconfig = json_object_new_object();
+	c->mounts = berth_json_get(v2, "MountPoints");
+	c->mounts = c->mounts != NULL && json_object_is_type(c->mounts,
+	    json_type_array) ? json_object_get(c->mounts) :
+	    json_object_new_array();
 	if (containers_time_parse(berth_json_str(v2, "Created"), &ns) == 0)
 		c->created_ns = ns;
 	c->restart_count = json_object_get_int(berth_json_get(v2,
@@ -632,6 +638,8 @@ containers_restore(struct containers *cs)
 		if (cs->img != NULL && c->image_id[0] != '\0' &&
 		    cs->img->use(cs->img_st, c->image_id, c->id, &err) == 0)
 			c->image_used = 1;
+		/* Volume users are declared again, never counted on disk. */
+		containers_mounts_restore(c, 0);
 		if (c->st.status == CTR_REMOVING)
 			c->st.status = CTR_EXITED;
 		/*
@@ -675,11 +683,13 @@ containers_restore(struct containers *cs)
 			c->st.pid = out.pid;
 			if (out.started_ns != 0 && c->st.started_ns == 0)
 				c->st.started_ns = out.started_ns;
+			containers_mounts_restore(c, 1);
 			containers_save(c);
 			break;
 		case BERTH_RT_CREATED:
 			/* Created by a start that never finished. */
 			c->st.status = CTR_CREATED;
+			containers_mounts_restore(c, 1);
 			containers_save(c);
 			break;
 		case BERTH_RT_STOPPED:
