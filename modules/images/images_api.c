@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <berth/df.h>
+
 #include "images.h"
 
 #define MAX_REFS	256
@@ -438,6 +440,64 @@ images_history(struct berth_req *req, void *state)
 	json_object_put(out);
 }
 
+/*
+ * The other parts of /system/df come from the df/1 providers (see
+ * berth/df.h): each is asked, and the answer goes once all have given
+ * theirs.
+ */
+struct df_job {
+	const struct berth_host	*h;
+	struct berth_req	*req;
+	json_object		*out;
+	int			 pending;
+};
+
+static void
+df_part(void *arg, json_object *part)
+{
+	struct df_job	*j = arg;
+
+	if (part != NULL && json_object_is_type(part, json_type_object)) {
+		json_object_object_foreach(part, k, v)
+			json_object_object_add(j->out, k, json_object_get(v));
+	}
+	if (--j->pending > 0)
+		return;
+	j->h->resp_json(j->req, 200, j->out);
+	json_object_put(j->out);
+	free(j);
+}
+
+static void
+df_provider(const char *name, const void *ops, void *st, void *arg)
+{
+	const struct berth_df_ops	*d = ops;
+	struct df_job			*j = arg;
+
+	if (d == NULL || d->size < sizeof(*d) || d->df == NULL)
+		return;
+	j->pending++;
+	d->df(st, df_part, j);
+}
+
+static void
+df_gather(const struct berth_host *h, struct berth_req *req, json_object *out)
+{
+	struct df_job	*j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		h->resp_json(req, 200, out);
+		json_object_put(out);
+		return;
+	}
+	j->h = h;
+	j->req = req;
+	j->out = out;
+	j->pending = 1;
+	h->drivers(h, BERTH_DF_IFACE, df_provider, j);
+	df_part(j, NULL);
+}
+
 void
 images_df(struct berth_req *req, void *state)
 {
@@ -468,12 +528,11 @@ images_df(struct berth_req *req, void *state)
 	}
 	free(v);
 	json_object_object_add(out, "Images", list);
-	/* The other services add theirs when they serve /system/df. */
+	/* Empty until a df/1 provider (volumes, ...) gives its part. */
 	json_object_object_add(out, "Containers", json_object_new_array());
 	json_object_object_add(out, "Volumes", json_object_new_array());
 	json_object_object_add(out, "BuildCache", json_object_new_array());
-	h->resp_json(req, 200, out);
-	json_object_put(out);
+	df_gather(h, req, out);
 }
 
 void

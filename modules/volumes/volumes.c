@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <berth/df.h>
 #include <berth/host.h>
 #include <berth/json.h>
 #include <berth/module.h>
@@ -214,6 +215,8 @@ volumes_init(const struct berth_host *h, const struct berth_conf *conf,
 	    sizeof(volumes_routes[0]), vs, err)) < 0 ||
 	    (rc = h->provide(h, BERTH_VOLUMES_IFACE, BERTH_VOLUMES_SERVICE,
 	    &volumes_svc_ops, vs, err)) < 0 ||
+	    (rc = h->provide(h, BERTH_DF_IFACE, "volumes", &volumes_df_ops,
+	    vs, err)) < 0 ||
 	    (rc = h->hook(h, BERTH_HOOK_INFO, volumes_info, vs, err)) < 0) {
 		volumes_free(vs);
 		return rc;
@@ -235,7 +238,8 @@ BERTH_MODULE = {
 	.abi = BERTH_ABI_INIT,
 	.name = "volumes",
 	.version = "0.1.0",
-	.provides = (const char *const[]){ BERTH_VOLUMES_IFACE, NULL },
+	.provides = (const char *const[]){ BERTH_VOLUMES_IFACE,
+	    BERTH_DF_IFACE, NULL },
 	.requires = (const char *const[]){ BERTH_VOLUME_IFACE, NULL },
 	.init = volumes_init,
 	.fini = volumes_fini,

@@ -13,6 +13,7 @@
  *	volumes_svc.c		volumes/1 for the containers service
  *	volumes_store.c		metadata files, load at start, sizes, copy
  *	volumes_filters.c	list and prune filters
+ *	volumes_df.c		the Volumes part of GET /system/df (df/1)
  */
 #ifndef VOLUMES_H
 #define VOLUMES_H
@@ -93,6 +94,10 @@ int		 volumes_users(const struct vs_vol *);
 json_object	*volumes_json(const struct vs_vol *, json_object *);
 int		 volumes_new_id(char *);
 extern const struct berth_volumes_ops volumes_svc_ops;
+
+/* volumes_df.c */
+struct berth_df_ops;
+extern const struct berth_df_ops volumes_df_ops;
 
 /* volumes_api.c */
 void		 volumes_h_create(struct berth_req *, void *);

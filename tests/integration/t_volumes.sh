@@ -185,6 +185,17 @@ assert_match "volume unmount carries container and driver" \
     "$(grep '^volume unmount ' "$T_TMP/events.out")" \
     '"container":"[0-9a-f]{64}","driver":"local"'
 
+# --- df ----------------------------------------------------------------------------------
+
+dk run --rm -v dfv:/d busybox sh -c 'head -c 5000 /dev/zero > /d/z'
+dk create --name dfuser -v dfv:/d busybox true >/dev/null
+assert_match "docker system df -v: a volume's links and size" \
+    "$(dk system df -v 2>&1)" '^dfv +1 +5kB$'
+assert_match "docker system df counts local volumes" \
+    "$(dk system df --format '{{.Type}} {{.TotalCount}} {{.Active}}' 2>&1)" \
+    '^Local Volumes [0-9]+ 1$'
+dk rm dfuser >/dev/null
+
 # --- rm, prune -------------------------------------------------------------------------
 
 OUT=$(dk volume rm nope 2>&1)
