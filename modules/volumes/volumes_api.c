@@ -601,8 +601,9 @@ volumes_h_prune(struct berth_req *req, void *state)
 	const struct berth_host	*h = vs->h;
 	struct berth_err	 err = BERTH_ERR_INIT;
 	struct req_job		*rj;
-	struct prune_one	*p;
+	struct prune_one	*p, **all;
 	struct vs_vol		*v;
+	size_t			 n, i;
 
 	if ((rj = calloc(1, sizeof(*rj))) == NULL) {
 		berth_err_set(&err, -ENOMEM, "out of memory");
@@ -619,6 +620,15 @@ volumes_h_prune(struct berth_req *req, void *state)
 	rj->req = req;
 	rj->deleted = json_object_new_array();
 	rj->pending = 1;
+	/* Chosen first, then measured and removed: removal edits the list. */
+	n = 0;
+	TAILQ_FOREACH(v, &vs->vols, entry)
+		n++;
+	if ((all = calloc(n + 1, sizeof(*all))) == NULL) {
+		prune_answer(rj);
+		return;
+	}
+	n = 0;
 	TAILQ_FOREACH(v, &vs->vols, entry) {
 		if (v->creating || v->removing || volumes_users(v) > 0 ||
 		    !volumes_filters_match(rj->f, v))
@@ -632,9 +642,12 @@ volumes_h_prune(struct berth_req *req, void *state)
 		    NULL;
 		volumes_vol_ref(v);
 		rj->pending++;
-		if (h->work(h, prune_sized_work, prune_sized, p) < 0)
-			prune_sized(p);
+		all[n++] = p;
 	}
+	for (i = 0; i < n; i++)
+		if (h->work(h, prune_sized_work, prune_sized, all[i]) < 0)
+			prune_sized(all[i]);
+	free(all);
 	if (--rj->pending == 0)
 		prune_answer(rj);
 }
