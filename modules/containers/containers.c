@@ -205,6 +205,23 @@ containers_runtime(struct containers *cs, const char *name, void **stp,
 	return ops;
 }
 
+/*
+ * The driver that runs c.  A runtime removed from the configuration
+ * (SIGHUP) still has to stop, kill and delete what it started: then the
+ * default driver is asked, which finds the container by its ID.
+ */
+const struct berth_runtime_ops *
+containers_runtime_of(struct ctr *c, void **stp, struct berth_err *err)
+{
+	const struct berth_runtime_ops	*ops;
+
+	if ((ops = containers_runtime(c->cs, c->runtime, stp, err)) != NULL)
+		return ops;
+	if ((ops = containers_runtime(c->cs, NULL, stp, NULL)) != NULL)
+		berth_err_clear(err);
+	return ops;
+}
+
 static void
 containers_info(void *state, json_object *out)
 {

@@ -183,6 +183,8 @@ struct ctr	*containers_find_name(struct containers *, const char *);
 void		 containers_emit(struct ctr *, const char *, json_object *);
 const struct berth_runtime_ops *containers_runtime(struct containers *,
 		    const char *, void **, struct berth_err *);
+const struct berth_runtime_ops *containers_runtime_of(struct ctr *, void **,
+		    struct berth_err *);
 void		 ctr_ref(struct ctr *);
 void		 ctr_unref(struct ctr *);
 struct ctr	*ctr_new(struct containers *);

@@ -180,7 +180,7 @@ containers_attach_flush(struct ctr *c, ctr_done_cb cb, void *arg)
 	struct ctr_attach		*a;
 
 	if (TAILQ_EMPTY(&c->attaches) ||
-	    (rt = containers_runtime(c->cs, c->runtime, &rst, &err)) == NULL ||
+	    (rt = containers_runtime_of(c, &rst, &err)) == NULL ||
 	    (af = calloc(1, sizeof(*af))) == NULL) {
 		containers_attach_drop(c);
 		cb(arg, 0, NULL);
@@ -292,7 +292,7 @@ containers_h_resize(struct berth_req *req, void *state)
 		h->resp_error(req, &err);
 		return;
 	}
-	if ((rt = containers_runtime(cs, c->runtime, &rst, &err)) == NULL) {
+	if ((rt = containers_runtime_of(c, &rst, &err)) == NULL) {
 		h->resp_error(req, &err);
 		return;
 	}

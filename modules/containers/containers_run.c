@@ -832,7 +832,7 @@ run_cleanup(struct ctr *c)
 	c->cleaning = 1;
 	ctr_ref(c);
 	if (c->st.rt_created &&
-	    (rt = containers_runtime(c->cs, c->runtime, &rst, &err)) != NULL) {
+	    (rt = containers_runtime_of(c, &rst, &err)) != NULL) {
 		rt->delete(rst, c->id, cleanup_deleted, c);
 		return;
 	}
@@ -981,7 +981,7 @@ run_kill(struct ctr *c, int signo, struct berth_err *err)
 	const struct berth_runtime_ops	*rt;
 	void				*rst;
 
-	if ((rt = containers_runtime(c->cs, c->runtime, &rst, err)) == NULL)
+	if ((rt = containers_runtime_of(c, &rst, err)) == NULL)
 		return err->code;
 	kill_emit(c, signo);
 	ctr_ref(c);
@@ -1321,7 +1321,7 @@ remove_cleaned(void *arg, int rc, const struct berth_err *err)
 
 	c->st.status = CTR_REMOVING;
 	if (c->st.rt_created)
-		rt = containers_runtime(c->cs, c->runtime, &rst, &e);
+		rt = containers_runtime_of(c, &rst, &e);
 	/* The rootfs, the volumes, the logs, the runtime then the state. */
 	rm->pending = rt != NULL ? 4 : 3;
 	containers_mounts_unmount(c, remove_piece_done, rm);

@@ -650,7 +650,7 @@ containers_restore(struct containers *cs)
 		    c->st.status != CTR_RUNNING && c->st.status != CTR_PAUSED)
 			continue;
 		memset(&out, 0, sizeof(out));
-		rt = containers_runtime(cs, c->runtime, &rst, &err);
+		rt = containers_runtime_of(c, &rst, &err);
 		rc = rt == NULL ? -ENOENT : rt->restore(rst, c->id,
 		    &containers_rt_events, cs, &out, &err);
 		if ((rc < 0 || out.status == BERTH_RT_UNKNOWN) &&
