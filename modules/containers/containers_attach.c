@@ -59,8 +59,7 @@ attach_hijacked(void *arg, int fd, const void *pending, size_t npending)
 	}
 	if (c->st.rt_created && (c->st.status == CTR_RUNNING ||
 	    c->st.status == CTR_PAUSED) && !c->starting) {
-		if ((rt = containers_runtime(c->cs, c->runtime, &rst,
-		    &err)) == NULL) {
+		if ((rt = containers_runtime_of(c, &rst, &err)) == NULL) {
 			close(fd);
 			goto out;
 		}
