@@ -187,6 +187,28 @@ vl_next(struct vl_vol *v)
 		}
 }
 
+/* v is gone: what waited for it finds no such volume. */
+static void
+vl_drop_waiting(struct vl_vol *v)
+{
+	struct vl_job		*j, *next;
+	struct berth_err	 err = BERTH_ERR_INIT;
+
+	berth_err_set(&err, -ENOENT, "no such volume");
+	for (j = TAILQ_FIRST(&vl_waiting); j != NULL; j = next) {
+		next = TAILQ_NEXT(j, entry);
+		if (j->v != v)
+			continue;
+		TAILQ_REMOVE(&vl_waiting, j, entry);
+		if (j->op == VL_MOUNT)
+			j->path_done(j->arg, -ENOENT, NULL, &err);
+		else
+			j->done(j->arg, -ENOENT, &err);
+		vl_job_free(j);
+		next = TAILQ_FIRST(&vl_waiting);
+	}
+}
+
 static void
 vl_done(void *arg)
 {
@@ -204,7 +226,7 @@ vl_done(void *arg)
 		}
 		j->done(j->arg, j->rc, j->rc < 0 ? &j->err : NULL);
 		if (j->rc < 0) {
-			vl_next(v);
+			vl_drop_waiting(v);
 			vl_vol_free(v);
 			vl_job_free(j);
 			return;
@@ -217,7 +239,7 @@ vl_done(void *arg)
 		}
 		j->done(j->arg, j->rc, j->rc < 0 ? &j->err : NULL);
 		if (j->rc == 0) {
-			vl_next(v);
+			vl_drop_waiting(v);
 			vl_vol_free(v);
 			vl_job_free(j);
 			return;
