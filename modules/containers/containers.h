@@ -308,6 +308,7 @@ void		 containers_mounts_mount(struct ctr *, const char *,
 		    const struct berth_err *), void *);
 void		 containers_mounts_unmount(struct ctr *, ctr_done_cb, void *);
 json_object	*containers_mounts_inspect(const struct ctr *);
+int		 containers_mounts_match(const struct ctr *, const char *);
 
 /* containers_seccomp.c */
 json_object	*containers_seccomp_default(json_object *);

@@ -268,11 +268,16 @@ containers_filters_match(const struct ctr_filters *f, struct containers *cs,
 		if ((t = filters_ref_time(cs, f->v[F_SINCE][i])) < 0 ||
 		    c->created_ns <= t)
 			return 0;
-	/* No health checks, networks or volumes yet: nothing matches. */
+	/* A volume's name, or a mount's source or destination. */
+	for (i = 0, t = 0; i < f->n[F_VOLUME] && !t; i++)
+		t = containers_mounts_match(c, f->v[F_VOLUME][i]);
+	if (f->n[F_VOLUME] > 0 && !t)
+		return 0;
+	/* No health checks or networks yet: nothing matches. */
 	if (f->n[F_HEALTH] > 0 && !filters_any(f->v[F_HEALTH],
 	    f->n[F_HEALTH], "none"))
 		return 0;
-	if (f->n[F_NETWORK] > 0 || f->n[F_VOLUME] > 0 || f->n[F_PUBLISH] > 0 ||
+	if (f->n[F_NETWORK] > 0 || f->n[F_PUBLISH] > 0 ||
 	    f->n[F_EXPOSE] > 0)
 		return 0;
 	if (f->n[F_IS_TASK] > 0 && !filters_any(f->v[F_IS_TASK],

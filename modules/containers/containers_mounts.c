@@ -994,3 +994,21 @@ containers_mounts_inspect(const struct ctr *c)
 	}
 	return a;
 }
+
+/* docker ps --filter volume=x: a volume's name, a source or destination. */
+int
+containers_mounts_match(const struct ctr *c, const char *want)
+{
+	json_object	*m;
+	size_t		 i;
+
+	for (i = 0; c->mounts != NULL &&
+	    i < json_object_array_length(c->mounts); i++) {
+		m = json_object_array_get_idx(c->mounts, i);
+		if (strcmp(mstr(m, "Name"), want) == 0 ||
+		    strcmp(mstr(m, "Source"), want) == 0 ||
+		    strcmp(mstr(m, "Destination"), want) == 0)
+			return 1;
+	}
+	return 0;
+}

@@ -675,6 +675,11 @@ containers_restore(struct containers *cs)
 		n++;
 		c->mounted = 1;
 		c->st.rt_created = 1;
+		/*
+		 * Its volumes were mounted for it: hold them again, so that
+		 * the exit path (now, or later) unmounts them.
+		 */
+		containers_mounts_restore(c, 1);
 		switch (out.status) {
 		case BERTH_RT_RUNNING:
 		case BERTH_RT_PAUSED:
@@ -683,13 +688,11 @@ containers_restore(struct containers *cs)
 			c->st.pid = out.pid;
 			if (out.started_ns != 0 && c->st.started_ns == 0)
 				c->st.started_ns = out.started_ns;
-			containers_mounts_restore(c, 1);
 			containers_save(c);
 			break;
 		case BERTH_RT_CREATED:
 			/* Created by a start that never finished. */
 			c->st.status = CTR_CREATED;
-			containers_mounts_restore(c, 1);
 			containers_save(c);
 			break;
 		case BERTH_RT_STOPPED:

@@ -85,16 +85,24 @@ OUT=$(dk volume rm -f v1 2>&1)
 assert_contains "volume rm -f does not bypass a user" "$OUT" "volume is in use"
 assert_match "ls --filter dangling=false shows it" \
     "$(dk volume ls -q --filter dangling=false)" '^v1$'
+assert_eq "docker ps --filter volume=v1" \
+    "$(dk ps -a --filter volume=v1 --format '{{.Names}}' 2>&1)" user1
+assert_eq "docker ps --filter volume=/d" \
+    "$(dk ps -a --filter volume=/d --format '{{.Names}}' 2>&1)" user1
 OUT=$(dk inspect -f '{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}} {{.Driver}} {{.RW}}{{end}}' user1 2>&1)
 assert_eq "inspect .Mounts of the container" "$OUT" "volume v1 /d local true"
 
 # --- kill -9 of berthd: still in use --------------------------------------------
 
-dk run -d --name holder -v v1:/d busybox sleep 1000 >/dev/null
+dk volume create --opt type=tmpfs --opt device=tmpfs tv9 >/dev/null
+dk run -d --name holder -v v1:/d -v tv9:/t busybox sleep 1000 >/dev/null
+dk volume create --opt type=tmpfs --opt device=tmpfs tv8 >/dev/null
+dk run -d --name brief -v tv8:/t busybox sleep 1 >/dev/null
 exec 3>&2 2>/dev/null
 kill -KILL "$B_PID"
 wait "$B_PID"
 exec 2>&3 3>&-
+sleep 1.5
 "$BERTHD" --config-file "$B_CONF" -H "unix://$B_SOCK" \
     --data-root "$B_DIR/data" --exec-root "$B_DIR/exec" \
     --pidfile "$B_PIDFILE" --module-dir "$MODULE_DIR" >>"$B_LOG" 2>&1 &
@@ -105,7 +113,14 @@ OUT=$(dk volume rm v1 2>&1)
 assert_contains "after the restart v1 is still in use" "$OUT" \
     "remove v1: volume is in use - ["
 assert_contains "... by the stopped container" "$OUT" "$CID"
-check "docker rm -f holder, docker rm user1" dk rm -f holder user1
+check "... a tmpfs volume of the running holder is still mounted" \
+    grep -q " $STORE/tv9/_data tmpfs " /proc/mounts
+check "a container that exited while berthd was down lets its tmpfs volume go" \
+    wait_for 5 sh -c "! grep -q ' $STORE/tv8/_data ' /proc/mounts"
+check "docker rm -f holder, docker rm user1" dk rm -f holder user1 brief
+check "... the tmpfs volume is unmounted with its last user" \
+    wait_for 5 sh -c "! grep -q ' $STORE/tv9/_data ' /proc/mounts"
+dk volume rm tv9 >/dev/null
 check "then docker volume rm v1 works" dk volume rm v1
 check "and v1's directory is gone" test ! -e "$STORE/v1"
 
