@@ -1154,8 +1154,7 @@ restart_started(void *arg, int rc, const struct berth_err *err)
 	if (rc < 0 && rc != -EALREADY)
 		rj->cs->h->resp_error(rj->req, err);
 	else {
-		rj->c->restart_count++;
-		containers_save(rj->c);
+		/* Only a restart policy counts in RestartCount, as in Docker. */
 		containers_emit(rj->c, "restart", NULL);
 		rj->cs->h->resp_status(rj->req, 204);
 	}

@@ -142,6 +142,14 @@ assert_eq "a command that cannot run exits 126" "$?" 126
 dk run --rm --runtime=crun busybox /etc >/dev/null 2>&1
 assert_eq "a command that cannot run exits 126 (crun)" "$?" 126
 
+dk run -t --name ttylog busybox echo hello-tty >/dev/null 2>&1
+OUT=$(dk logs ttylog 2>&1 | od -c | head -n 2 | tr -s ' ')
+assert_contains "logs of a tty container: raw, no frame headers" "$OUT" \
+    "h e l l o - t t y"
+assert_no_match "logs of a tty container: no 8-byte header" "$OUT" \
+    '^0000000 +001 +\\0'
+dk rm ttylog >/dev/null 2>&1
+
 # --- the spec: security, limits, mounts -------------------------------------
 
 OUT=$(dk run --rm busybox grep -E '^(Seccomp|CapEff):' /proc/self/status 2>&1)
@@ -235,6 +243,13 @@ OUT=$(dk ps -a --filter exited=0 --format '{{.Names}} {{.Status}}')
 assert_match "docker ps -a: Exited (0)" "$OUT" '^ticker Exited \(0\) '
 
 check "docker start of a stopped container" dk start ticker
+S1=$(dk inspect -f '{{.State.StartedAt}}' ticker)
+check "docker restart" dk restart -t 5 ticker
+OUT=$(dk inspect -f '{{.State.Status}} {{.RestartCount}}' ticker)
+assert_eq "restarted: running, RestartCount untouched (policies count)" \
+    "$OUT" "running 0"
+assert_no_match "restarted: a new StartedAt" \
+    "$(dk inspect -f '{{.State.StartedAt}}' ticker)" "^$S1\$"
 check "docker kill" dk kill ticker
 OUT=$(dk inspect -f '{{.State.Status}} {{.State.ExitCode}}' ticker)
 assert_eq "after kill: exited 137" "$OUT" "exited 137"
