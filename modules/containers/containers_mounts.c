@@ -626,8 +626,47 @@ restore_mounted(void *arg, int rc, const char *path,
  * holds its mounts, so the service and driver are told again too (the
  * local driver adopts a device it finds still mounted).
  */
+static void	restore_do(struct ctr *, int, int);
+
+/* The volumes module started after us: try once the loop runs. */
+static void
+restore_let_go(void *arg, int rc, const struct berth_err *err)
+{
+}
+
+static void
+restore_later_running(void *arg)
+{
+	struct ctr	*c = arg;
+	int		 gone = !c->vols_mounted;
+
+	if (!c->removed) {
+		restore_do(c, 1, 1);
+		/* It exited meanwhile: its devices are let go now. */
+		if (gone)
+			containers_mounts_unmount(c, restore_let_go, NULL);
+	}
+	ctr_unref(c);
+}
+
+static void
+restore_later_idle(void *arg)
+{
+	struct ctr	*c = arg;
+
+	if (!c->removed)
+		restore_do(c, 0, 1);
+	ctr_unref(c);
+}
+
 void
 containers_mounts_restore(struct ctr *c, int running)
+{
+	restore_do(c, running, 0);
+}
+
+static void
+restore_do(struct ctr *c, int running, int late)
 {
 	const struct berth_volumes_ops	*vo;
 	void				*vst;
@@ -639,6 +678,17 @@ containers_mounts_restore(struct ctr *c, int running)
 	if (!mounts_need_svc(c->mounts))
 		return;
 	if ((vo = mounts_svc(c->cs, &vst)) == NULL) {
+		/* Modules start in the file's order: maybe it comes next. */
+		if (!late) {
+			ctr_ref(c);
+			if (running)
+				c->vols_mounted = 1;
+			if (c->cs->h->timer_add(c->cs->h, 0, running ?
+			    restore_later_running : restore_later_idle, c) !=
+			    NULL)
+				return;
+			ctr_unref(c);
+		}
 		c->cs->h->log(c->cs->h, BERTH_LOG_WARN, "container %.12s: "
 		    "its volumes are not held: no volumes service", c->id);
 		return;

@@ -103,6 +103,12 @@ kill -KILL "$B_PID"
 wait "$B_PID"
 exec 2>&3 3>&-
 sleep 1.5
+# Restarted with containers listed before the volumes modules: the uses
+# are declared all the same.
+printf '%s\n' "$YAML" | awk '
+/name: volume-local|name: volumes$/ { hold = hold $0 "\n"; getline; hold = hold $0 "\n"; next }
+{ print }
+END { printf "%s", hold }' >"$B_CONF"
 "$BERTHD" --config-file "$B_CONF" -H "unix://$B_SOCK" \
     --data-root "$B_DIR/data" --exec-root "$B_DIR/exec" \
     --pidfile "$B_PIDFILE" --module-dir "$MODULE_DIR" >>"$B_LOG" 2>&1 &
