@@ -154,6 +154,11 @@ OUT=$(dk run --rm -v tv:/t busybox sh -c 'grep " /t " /proc/mounts' 2>&1)
 assert_match "a tmpfs volume is a tmpfs inside the container" "$OUT" '^tmpfs /t tmpfs '
 check "... and unmounted on the host after the last user" \
     sh -c "! grep -q ' $STORE/tv/_data ' /proc/mounts"
+dk volume create --opt type=none --opt o=bind --opt "device=$T_TMP/host" bv >/dev/null
+assert_eq "a local volume can bind a host path (type=none, o=bind)" \
+    "$(dk run --rm -v bv:/b busybox cat /b/file 2>&1)" hi
+check "... and removing the volume leaves the host path alone" \
+    sh -c "$DOCKER -H unix://$B_SOCK volume rm bv >/dev/null && test -s '$T_TMP/host/file'"
 OUT=$(dk run --rm --mount type=tmpfs,target=/tm,tmpfs-size=1m busybox sh -c 'grep " /tm " /proc/mounts' 2>&1)
 assert_match "--mount type=tmpfs with a size" "$OUT" '^tmpfs /tm tmpfs .*size=1024k'
 
