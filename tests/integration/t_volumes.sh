@@ -178,6 +178,17 @@ assert_eq "a new volume is filled from the image's content" \
     "$(dk run --rm -v etcv:/etc busybox cat /etc/group | head -n 1)" "root:x:0:"
 check "... which stays in the volume" test -s "$STORE/etcv/_data/passwd"
 
+mkdir -p "$ROOTFS/vol" && echo seed >"$ROOTFS/vol/seed"
+check "docker import --change 'VOLUME /vol' withvol" \
+    sh -c "tar -C '$ROOTFS' -cf - . | $DOCKER -H unix://$B_SOCK import --change 'VOLUME /vol' - withvol"
+N2=$(dk volume ls -q | wc -l)
+OUT=$(dk run --name iv withvol sh -c 'cat /vol/seed; grep -c " /vol " /proc/mounts' 2>&1)
+assert_eq "an image VOLUME is an anonymous volume filled from the image" \
+    "$(echo "$OUT" | tr '\n' ' ')" "seed 1 "
+assert_match "... listed by docker volume ls" \
+    "$(dk volume ls -q)" "^$(dk inspect -f '{{range .Mounts}}{{.Name}}{{end}}' iv)\$"
+check "... and removed by docker rm -v" dk rm -v iv
+assert_eq "... leaving the volumes as they were" "$(dk volume ls -q | wc -l)" "$N2"
 dk create --name src -v shared:/s busybox true >/dev/null
 dk run --rm -v shared:/s busybox sh -c 'echo from-src > /s/f'
 assert_eq "--volumes-from shares the volume" \
