@@ -576,7 +576,8 @@ release_removed(void *arg, int rc, const struct berth_err *err)
 {
 	struct ctr	*c = arg;
 
-	if (rc < 0 && rc != -ENOENT)
+	/* Still used (--volumes-from): kept, as Docker keeps it. */
+	if (rc < 0 && rc != -ENOENT && rc != -EBUSY)
 		c->cs->h->log(c->cs->h, BERTH_LOG_WARN,
 		    "container %.12s: removing its volume: %s", c->id,
 		    err != NULL ? err->msg : strerror(-rc));

@@ -195,7 +195,13 @@ assert_eq "--volumes-from shares the volume" \
     "$(dk run --rm --volumes-from src busybox cat /s/f 2>&1)" from-src
 assert_contains "--volumes-from src:ro is read-only" \
     "$(dk run --rm --volumes-from src:ro busybox touch /s/x 2>&1)" "Read-only file system"
-dk rm src >/dev/null
+dk run --name anon2 -v /keep busybox true
+dk create --name borrower --volumes-from anon2 busybox true >/dev/null
+ANON=$(dk inspect -f '{{range .Mounts}}{{.Name}}{{end}}' anon2)
+check "rm -v keeps an anonymous volume another container still uses" \
+    sh -c "$DOCKER -H unix://$B_SOCK rm -v anon2 >/dev/null && $DOCKER -H unix://$B_SOCK volume inspect $ANON >/dev/null"
+dk rm src borrower >/dev/null
+dk volume rm "$ANON" >/dev/null
 
 # --- events --------------------------------------------------------------------------
 
