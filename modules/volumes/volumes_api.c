@@ -364,7 +364,7 @@ volumes_h_create(struct berth_req *req, void *state)
 	struct volumes		*vs = state;
 	const struct berth_host	*h = vs->h;
 	struct berth_err	 err = BERTH_ERR_INIT;
-	json_object		*body, *opts, *labels;
+	json_object		*body, *opts, *labels, *name;
 	struct req_job		*rj;
 
 	if (h->req_json(req, &body, &err) < 0) {
@@ -373,6 +373,19 @@ volumes_h_create(struct berth_req *req, void *state)
 	}
 	if (body != NULL && !json_object_is_type(body, json_type_object)) {
 		berth_err_set(&err, -EINVAL, "invalid JSON: not an object");
+		h->resp_error(req, &err);
+		return;
+	}
+	/*
+	 * No Name makes an anonymous volume (what the CLI sends for a bare
+	 * `docker volume create`); a Name that is there but empty or not a
+	 * string is a mistake, refused rather than guessed at.
+	 */
+	name = berth_json_get(body, "Name");
+	if (name != NULL && (!json_object_is_type(name, json_type_string) ||
+	    *json_object_get_string(name) == '\0')) {
+		berth_err_set(&err, -EINVAL, "volume name cannot be empty: "
+		    "leave Name out for an anonymous volume");
 		h->resp_error(req, &err);
 		return;
 	}

@@ -262,6 +262,11 @@ for n in ../x /etc ..%2Fescape "$LONG" .hidden; do
 	assert_eq "volume create of '${n:0:20}' is a 400" "$STATUS" 400
 	assert_contains "... with a clear message" "$BODY" "volume name"
 done
+req POST /v1.41/volumes/create -H 'Content-Type: application/json' -d '{"Name":""}'
+assert_eq "volume create of an empty Name is a 400" "$STATUS" 400
+assert_contains "... with a clear message" "$BODY" "volume name cannot be empty"
+check "a bare docker volume create makes an anonymous volume" \
+    sh -c "$DOCKER -H unix://$B_SOCK volume create | grep -Eq '^[0-9a-f]{64}\$'"
 check "nothing was created outside the store" \
     sh -c "test ! -e '$B_DIR/data/x' && test ! -e '$B_DIR/x' && test ! -e '$STORE/$LONG'"
 OUT=$(dk run --rm --mount type=volume,source=../x,target=/d busybox true 2>&1)
