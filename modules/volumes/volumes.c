@@ -183,6 +183,95 @@ volumes_info(void *state, json_object *out)
 }
 
 static void
+volumes_fill_path(void *arg, int rc, const char *mp,
+    const struct berth_err *err)
+{
+	struct vs_vol	*v = arg;
+
+	if (rc == 0 && mp != NULL && v->mountpoint == NULL)
+		v->mountpoint = strdup(mp);
+	volumes_vol_unref(v);
+}
+
+struct adopt {
+	struct volumes	*vs;
+	const char	*driver;
+};
+
+/*
+ * A volume its driver has and we have no file for (berthd died between
+ * the driver's Create and our metadata, or it was made behind our back)
+ * is taken in, as Docker's store lists what its drivers hold.
+ */
+static void
+volumes_adopt_list(void *arg, int rc, const struct berth_volume_info *vi,
+    size_t n, const struct berth_err *err)
+{
+	struct adopt	*a = arg;
+	struct volumes	*vs = a->vs;
+	struct vs_vol	*v;
+	char		 now[40];
+	size_t		 i;
+
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (volumes_find(vs, vi[i].name) != NULL ||
+		    (v = calloc(1, sizeof(*v))) == NULL)
+			continue;
+		TAILQ_INIT(&v->users);
+		TAILQ_INIT(&v->waiters);
+		volumes_time_now(now, sizeof(now));
+		v->name = strdup(vi[i].name);
+		v->driver = strdup(a->driver);
+		v->created_at = strdup(vi[i].created_at != NULL ?
+		    vi[i].created_at : now);
+		v->mountpoint = vi[i].mountpoint != NULL ?
+		    strdup(vi[i].mountpoint) : NULL;
+		v->refs = 1;
+		if (v->name == NULL || v->driver == NULL ||
+		    v->created_at == NULL) {
+			volumes_vol_unref(v);
+			continue;
+		}
+		TAILQ_INSERT_TAIL(&vs->vols, v, entry);
+		vs->h->log(vs->h, BERTH_LOG_INFO, "volume %s of driver %s "
+		    "had no metadata: adopted", v->name, v->driver);
+	}
+	free(a);
+}
+
+static void
+volumes_adopt_driver(const char *name, const void *ops, void *st, void *arg)
+{
+	const struct berth_volume_ops	*d = ops;
+	struct adopt			*a;
+
+	if (d == NULL || d->list == NULL ||
+	    (a = calloc(1, sizeof(*a))) == NULL)
+		return;
+	a->vs = arg;
+	a->driver = name;
+	d->list(st, volumes_adopt_list, a);
+}
+
+/* Paths the drivers know, for volumes loaded from our files. */
+static void
+volumes_fill_paths(struct volumes *vs)
+{
+	const struct berth_volume_ops	*d;
+	struct berth_err		 err = BERTH_ERR_INIT;
+	struct vs_vol			*v;
+	void				*st;
+
+	TAILQ_FOREACH(v, &vs->vols, entry) {
+		if (v->mountpoint != NULL || strcmp(v->driver, "local") != 0 ||
+		    (d = volumes_driver(vs, v->driver, &st, &err)) == NULL)
+			continue;
+		volumes_vol_ref(v);
+		d->path(st, v->name, volumes_fill_path, v);
+	}
+}
+
+static void
 volumes_free(struct volumes *vs)
 {
 	struct vs_vol	*v;
@@ -210,7 +299,11 @@ volumes_init(const struct berth_host *h, const struct berth_conf *conf,
 		free(vs);
 		return berth_err_set(err, -ENOMEM, "out of memory");
 	}
-	if ((rc = volumes_load(vs, err)) < 0 ||
+	if ((rc = volumes_load(vs, err)) == 0) {
+		volumes_fill_paths(vs);
+		h->drivers(h, BERTH_VOLUME_IFACE, volumes_adopt_driver, vs);
+	}
+	if (rc < 0 ||
 	    (rc = h->route(h, volumes_routes, sizeof(volumes_routes) /
 	    sizeof(volumes_routes[0]), vs, err)) < 0 ||
 	    (rc = h->provide(h, BERTH_VOLUMES_IFACE, BERTH_VOLUMES_SERVICE,

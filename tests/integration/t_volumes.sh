@@ -98,6 +98,7 @@ dk volume create --opt type=tmpfs --opt device=tmpfs tv9 >/dev/null
 dk run -d --name holder -v v1:/d -v tv9:/t busybox sleep 1000 >/dev/null
 dk volume create --opt type=tmpfs --opt device=tmpfs tv8 >/dev/null
 dk run -d --name brief -v tv8:/t busybox sleep 1 >/dev/null
+mkdir -p "$STORE/orphan/_data"
 exec 3>&2 2>/dev/null
 kill -KILL "$B_PID"
 wait "$B_PID"
@@ -115,6 +116,10 @@ END { printf "%s", hold }' >"$B_CONF"
 B_PID=$!
 track_pid $B_PID
 check "berthd comes back after kill -9" wait_ping "$B_SOCK" 5
+assert_eq "after the restart inspect still gives v1's mountpoint" \
+    "$(dk volume inspect -f '{{.Mountpoint}}' v1 2>&1)" "$STORE/v1/_data"
+assert_match "a volume the driver has without metadata is adopted" \
+    "$(dk volume ls -q)" '^orphan$'
 OUT=$(dk volume rm v1 2>&1)
 assert_contains "after the restart v1 is still in use" "$OUT" \
     "remove v1: volume is in use - ["
