@@ -347,7 +347,9 @@ START_TEST(in_use_mount_restart)
 	berth_module.fini(state);
 	start();
 	ck_assert_int_eq(status_of(BERTH_GET, "/volumes/{name}", anon, NULL,
-	    NULL, NULL, 0), 200);
+	    NULL, out, sizeof(out)), 200);
+	/* The mountpoint is asked of the driver again at start. */
+	ck_assert_msg(strstr(out, "fake") != NULL, "%s", out);
 	ck_assert_int_eq(status_of(BERTH_DELETE, "/volumes/{name}", "v1", NULL,
 	    NULL, NULL, 0), 204);
 	ck_assert_str_eq(mock_last_event()->action, "destroy");
