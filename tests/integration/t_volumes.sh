@@ -145,6 +145,10 @@ assert_contains "a :ro bind refuses writes" "$OUT" "Read-only file system"
 check "nothing was written on the host" test ! -e "$T_TMP/host/new"
 check "a rw bind writes through" dk run --rm -v "$T_TMP/host:/h" busybox touch /h/rw
 check "... to the host" test -e "$T_TMP/host/rw"
+check "-v with a propagation mode (rslave) runs" \
+    dk run --rm -v "$T_TMP/host:/h:ro,rslave" busybox test -s /h/file
+OUT=$(dk run --rm -v "$T_TMP/host:/h:bogus" busybox true 2>&1)
+assert_contains "-v with an unknown mode is Docker's 400" "$OUT" "invalid mode: bogus"
 check "-v of a missing host path creates it" \
     dk run --rm -v "$T_TMP/made/here:/m" busybox true
 check "... as a directory" test -d "$T_TMP/made/here"
