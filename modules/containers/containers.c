@@ -44,6 +44,14 @@ static const struct berth_route containers_routes[] = {
 	    containers_h_resize, 0, 0 },
 	{ BERTH_GET,	"/containers/{id}/logs",	NULL,
 	    containers_h_logs, 0, 0 },
+	{ BERTH_POST,	"/containers/{id}/exec",	NULL,
+	    containers_h_exec_create, 0, 0 },
+	{ BERTH_POST,	"/exec/{id}/start",		NULL,
+	    containers_h_exec_start, 0, 0 },
+	{ BERTH_GET,	"/exec/{id}/json",		NULL,
+	    containers_h_exec_inspect, 0, 0 },
+	{ BERTH_POST,	"/exec/{id}/resize",		NULL,
+	    containers_h_exec_resize, 0, 0 },
 };
 
 static const struct berth_conf_key containers_conf_keys[] = {
@@ -291,6 +299,7 @@ containers_init(const struct berth_host *h, const struct berth_conf *conf,
 		return berth_err_set(err, -ENOMEM, "out of memory");
 	cs->h = h;
 	TAILQ_INIT(&cs->list);
+	TAILQ_INIT(&cs->execs);
 	cs->img = h->lookup(h, BERTH_IMAGE_IFACE, BERTH_IMAGE_DRIVER,
 	    &cs->img_st);
 	if (cs->img == NULL) {
@@ -349,6 +358,7 @@ containers_fini(void *state)
 	struct ctr_wait		*w;
 
 	cs->stopping = 1;
+	containers_exec_fini(cs);
 	while ((c = TAILQ_FIRST(&cs->list)) != NULL) {
 		TAILQ_REMOVE(&cs->list, c, entry);
 		c->removed = 1;

@@ -15,6 +15,7 @@
  *	containers_seccomp.c	Docker's default seccomp profile, as data
  *	containers_run.c	start, stop, kill, restart, wait, remove, exit
  *	containers_attach.c	POST /containers/{id}/attach and resize
+ *	containers_exec.c	exec create, start, inspect, resize
  *	containers_logs.c	GET /containers/{id}/logs
  *	containers_list.c	GET /containers/json and its filters
  *	containers_inspect.c	GET /containers/{id}/json
@@ -75,6 +76,31 @@ struct ctr_state {
 struct ctr;
 struct containers;
 struct start_job;
+
+/*
+ * An exec (containers_exec.c): in memory only, as in Docker.  Holds a
+ * reference on its container.
+ */
+struct ctr_exec {
+	TAILQ_ENTRY(ctr_exec)	 entry;
+	struct ctr		*c;
+	char			 id[CONTAINERS_ID_LEN + 1];
+	json_object		*cmd;		/* Cmd, an array, owned */
+	json_object		*env;		/* Env or NULL, owned */
+	char			*user, *workdir, *detach_keys;
+	int			 tty, in, out, err, privileged;
+	int			 started;	/* start was asked for */
+	int			 running;
+	int			 rt_started;	/* the runtime runs it */
+	int			 exited;	/* exit_code is final */
+	int			 exit_code;
+	pid_t			 pid;
+	int			 fd;		/* hijacked, not handed over */
+	struct berth_req	*req;		/* a detached start */
+	unsigned		 rows, cols;	/* the last resize */
+	int			 busy;		/* callbacks in flight */
+};
+TAILQ_HEAD(ctr_exec_list, ctr_exec);
 
 /* A POST /containers/{id}/wait in progress. */
 enum ctr_wait_cond {
@@ -169,6 +195,7 @@ struct containers {
 	const struct berth_image_ops	*img;
 	void				*img_st;
 	struct ctr_list			 list;
+	struct ctr_exec_list		 execs;		/* every exec */
 	char				*root;		/* <data-root>/containers */
 	char				*exec_root;	/* <exec-root>/containers */
 	char				*init_path;	/* --init binary, or NULL */
@@ -237,6 +264,15 @@ void		 containers_h_attach(struct berth_req *, void *);
 void		 containers_h_resize(struct berth_req *, void *);
 void		 containers_attach_flush(struct ctr *, ctr_done_cb, void *);
 void		 containers_attach_drop(struct ctr *);
+
+/* containers_exec.c */
+void		 containers_h_exec_create(struct berth_req *, void *);
+void		 containers_h_exec_start(struct berth_req *, void *);
+void		 containers_h_exec_inspect(struct berth_req *, void *);
+void		 containers_h_exec_resize(struct berth_req *, void *);
+void		 containers_exec_exited(struct containers *, const char *,
+		    const char *, int);
+void		 containers_exec_fini(struct containers *);
 
 /* containers_logs.c */
 void		 containers_h_logs(struct berth_req *, void *);

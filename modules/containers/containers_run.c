@@ -921,8 +921,12 @@ run_rt_exited(void *arg, const char *id, const char *exec_id, int code,
 	struct ctr		*c;
 	struct start_job	*j;
 
-	if (exec_id != NULL || cs->stopping)
-		return;		/* execs: the next containers issue */
+	if (cs->stopping)
+		return;
+	if (exec_id != NULL) {
+		containers_exec_exited(cs, id, exec_id, code);
+		return;
+	}
 	TAILQ_FOREACH(c, &cs->list, entry)
 		if (strcmp(c->id, id) == 0)
 			break;
