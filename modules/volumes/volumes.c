@@ -85,7 +85,9 @@ volumes_vol_unref(struct vs_vol *v)
 	while ((u = TAILQ_FIRST(&v->users)) != NULL) {
 		TAILQ_REMOVE(&v->users, u, entry);
 		free(u->container);
-		free(u->mount_id);
+		while (u->nmounts > 0)
+			free(u->mount_ids[--u->nmounts]);
+		free(u->mount_ids);
 		free(u);
 	}
 	while ((w = TAILQ_FIRST(&v->waiters)) != NULL) {

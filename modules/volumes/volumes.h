@@ -41,7 +41,8 @@
 struct vs_user {
 	TAILQ_ENTRY(vs_user)	 entry;
 	char			*container;
-	char			*mount_id;	/* NULL: not mounted */
+	char			**mount_ids;	/* one per mount point */
+	size_t			 nmounts;
 	int			 used;		/* declared by use() */
 };
 TAILQ_HEAD(vs_user_list, vs_user);

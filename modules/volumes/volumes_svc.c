@@ -35,9 +35,47 @@ static void
 svc_user_drop(struct vs_vol *v, struct vs_user *u)
 {
 	TAILQ_REMOVE(&v->users, u, entry);
+	while (u->nmounts > 0)
+		free(u->mount_ids[--u->nmounts]);
+	free(u->mount_ids);
 	free(u->container);
-	free(u->mount_id);
 	free(u);
+}
+
+/* A fresh VolumeDriver mount ID for one more mount point of u. */
+static int
+svc_id_add(struct vs_user *u, char *out)
+{
+	char	**a;
+
+	if (volumes_new_id(out) < 0)
+		return -EIO;
+	if ((a = realloc(u->mount_ids, (u->nmounts + 1) * sizeof(*a))) ==
+	    NULL)
+		return -ENOMEM;
+	u->mount_ids = a;
+	if ((a[u->nmounts] = strdup(out)) == NULL)
+		return -ENOMEM;
+	u->nmounts++;
+	return 0;
+}
+
+/* Take id (or, with NULL, the latest) out of u; the caller frees it. */
+static char *
+svc_id_take(struct vs_user *u, const char *id)
+{
+	char	*s;
+	size_t	 i;
+
+	for (i = u->nmounts; i > 0; i--)
+		if (id == NULL || strcmp(u->mount_ids[i - 1], id) == 0) {
+			s = u->mount_ids[i - 1];
+			memmove(&u->mount_ids[i - 1], &u->mount_ids[i],
+			    (u->nmounts - i) * sizeof(char *));
+			u->nmounts--;
+			return s;
+		}
+	return NULL;
 }
 
 static struct vs_vol *
@@ -113,7 +151,7 @@ svc_unuse(void *st, const char *name, const char *container)
 	    (u = svc_user(v, container, 0)) == NULL)
 		return;
 	u->used = 0;
-	if (u->mount_id == NULL)
+	if (u->nmounts == 0)
 		svc_user_drop(v, u);
 }
 
@@ -155,13 +193,10 @@ mount_finish(struct mount_job *j)
 
 	u = svc_user(j->v, j->container, 0);
 	if (j->rc < 0) {
-		if (u != NULL && u->mount_id != NULL &&
-		    strcmp(u->mount_id, j->id) == 0) {
-			free(u->mount_id);
-			u->mount_id = NULL;
-			if (!u->used)
-				svc_user_drop(j->v, u);
-		}
+		if (u != NULL)
+			free(svc_id_take(u, j->id));
+		if (u != NULL && u->nmounts == 0 && !u->used)
+			svc_user_drop(j->v, u);
 		j->done(j->arg, j->rc, NULL, &j->err);
 		mount_job_free(j);
 		return;
@@ -259,10 +294,7 @@ svc_mount(void *st, const struct berth_volumes_mount *m,
 	j->done = done;
 	j->arg = arg;
 	/* One mount ID per container mount point, kept for Unmount. */
-	if (u->mount_id != NULL)
-		memcpy(j->id, u->mount_id, sizeof(j->id));
-	else if (volumes_new_id(j->id) < 0 ||
-	    (u->mount_id = strdup(j->id)) == NULL) {
+	if (svc_id_add(u, j->id) < 0) {
 		j->rc = berth_err_set(&j->err, -ENOMEM, "out of memory");
 		mount_finish(j);
 		return;
@@ -323,13 +355,12 @@ svc_unmount(void *st, const char *name, const char *container,
 		done(arg, err.code, &err);
 		return;
 	}
-	if ((u = svc_user(v, container, 0)) == NULL || u->mount_id == NULL) {
+	if ((u = svc_user(v, container, 0)) == NULL ||
+	    (id = svc_id_take(u, NULL)) == NULL) {
 		done(arg, 0, NULL);	/* not mounted for it: nothing to do */
 		return;
 	}
-	id = u->mount_id;
-	u->mount_id = NULL;
-	if (!u->used)
+	if (u->nmounts == 0 && !u->used)
 		svc_user_drop(v, u);
 	if ((drv = volumes_driver(vs, v->driver, &dst, &err)) == NULL ||
 	    (j = calloc(1, sizeof(*j))) == NULL ||

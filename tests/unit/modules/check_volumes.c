@@ -298,6 +298,7 @@ START_TEST(in_use_mount_restart)
 	struct berth_volumes_mount	 m;
 	const char			*force[] = { "force", "1", NULL };
 	char				 out[1024], anon[128];
+	char				 first_id[80];
 	int				 before;
 
 	svc->ensure(svc_st, "v1", NULL, NULL, NULL, name_cb, NULL);
@@ -337,6 +338,21 @@ START_TEST(in_use_mount_restart)
 	svc->unmount(svc_st, "v1", "ctrA", done_cb, NULL);
 	ck_assert_str_eq(mock_last_event()->action, "unmount");
 	ck_assert_str_eq(fake_unmount_id, fake_mount_id);
+
+	/* Two mount points of one container: two IDs, two unmounts. */
+	svc->mount(svc_st, &m, path_cb, NULL);
+	snprintf(first_id, sizeof(first_id), "%s", fake_mount_id);
+	m.destination = "/e";
+	svc->mount(svc_st, &m, path_cb, NULL);
+	ck_assert_str_ne(first_id, fake_mount_id);
+	before = mock_last_event()->count;
+	svc->unmount(svc_st, "v1", "ctrA", done_cb, NULL);
+	ck_assert_str_eq(fake_unmount_id, fake_mount_id);
+	svc->unmount(svc_st, "v1", "ctrA", done_cb, NULL);
+	ck_assert_str_eq(fake_unmount_id, first_id);
+	ck_assert_int_eq(mock_last_event()->count, before + 2);
+	svc->unmount(svc_st, "v1", "ctrA", done_cb, NULL);
+	ck_assert_int_eq(mock_last_event()->count, before + 2);
 
 	/* Anonymous: a 64-hex name. */
 	svc->ensure(svc_st, NULL, NULL, NULL, NULL, name_cb, NULL);
