@@ -16,6 +16,7 @@
  *	containers_run.c	start, stop, kill, restart, wait, remove, exit
  *	containers_attach.c	POST /containers/{id}/attach and resize
  *	containers_exec.c	exec create, start, inspect, resize
+ *	containers_ops.c	pause, unpause, rename, top, prune
  *	containers_logs.c	GET /containers/{id}/logs
  *	containers_list.c	GET /containers/json and its filters
  *	containers_inspect.c	GET /containers/{id}/json
@@ -273,6 +274,16 @@ void		 containers_h_exec_resize(struct berth_req *, void *);
 void		 containers_exec_exited(struct containers *, const char *,
 		    const char *, int);
 void		 containers_exec_fini(struct containers *);
+
+/* containers_ops.c */
+void		 containers_h_pause(struct berth_req *, void *);
+void		 containers_h_unpause(struct berth_req *, void *);
+void		 containers_h_rename(struct berth_req *, void *);
+void		 containers_h_top(struct berth_req *, void *);
+void		 containers_h_prune(struct berth_req *, void *);
+int		 containers_top_parse(const char *, const pid_t *, size_t,
+		    json_object **, struct berth_err *);
+int		 containers_until_parse(const char *, int64_t, int64_t *);
 
 /* containers_logs.c */
 void		 containers_h_logs(struct berth_req *, void *);

@@ -990,6 +990,14 @@ run_kill(struct ctr *c, int signo, struct berth_err *err)
 	kill_emit(c, signo);
 	ctr_ref(c);
 	rt->kill(rst, c->id, signo, 0, kill_sent, c);
+	/*
+	 * A frozen process cannot die: after a SIGKILL (rm -f, stop's
+	 * timeout) thaw it, as Docker does.
+	 */
+	if (signo == SIGKILL && c->st.status == CTR_PAUSED) {
+		ctr_ref(c);
+		rt->resume(rst, c->id, kill_sent, c);
+	}
 	return 0;
 }
 

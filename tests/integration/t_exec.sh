@@ -1,7 +1,8 @@
 #!/bin/bash
 # t_exec.sh - the rest of the container API that issue 6 has landed,
 # through the real docker CLI: docker exec (stdin, a tty, exit codes, a
-# missing command, -u/-w/-e, -d) and its events.
+# missing command, -u/-w/-e, -d), pause/unpause, rename, top,
+# container prune, and their events.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/busybox.sh"
 
@@ -123,8 +124,93 @@ assert_eq "exec into a stopped container: 409" "$STATUS" 409
 assert_contains "exec into a stopped container: Docker's words" "$BODY" \
     "is not running"
 
-EV=$(dk events --since "$T0" --until "$(date +%s)" --filter container=ex \
+EV=$(dk events --since "$T0" --until "$(date +%s.%N)" --filter container=ex \
     --format '{{.Action}} {{index .Actor.Attributes "execID"}} {{index .Actor.Attributes "exitCode"}}' 2>&1)
 assert_match "event exec_create: <cmd args>" "$EV" '^exec_create: sh -c exit 4 [0-9a-f]{64}'
 assert_match "event exec_start: <cmd args>" "$EV" '^exec_start: sh -c exit 4 [0-9a-f]{64}'
 assert_match "event exec_die with exitCode" "$EV" '^exec_die [0-9a-f]{64} 4$'
+
+# --- pause, unpause ------------------------------------------------------------
+
+check "a container counting" dk run -d --name counter busybox \
+    sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/n; sleep 0.05; done'
+sleep 0.5
+check "docker pause" dk pause counter
+OUT=$(dk inspect -f '{{.State.Status}} {{.State.Paused}}' counter 2>&1)
+assert_eq "paused: inspect says so" "$OUT" "paused true"
+assert_match "paused: ps says so" "$(dk ps --filter name=counter 2>&1)" '\(Paused\)'
+N1=$(cat "$(dk inspect -f '{{.GraphDriver.Data.MergedDir}}' counter)/tmp/n")
+sleep 0.6
+N2=$(cat "$(dk inspect -f '{{.GraphDriver.Data.MergedDir}}' counter)/tmp/n")
+assert_eq "paused: the counter stands still" "$N2" "$N1"
+OUT=$(dk pause counter 2>&1)
+assert_contains "pause twice: Docker's words" "$OUT" "is already paused"
+OUT=$(dk exec counter true 2>&1)
+assert_contains "exec into a paused container is refused" "$OUT" "is paused"
+check "docker unpause" dk unpause counter
+sleep 0.4
+N3=$(dk exec counter cat /tmp/n 2>&1)
+if [ "${N3:-0}" -gt "${N2:-0}" ] 2>/dev/null; then
+	pass "unpaused: the counter moves again"
+else
+	fail "unpaused: the counter moves again" "$N2 then $N3"
+fi
+OUT=$(dk unpause counter 2>&1)
+assert_contains "unpause a running container: Docker's words" "$OUT" "is not paused"
+OUT=$(dk pause stopped 2>&1)
+assert_contains "pause a stopped container: Docker's words" "$OUT" "is not running"
+check "a paused container is pausable and removable with rm -f" \
+    sh -c "$DOCKER -H unix://$B_SOCK pause counter >/dev/null && $DOCKER -H unix://$B_SOCK rm -f counter >/dev/null"
+
+# --- top ------------------------------------------------------------------------
+
+OUT=$(dk top ex 2>&1)
+assert_match "docker top: ps -ef titles" "$OUT" '^UID +PID +PPID'
+assert_match "docker top: the container's process" "$OUT" 'sleep 300$'
+if printf '%s\n' "$OUT" | grep -q berthd; then
+	fail "docker top: no host process" "$OUT"
+else
+	pass "docker top: no host process"
+fi
+dk exec -d ex sleep 123
+sleep 0.3
+OUT=$(dk top ex -o pid,args 2>&1)
+assert_match "docker top with ps args, an exec's process too" "$OUT" 'sleep 123'
+OUT=$(dk top stopped 2>&1)
+assert_contains "docker top of a stopped container" "$OUT" "is not running"
+
+# --- rename ---------------------------------------------------------------------
+
+check "docker rename" dk rename ex ex2
+OUT=$(dk inspect -f '{{.Name}}' ex2 2>&1)
+assert_eq "renamed: found by its new name" "$OUT" /ex2
+OUT=$(dk rename ex2 stopped 2>&1)
+assert_contains "rename to a name in use: Docker's words" "$OUT" \
+    'Conflict. The container name "/stopped" is already in use'
+OUT=$(dk rename ex2 'bad!name' 2>&1)
+assert_contains "rename to an invalid name" "$OUT" "Invalid container name"
+OUT=$(dk rename ex2 ex2 2>&1)
+assert_contains "rename to the same name" "$OUT" "same name as its current name"
+
+# --- prune ----------------------------------------------------------------------
+
+check "containers to prune" sh -c "$DOCKER -H unix://$B_SOCK create --label keep=1 --name kept busybox true >/dev/null &&
+    $DOCKER -H unix://$B_SOCK run --name gone busybox sh -c 'echo x > /big' >/dev/null"
+GONE=$(dk inspect -f '{{.Id}}' gone 2>&1)
+OUT=$(dk container prune -f --filter label!=keep 2>&1)
+assert_contains "prune: deletes a stopped container" "$OUT" "$GONE"
+OUT=$(dk ps -a --format '{{.Names}}' 2>&1 | sort | tr '\n' ' ')
+assert_eq "prune: the running one and the filtered-out one stay" "$OUT" "ex2 kept "
+OUT=$(dk container prune -f --filter until=1h 2>&1)
+assert_contains "prune until=1h: nothing that recent" "$OUT" "Total reclaimed space: 0B"
+OUT=$(dk container prune -f 2>&1)
+assert_contains "prune: the rest of the stopped ones" "$OUT" "Deleted Containers:"
+OUT=$(dk ps -a --format '{{.Names}}' 2>&1)
+assert_eq "prune: only the running container is left" "$OUT" ex2
+
+EV=$(dk events --since "$T0" --until "$(date +%s.%N)" \
+    --format '{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{index .Actor.Attributes "oldName"}}' 2>&1)
+assert_match "events pause and unpause" "$EV" '^container pause counter'
+assert_match "event unpause" "$EV" '^container unpause counter'
+assert_match "event rename with oldName" "$EV" '^container rename ex2 /ex$'
+assert_match "event prune" "$EV" '^container prune'

@@ -495,6 +495,51 @@ START_TEST(times)
 }
 END_TEST
 
+/* Docker's ps parse: the PID column picks lines, the command is joined. */
+START_TEST(top_parse)
+{
+	static const char out[] =
+	    "UID   PID  PPID  C STIME TTY TIME     CMD\n"
+	    "root    1     0  0 10:00 ?   00:00:01 /sbin/init splash\n"
+	    "root  412   400  0 10:01 ?   00:00:00 sleep  300\n"
+	    "www   413   412  0 10:01 ?   00:00:00 sh -c echo a b\n";
+	const pid_t	 pids[] = { 412, 413 };
+	struct berth_err err = BERTH_ERR_INIT;
+	json_object	*res = NULL;
+	const char	*s;
+
+	ck_assert_int_eq(containers_top_parse(out, pids, 2, &res, &err), 0);
+	s = json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN);
+	ck_assert_str_eq(s, "{\"Titles\":[\"UID\",\"PID\",\"PPID\",\"C\","
+	    "\"STIME\",\"TTY\",\"TIME\",\"CMD\"],\"Processes\":[[\"root\","
+	    "\"412\",\"400\",\"0\",\"10:01\",\"?\",\"00:00:00\","
+	    "\"sleep 300\"],[\"www\",\"413\",\"412\",\"0\",\"10:01\",\"?\","
+	    "\"00:00:00\",\"sh -c echo a b\"]]}");
+	json_object_put(res);
+	ck_assert_int_lt(containers_top_parse("UID CMD\nroot x\n", pids, 2,
+	    &res, &err), 0);
+	ck_assert_str_eq(err.msg, "Couldn't find PID field in ps output");
+	ck_assert_int_lt(containers_top_parse("PID CMD\nabc x\n", pids, 2,
+	    &res, &err), 0);
+}
+END_TEST
+
+/* prune's until: a Go duration before now, or a timestamp. */
+START_TEST(until_parse)
+{
+	int64_t	ns, now = 1700000000000000000LL;
+
+	ck_assert_int_eq(containers_until_parse("1h30m", now, &ns), 0);
+	ck_assert_int_eq(ns, now - 5400LL * 1000000000LL);
+	ck_assert_int_eq(containers_until_parse("90s", now, &ns), 0);
+	ck_assert_int_eq(ns, now - 90LL * 1000000000LL);
+	ck_assert_int_eq(containers_until_parse("1700000000.5", now, &ns), 0);
+	ck_assert_int_eq(ns, 1700000000500000000LL);
+	ck_assert_int_lt(containers_until_parse("soon", now, &ns), 0);
+	ck_assert_int_lt(containers_until_parse("10x", now, &ns), 0);
+}
+END_TEST
+
 /* --- the spec ----------------------------------------------------------- */
 
 static json_object *
@@ -1380,6 +1425,8 @@ suite(void)
 	tcase_add_test(tc, seccomp_profile);
 	tcase_add_test(tc, signals);
 	tcase_add_test(tc, times);
+	tcase_add_test(tc, top_parse);
+	tcase_add_test(tc, until_parse);
 	tcase_add_test(tc, spec_default);
 	tcase_add_test(tc, spec_hostconfigs);
 	tcase_add_test(tc, spec_privileged);
