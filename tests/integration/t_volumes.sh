@@ -75,6 +75,10 @@ assert_eq "the next container reads it" \
 assert_eq "-v v1:/d:ro is read-only" \
     "$(dk run --rm -v v1:/d:ro busybox sh -c '(echo y > /d/f) 2>/dev/null || echo refused' 2>&1)" refused
 
+assert_eq "one volume at two destinations of a container" \
+    "$(dk run --rm -v twice:/a -v twice:/b busybox sh -c 'echo x > /a/f; cat /b/f' 2>&1)" x
+dk volume rm twice >/dev/null
+
 # --- in use ----------------------------------------------------------------------
 
 CID=$(dk create --name user1 -v v1:/d busybox true)
