@@ -47,11 +47,15 @@ struct vs_user {
 };
 TAILQ_HEAD(vs_user_list, vs_user);
 
-/* Someone waiting for a volume being created. */
+struct vs_vol;
+
+/* A second create of a volume being created: answered with the first. */
 struct vs_waiter {
 	TAILQ_ENTRY(vs_waiter)	 entry;
-	void			(*cb)(void *, int, const struct berth_err *);
+	void			(*cb)(void *, int, struct vs_vol *,
+				    const struct berth_err *);
 	void			*arg;
+	int			 emit;		/* `create` again, as 20.10 */
 };
 TAILQ_HEAD(vs_waiter_list, vs_waiter);
 

@@ -52,7 +52,9 @@ create_finish(struct create_job *j, int rc, const struct berth_err *err)
 	j->cb(j->arg, rc, rc < 0 ? NULL : v, err);
 	while ((w = TAILQ_FIRST(&todo)) != NULL) {
 		TAILQ_REMOVE(&todo, w, entry);
-		w->cb(w->arg, rc, err);
+		if (rc == 0 && w->emit)
+			create_emit(j->vs, v);
+		w->cb(w->arg, rc, rc < 0 ? NULL : v, err);
 		free(w);
 	}
 	volumes_vol_unref(v);
@@ -137,10 +139,24 @@ volumes_create(struct volumes *vs, const char *name, const char *driver,
 			cb(arg, -EEXIST, NULL, &err);
 			return;
 		}
-		if (v->creating || v->removing) {
+		if (v->creating) {
+			struct vs_waiter *w;
+
+			/* Two containers naming a new volume at once. */
+			if ((w = calloc(1, sizeof(*w))) == NULL) {
+				berth_err_set(&err, -ENOMEM, "out of memory");
+				cb(arg, -ENOMEM, NULL, &err);
+				return;
+			}
+			w->cb = cb;
+			w->arg = arg;
+			w->emit = emit_existing;
+			TAILQ_INSERT_TAIL(&v->waiters, w, entry);
+			return;
+		}
+		if (v->removing) {
 			berth_err_set(&err, -EBUSY, "create %s: volume is "
-			    "being %s", name, v->creating ? "created" :
-			    "removed");
+			    "being removed", name);
 			cb(arg, -EBUSY, NULL, &err);
 			return;
 		}

@@ -78,6 +78,16 @@ assert_eq "-v v1:/d:ro is read-only" \
 assert_eq "one volume at two destinations of a container" \
     "$(dk run --rm -v twice:/a -v twice:/b busybox sh -c 'echo x > /a/f; cat /b/f' 2>&1)" x
 dk volume rm twice >/dev/null
+CPIDS=""
+for i in 1 2 3 4; do
+	dk run --rm -v conc:/d busybox sh -c "echo $i > /d/$i" >"$T_TMP/conc.$i" 2>&1 &
+	CPIDS="$CPIDS $!"
+done
+# shellcheck disable=SC2086
+wait $CPIDS
+assert_eq "four containers naming one new volume at once all run" \
+    "$(cat "$T_TMP"/conc.* | tr -d '\n')$(dk run --rm -v conc:/d busybox ls /d | tr -d '\n')" 1234
+dk volume rm conc >/dev/null
 
 # --- in use ----------------------------------------------------------------------
 
