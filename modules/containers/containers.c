@@ -338,6 +338,7 @@ containers_init(const struct berth_host *h, const struct berth_conf *conf,
 		h->log(h, BERTH_LOG_INFO, "no docker-init or tini found: "
 		    "--init is refused until one is installed");
 	containers_restore(cs);
+	containers_policy_restore(cs);
 	*statep = cs;
 	return 0;
 fail:
@@ -369,6 +370,7 @@ containers_fini(void *state)
 
 	cs->stopping = 1;
 	containers_exec_fini(cs);
+	containers_policy_fini(cs);
 	while ((c = TAILQ_FIRST(&cs->list)) != NULL) {
 		TAILQ_REMOVE(&cs->list, c, entry);
 		c->removed = 1;

@@ -17,6 +17,7 @@
  *	containers_attach.c	POST /containers/{id}/attach and resize
  *	containers_exec.c	exec create, start, inspect, resize
  *	containers_ops.c	pause, unpause, rename, top, prune
+ *	containers_policy.c	restart policies and their backoff
  *	containers_logs.c	GET /containers/{id}/logs
  *	containers_list.c	GET /containers/json and its filters
  *	containers_inspect.c	GET /containers/{id}/json
@@ -163,6 +164,8 @@ struct ctr {
 	json_object		*exec_ids;	/* ExecIDs; NULL until exec lands */
 	int			 has_been_started;
 	int			 manually_stopped;
+	struct berth_timer	*restart_timer;	/* a policy restart pending */
+	uint64_t		 restart_backoff_ms; /* Docker's, in memory */
 
 	/* Operations in flight; never persisted. */
 	int			 starting;
@@ -201,6 +204,7 @@ struct containers {
 	char				*exec_root;	/* <exec-root>/containers */
 	char				*init_path;	/* --init binary, or NULL */
 	uint64_t			 seq;
+	struct berth_timer		*boot_timer;	/* policies at start */
 	int				 stopping;	/* fini started */
 };
 
@@ -284,6 +288,15 @@ void		 containers_h_prune(struct berth_req *, void *);
 int		 containers_top_parse(const char *, const pid_t *, size_t,
 		    json_object **, struct berth_err *);
 int		 containers_until_parse(const char *, int64_t, int64_t *);
+
+/* containers_policy.c */
+const char	*containers_policy_of(json_object *, int *);
+int		 containers_policy_decide(const char *, int, int, int, int,
+		    int64_t, uint64_t *);
+int		 containers_policy_exited(struct ctr *);
+void		 containers_policy_cancel(struct ctr *);
+void		 containers_policy_restore(struct containers *);
+void		 containers_policy_fini(struct containers *);
 
 /* containers_logs.c */
 void		 containers_h_logs(struct berth_req *, void *);

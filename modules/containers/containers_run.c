@@ -759,6 +759,12 @@ containers_h_start(struct berth_req *req, void *state)
 		cs->h->resp_error(req, &err);
 		return;
 	}
+	/* A start by hand counts the policy's restarts from zero again. */
+	if (!run_is_running(c) || c->st.status == CTR_RESTARTING) {
+		containers_policy_cancel(c);
+		c->restart_count = 0;
+		c->restart_backoff_ms = 0;
+	}
 	run_after_cleanup(c, start_h_go, rj);
 }
 
@@ -901,6 +907,9 @@ containers_exited(struct ctr *c, int code, int oom, int64_t finished_ns,
 	ctr_ref(c);
 	/* A removal (rm -f, AutoRemove) deletes and unmounts in one go. */
 	if (quiet || (!run_autoremove(c) && !c->removing)) {
+		/* The restart policy: RESTARTING, with a timer, or the end. */
+		if (!quiet && !c->cs->stopping)
+			(void)containers_policy_exited(c);
 		containers_save(c);
 		run_cleanup(c);
 	}
@@ -1033,6 +1042,11 @@ containers_stop(struct ctr *c, int timeout, ctr_done_cb cb, void *arg)
 	struct berth_err	err = BERTH_ERR_INIT;
 	int			rc;
 
+	/* A restart pending is called off: the container stays down. */
+	if (c->st.status == CTR_RESTARTING) {
+		c->manually_stopped = 1;
+		containers_policy_cancel(c);
+	}
 	if (!run_is_running(c)) {
 		berth_err_set(&err, -EALREADY, "container already stopped");
 		cb(arg, -EALREADY, &err);
@@ -1141,12 +1155,23 @@ containers_h_kill(struct berth_req *req, void *state)
 		cs->h->resp_error(req, &err);
 		return;
 	}
+	/* Restarting: no process to signal; the restart is called off. */
+	if (c->st.status == CTR_RESTARTING) {
+		c->manually_stopped = 1;
+		containers_policy_cancel(c);
+		kill_emit(c, signo);
+		cs->h->resp_status(req, 204);
+		return;
+	}
 	if (!run_is_running(c)) {
 		berth_err_set(&err, -EBUSY, "Cannot kill container: %s: "
 		    "Container %s is not running", ref, c->id);
 		cs->h->resp_error(req, &err);
 		return;
 	}
+	/* Docker's rule: SIGKILL or the stop signal ends the policy too. */
+	if (signo == SIGKILL || signo == stop_signal(c))
+		c->manually_stopped = 1;
 	if (run_kill(c, signo, &err) < 0) {
 		cs->h->resp_error(req, &err);
 		return;
@@ -1385,6 +1410,8 @@ containers_remove(struct ctr *c, int force, ctr_done_cb cb, void *arg)
 		cb(arg, -EBUSY, &err);
 		return;
 	}
+	if (force && c->st.status == CTR_RESTARTING)
+		containers_policy_cancel(c);
 	if ((run_is_running(c) || c->starting) && !force) {
 		berth_err_set(&err, -EBUSY, "You cannot remove a running "
 		    "container %s. Stop the container before attempting "

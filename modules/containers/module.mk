@@ -8,6 +8,7 @@ containers-SRCS		:= modules/containers/containers.c \
 			   modules/containers/containers_logs.c \
 			   modules/containers/containers_mounts.c \
 			   modules/containers/containers_ops.c \
+			   modules/containers/containers_policy.c \
 			   modules/containers/containers_run.c \
 			   modules/containers/containers_seccomp.c \
 			   modules/containers/containers_spec.c \

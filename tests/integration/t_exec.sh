@@ -2,7 +2,8 @@
 # t_exec.sh - the rest of the container API that issue 6 has landed,
 # through the real docker CLI: docker exec (stdin, a tty, exit codes, a
 # missing command, -u/-w/-e, -d), pause/unpause, rename, top,
-# container prune, and their events.
+# container prune, restart policies (backoff, on-failure:N, always
+# across a berthd restart), and their events.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/busybox.sh"
 
@@ -214,3 +215,79 @@ assert_match "events pause and unpause" "$EV" '^container pause counter'
 assert_match "event unpause" "$EV" '^container unpause counter'
 assert_match "event rename with oldName" "$EV" '^container rename ex2 /ex$'
 assert_match "event prune" "$EV" '^container prune'
+
+# --- restart policies -----------------------------------------------------------
+
+# state NAME - "status restartcount pid"
+state()
+{
+	dk inspect -f '{{.State.Status}} {{.RestartCount}} {{.State.Pid}}' "$1" 2>&1
+}
+
+check "docker run -d --restart=always" dk run -d --name alw --restart=always \
+    busybox sleep 300
+P1=$(dk inspect -f '{{.State.Pid}}' alw)
+kill -KILL "$P1"
+came_back()
+{
+	set -- $(state alw)
+	[ "$1" = running ] && [ "$2" = 1 ] && [ "$3" != "$P1" ] && [ "$3" != 0 ]
+}
+if wait_for 5 came_back; then
+	pass "always: a killed process is restarted (RestartCount 1)"
+else
+	fail "always: a killed process is restarted (RestartCount 1)" "$(state alw)"
+fi
+
+check "docker run -d --restart=on-failure:2" dk run -d --name onf \
+    --restart=on-failure:2 busybox sh -c 'exit 3'
+gave_up()
+{
+	[ "$(state onf)" = "exited 2 0" ]
+}
+if wait_for 5 gave_up; then
+	pass "on-failure:2 gives up after 2 restarts"
+else
+	fail "on-failure:2 gives up after 2 restarts" "$(state onf)"
+fi
+OUT=$(dk inspect -f '{{.State.ExitCode}}' onf 2>&1)
+assert_eq "on-failure:2: the last exit code stays" "$OUT" 3
+check "on-failure: a clean exit is the end" dk run -d --name onf0 \
+    --restart=on-failure busybox true
+sleep 0.5
+assert_eq "on-failure: exit 0 is not restarted" "$(state onf0)" "exited 0 0"
+
+check "a stopped always container and one killed while berthd is down" \
+    sh -c "$DOCKER -H unix://$B_SOCK run -d --name alw2 --restart=always busybox sleep 300 >/dev/null &&
+        $DOCKER -H unix://$B_SOCK stop -t 0 alw2 >/dev/null"
+P1=$(dk inspect -f '{{.State.Pid}}' alw)
+berth_stop
+kill -KILL "$P1"
+"$BERTHD" --config-file "$B_CONF" -H "unix://$B_SOCK" \
+    --data-root "$B_DIR/data" --exec-root "$B_DIR/exec" \
+    --pidfile "$B_PIDFILE" --module-dir "$MODULE_DIR" >>"$B_LOG" 2>&1 &
+B_PID=$!
+track_pid $B_PID
+if wait_ping "$B_SOCK" 10; then
+	pass "berthd comes back"
+else
+	fail "berthd comes back" "$(tail -n 15 "$B_LOG")"
+fi
+running()
+{
+	[ "$(dk inspect -f '{{.State.Status}}' "$1" 2>&1)" = running ]
+}
+if wait_for 5 running alw; then
+	pass "always: killed while berthd was down, running again after its start"
+else
+	fail "always: killed while berthd was down, running again after its start" "$(state alw)"
+fi
+if wait_for 5 running alw2; then
+	pass "always: stopped by hand, running again after berthd's start (as dockerd)"
+else
+	fail "always: stopped by hand, running again after berthd's start (as dockerd)" "$(state alw2)"
+fi
+assert_eq "on-failure:2 stays down across the restart" "$(state onf)" "exited 2 0"
+check "docker stop of an always container keeps it down" dk stop -t 1 alw
+sleep 0.5
+assert_match "stopped always container: exited" "$(state alw)" '^exited'

@@ -540,6 +540,45 @@ START_TEST(until_parse)
 }
 END_TEST
 
+/* Docker's restart manager: which exits restart, and the backoff. */
+START_TEST(policy_decide)
+{
+	uint64_t	b = 0;
+	int64_t		s = 1000000000LL;
+	int		i;
+
+	ck_assert_int_eq(containers_policy_decide("no", 0, 1, 0, 0, 0, &b), 0);
+	ck_assert_int_eq(containers_policy_decide("always", 0, 0, 0, 0, 0,
+	    &b), 1);
+	ck_assert_int_eq(b, 100);
+	ck_assert_int_eq(containers_policy_decide("always", 0, 0, 0, 1, 0,
+	    &b), 1);
+	ck_assert_int_eq(b, 200);
+	for (i = 0; i < 20; i++)
+		(void)containers_policy_decide("always", 0, 0, 0, 2, 0, &b);
+	ck_assert_int_eq(b, 60000);
+	/* A run of 10 s starts the backoff over. */
+	ck_assert_int_eq(containers_policy_decide("always", 0, 0, 0, 3,
+	    10 * s, &b), 1);
+	ck_assert_int_eq(b, 100);
+	/* Stopped by hand: a pending restart is called off. */
+	ck_assert_int_eq(containers_policy_decide("always", 0, 0, 1, 0, 0,
+	    &b), 0);
+	ck_assert_int_eq(containers_policy_decide("unless-stopped", 0, 0, 1,
+	    0, 0, &b), 0);
+	ck_assert_int_eq(containers_policy_decide("unless-stopped", 0, 0, 0,
+	    0, 0, &b), 1);
+	ck_assert_int_eq(containers_policy_decide("on-failure", 0, 0, 0, 0,
+	    0, &b), 0);
+	ck_assert_int_eq(containers_policy_decide("on-failure", 2, 3, 0, 1,
+	    0, &b), 1);
+	ck_assert_int_eq(containers_policy_decide("on-failure", 2, 3, 0, 2,
+	    0, &b), 0);
+	ck_assert_int_eq(containers_policy_decide("on-failure", 0, 3, 0, 99,
+	    0, &b), 1);
+}
+END_TEST
+
 /* --- the spec ----------------------------------------------------------- */
 
 static json_object *
@@ -1427,6 +1466,7 @@ suite(void)
 	tcase_add_test(tc, times);
 	tcase_add_test(tc, top_parse);
 	tcase_add_test(tc, until_parse);
+	tcase_add_test(tc, policy_decide);
 	tcase_add_test(tc, spec_default);
 	tcase_add_test(tc, spec_hostconfigs);
 	tcase_add_test(tc, spec_privileged);
