@@ -17,6 +17,9 @@ BUILD		?= build
 BUILD_ID	:= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 
 CC		?= cc
+# A sanitizer build directory remembers its flags, so that any later make
+# in it (a test's `make install BUILD=build/asan`) builds it the same way.
+-include $(BUILD)/gen/flags.mk
 OPT		?= -O2
 SAN		?=
 CFLAGS		?= $(OPT) -g
@@ -91,11 +94,14 @@ test: deps
 	@$(MAKE) --no-print-directory all tests-build
 	@sh tests/run-all.sh $(BUILD)
 
+ASAN_SAN	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
+		   -fno-sanitize-recover=undefined
+
 asan:
 	@sh scripts/deps.sh
-	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 \
-	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	    all tests-build
+	@mkdir -p build/asan/gen
+	@printf 'OPT ?= -O1\nSAN ?= %s\n' '$(ASAN_SAN)' > build/asan/gen/flags.mk
+	@$(MAKE) --no-print-directory BUILD=build/asan all tests-build
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    sh tests/run-all.sh build/asan
