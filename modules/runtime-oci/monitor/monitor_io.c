@@ -300,8 +300,21 @@ mon_client_drop(struct mon_client *cl)
 	if (cl->dead)
 		return;
 	cl->dead = 1;
-	if (cl->fd != -1)
+	if (cl->fd != -1) {
+		char	sink[4096];
+		int	i;
+
+		/*
+		 * Input the process will never read (a terminal's EOF
+		 * typed after it exited) would make close send a reset,
+		 * and the CLI report "connection reset by peer" instead
+		 * of the exit code: read it away first.
+		 */
+		for (i = 0; i < 16 && recv(cl->fd, sink, sizeof(sink),
+		    MSG_DONTWAIT) > 0; i++)
+			;
 		close(cl->fd);
+	}
 	cl->fd = -1;
 	if (cl->replay != NULL)
 		fclose(cl->replay);
