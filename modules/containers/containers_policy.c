@@ -113,7 +113,12 @@ containers_policy_exited(struct ctr *c)
 	name = containers_policy_of(c->hostconfig, &max);
 	ran = c->st.started_ns != 0 && c->st.finished_ns > c->st.started_ns ?
 	    c->st.finished_ns - c->st.started_ns : 0;
-	if (c->restart_timer != NULL || !containers_policy_decide(name, max,
+	/* A restart already pending stays so (an exit told twice). */
+	if (c->restart_timer != NULL) {
+		c->st.status = CTR_RESTARTING;
+		return 1;
+	}
+	if (!containers_policy_decide(name, max,
 	    c->st.exit_code, c->manually_stopped, c->restart_count, ran,
 	    &c->restart_backoff_ms))
 		return 0;

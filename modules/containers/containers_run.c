@@ -952,7 +952,8 @@ run_rt_exited(void *arg, const char *id, const char *exec_id, int code,
 		}
 		return;
 	}
-	if (!run_is_running(c))
+	/* Restarting: this exit was told already (restore, then hello). */
+	if (!run_is_running(c) || c->st.status == CTR_RESTARTING)
 		return;
 	containers_exited(c, code, oom, finished_ns, 0);
 }
