@@ -49,6 +49,34 @@ track_pid()
 	T_PIDS="$T_PIDS $1"
 }
 
+# reap_containers - containers and their monitors outlive berthd by
+# design (live restore); a test's must not outlive the test.  Delete
+# what the runtimes still know under our roots, end the monitors, and
+# unmount what is left (rootfs overlays, tmpfs volumes).
+reap_containers()
+{
+	local d r rt id pid m
+
+	for d in $T_DIRS; do
+		for r in "$d"/exec/runtime/*; do
+			[ -d "$r" ] || continue
+			for rt in runc crun; do
+				command -v "$rt" >/dev/null 2>&1 || continue
+				for id in $("$rt" --root "$r" list -q 2>/dev/null); do
+					"$rt" --root "$r" delete -f "$id" >/dev/null 2>&1
+				done
+			done
+		done
+		for pid in $(pgrep -f "berth-monitor .*$d/" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		awk -v d="$d/" 'index($2, d) == 1 { print $2 }' /proc/mounts |
+		    sort -r | while read -r m; do
+			umount -l "$m" 2>/dev/null
+		done
+	done
+}
+
 cleanup()
 {
 	local p n pass fail
@@ -65,6 +93,7 @@ cleanup()
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
+	reap_containers
 	# Sanitizer reports land in the daemons' logs (make asan).
 	# shellcheck disable=SC2086
 	for p in $(grep -rlE 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
