@@ -35,6 +35,7 @@
 #include <json-c/json.h>
 
 #include <berth/err.h>
+#include <berth/fs.h>
 #include <berth/host.h>
 #include <berth/image.h>
 #include <berth/runtime.h>
@@ -235,11 +236,8 @@ json_object	*containers_state_json(const struct ctr *);
 json_object	*containers_v2_json(const struct ctr *);
 int		 containers_from_v2(struct ctr *, json_object *, json_object *,
 		    struct berth_err *);
-int		 containers_mkdirs(const char *, mode_t);
 int		 containers_write_atomic(const char *, const char *, size_t,
 		    mode_t);
-int		 containers_write_file(const char *, const char *, size_t,
-		    mode_t, int);
 
 /* containers_create.c */
 void		 containers_h_create(struct berth_req *, void *);

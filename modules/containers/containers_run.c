@@ -306,7 +306,7 @@ start_spec_work(void *arg)
 	in.net_pid = j->net_pid;
 	in.host_devices = 1;
 	in.mounts = j->mounts;
-	if ((rc = containers_mkdirs(j->ctr_dir, 0700)) < 0) {
+	if ((rc = berth_mkdirs(j->ctr_dir, 0700)) < 0) {
 		j->rc = berth_err_set(&j->err, rc, "%s: %s", j->ctr_dir,
 		    strerror(-rc));
 		return;
@@ -321,7 +321,7 @@ start_spec_work(void *arg)
 	    NULL) == 0)
 		(void)start_mkdir_in_root(j->rootfs, json_object_get_string(
 		    json_object_object_get(o, "cwd")), u.uid, u.gid);
-	if ((rc = containers_mkdirs(j->bundle, 0700)) < 0 ||
+	if ((rc = berth_mkdirs(j->bundle, 0700)) < 0 ||
 	    (rc = containers_path_join(p, sizeof(p), j->bundle,
 	    "config.json")) < 0 ||
 	    (rc = start_write(p, json_object_to_json_string_ext(spec,

@@ -1217,7 +1217,7 @@ spec_write(const char *dir, const char *name, const char *text)
 	if ((rc = containers_path_join(p, sizeof(p), dir, name)) < 0)
 		return rc;
 	/* Rebuilt at every start: atomic, but no need to be durable. */
-	return containers_write_file(p, text, strlen(text), 0644, 0);
+	return berth_write_file(p, text, strlen(text), 0644, 0);
 }
 
 /* Host nameservers, less the loopback ones a container cannot reach. */

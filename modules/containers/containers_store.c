@@ -21,78 +21,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <berth/fs.h>
 #include <berth/json.h>
 
 #include "containers.h"
-
-int
-containers_mkdirs(const char *path, mode_t mode)
-{
-	char	 buf[PATH_MAX], *p;
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (p = buf + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) == -1 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) == -1 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-/*
- * Write, fsync, rename over path, fsync the directory.  With durable 0,
- * no fsync: for files rebuilt at every start, where only atomicity
- * matters.
- */
-int
-containers_write_file(const char *path, const char *data, size_t len,
-    mode_t mode, int durable)
-{
-	char	 tmp[PATH_MAX], dir[PATH_MAX], *slash;
-	int	 fd, dfd, rc = 0;
-	ssize_t	 n;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    mode)) == -1)
-		return -errno;
-	while (len > 0) {
-		if ((n = write(fd, data, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			break;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	if (rc == 0 && durable && fsync(fd) == -1)
-		rc = -errno;
-	if (close(fd) == -1 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) == -1)
-		rc = -errno;
-	if (rc < 0) {
-		unlink(tmp);
-		return rc;
-	}
-	snprintf(dir, sizeof(dir), "%s", path);
-	if (durable && (slash = strrchr(dir, '/')) != NULL) {
-		*slash = '\0';
-		if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-			(void)fsync(dfd);
-			close(dfd);
-		}
-	}
-	return 0;
-}
 
 static void
 store_ts(json_object *o, const char *key, int64_t ns)
@@ -152,7 +84,7 @@ int
 containers_write_atomic(const char *path, const char *data, size_t len,
     mode_t mode)
 {
-	return containers_write_file(path, data, len, mode, 1);
+	return berth_write_file(path, data, len, mode, 1);
 }
 
 /* config.v2.json: caller puts it. */
@@ -276,7 +208,7 @@ store_save_work(void *arg)
 	struct store_job	*j = arg;
 	char			 p[PATH_MAX];
 
-	if ((j->rc = containers_mkdirs(j->dir, 0700)) < 0)
+	if ((j->rc = berth_mkdirs(j->dir, 0700)) < 0)
 		return;
 	snprintf(p, sizeof(p), "%s/hostconfig.json", j->dir);
 	if ((j->rc = containers_write_atomic(p, j->hc, strlen(j->hc),
@@ -569,10 +501,10 @@ containers_load(struct containers *cs, struct berth_err *err)
 	struct berth_err e2 = BERTH_ERR_INIT;
 	int		 rc;
 
-	if ((rc = containers_mkdirs(cs->root, 0700)) < 0)
+	if ((rc = berth_mkdirs(cs->root, 0700)) < 0)
 		return berth_err_set(err, rc, "%s: %s", cs->root,
 		    strerror(-rc));
-	if ((rc = containers_mkdirs(cs->exec_root, 0700)) < 0)
+	if ((rc = berth_mkdirs(cs->exec_root, 0700)) < 0)
 		return berth_err_set(err, rc, "%s: %s", cs->exec_root,
 		    strerror(-rc));
 	if ((d = opendir(cs->root)) == NULL)

@@ -28,6 +28,7 @@
 #include <json-c/json.h>
 
 #include <berth/err.h>
+#include <berth/fs.h>
 #include <berth/host.h>
 #include <berth/image.h>
 #include <berth/json.h>
@@ -78,7 +79,6 @@ int	images_fs_write_atomic(int dirfd, const char *name, const void *data,
 int	images_fs_read(int dirfd, const char *name, size_t max, char **buf,
 	    size_t *len);
 /* mkdir -p of an absolute path. */
-int	images_fs_mkdirs(const char *path, mode_t mode);
 /* rm -rf name in dirfd without ever following a symlink. */
 int	images_fs_rmtree_at(int dirfd, const char *name);
 int	images_fs_rmtree(const char *path);

@@ -147,26 +147,6 @@ fail:
 	return rc;
 }
 
-int
-images_fs_mkdirs(const char *path, mode_t mode)
-{
-	char	buf[PATH_MAX], *p;
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (p = buf + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) == -1 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) == -1 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /*
  * One fd per level: names are read first and the DIR closed, so a tree
  * as deep as a path can reach stays within the fd limit.

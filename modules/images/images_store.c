@@ -1142,7 +1142,7 @@ images_store_open(struct images *st, struct berth_err *err)
 	st->rootfd = -1;
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s%s", st->root, dirs[i]);
-		if ((rc = images_fs_mkdirs(path, 0700)) < 0)
+		if ((rc = berth_mkdirs(path, 0700)) < 0)
 			return berth_err_set(err, rc, "mkdir %s: %s", path,
 			    strerror(-rc));
 	}

@@ -126,8 +126,8 @@ vl_work(void *arg)
 
 	switch (j->op) {
 	case VL_CREATE:
-		if ((rc = volume_local_mkdir_p(v->dir, 0755)) < 0 ||
-		    (rc = volume_local_mkdir_p(v->data, 0755)) < 0) {
+		if ((rc = berth_mkdirs(v->dir, 0755)) < 0 ||
+		    (rc = berth_mkdirs(v->data, 0755)) < 0) {
 			j->rc = berth_err_set(&j->err, rc, "error while "
 			    "creating volume root path '%s': %s", v->dir,
 			    strerror(-rc));
@@ -135,8 +135,8 @@ vl_work(void *arg)
 		}
 		if (j->opts_text != NULL) {
 			snprintf(p, sizeof(p), "%s/opts.json", v->dir);
-			if ((rc = volume_local_write_atomic(p,
-			    j->opts_text)) < 0) {
+			if ((rc = berth_write_file(p, j->opts_text,
+			    strlen(j->opts_text), 0600, 1)) < 0) {
 				j->rc = berth_err_set(&j->err, rc, "writing "
 				    "%s: %s", p, strerror(-rc));
 				(void)volume_local_rm_tree(v->dir);
@@ -567,7 +567,7 @@ vl_load(struct volume_local *vl, struct berth_err *err)
 	struct stat	 st;
 	int		 rc;
 
-	if ((rc = volume_local_mkdir_p(vl->root, 0701)) < 0)
+	if ((rc = berth_mkdirs(vl->root, 0701)) < 0)
 		return berth_err_set(err, rc, "%s: %s", vl->root,
 		    strerror(-rc));
 	if ((d = opendir(vl->root)) == NULL)

@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include <berth/err.h>
+#include <berth/fs.h>
 #include <berth/host.h>
 
 #define VOLUME_LOCAL_NAME_MAX	255
@@ -56,8 +57,6 @@ int	volume_local_mount(const char *, json_object *, struct berth_err *);
 int	volume_local_unmount(const char *, struct berth_err *);
 int	volume_local_is_mountpoint(const char *);
 int	volume_local_rm_tree(const char *);
-int	volume_local_write_atomic(const char *, const char *);
-int	volume_local_mkdir_p(const char *, mode_t);
 void	volume_local_time(time_t, char *, size_t);
 
 #endif

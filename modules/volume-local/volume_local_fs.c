@@ -264,59 +264,6 @@ volume_local_rm_tree(const char *path)
 	return rmdir(path) == -1 ? -errno : 0;
 }
 
-int
-volume_local_write_atomic(const char *path, const char *text)
-{
-	char	 tmp[PATH_MAX];
-	size_t	 len = strlen(text);
-	ssize_t	 n;
-	int	 fd, rc = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) == -1)
-		return -errno;
-	while (len > 0 && rc == 0) {
-		if ((n = write(fd, text, len)) < 0) {
-			if (errno != EINTR)
-				rc = -errno;
-			continue;
-		}
-		text += n;
-		len -= (size_t)n;
-	}
-	if (rc == 0 && fsync(fd) == -1)
-		rc = -errno;
-	if (close(fd) == -1 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) == -1)
-		rc = -errno;
-	if (rc < 0)
-		(void)unlink(tmp);
-	return rc;
-}
-
-int
-volume_local_mkdir_p(const char *path, mode_t mode)
-{
-	char	 p[PATH_MAX], *s;
-
-	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
-		return -ENAMETOOLONG;
-	for (s = p + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) == -1 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(p, mode) == -1 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 void
 volume_local_time(time_t t, char *buf, size_t len)
 {

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <berth/fs.h>
 #include <berth/json.h>
 
 #include "volumes.h"
@@ -38,26 +39,6 @@ volumes_time_now(char *buf, size_t len)
 
 	gmtime_r(&t, &tm);
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static int
-meta_mkdirs(const char *path)
-{
-	char	 p[PATH_MAX], *s;
-
-	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
-		return -ENAMETOOLONG;
-	for (s = p + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) == -1 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(p, 0700) == -1 && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 static int
@@ -242,7 +223,7 @@ volumes_load(struct volumes *vs, struct berth_err *err)
 	size_t		 n;
 	int		 rc;
 
-	if ((rc = meta_mkdirs(vs->meta)) < 0)
+	if ((rc = berth_mkdirs(vs->meta, 0700)) < 0)
 		return berth_err_set(err, rc, "%s: %s", vs->meta,
 		    strerror(-rc));
 	if ((d = opendir(vs->meta)) == NULL)

@@ -10,7 +10,7 @@
  *
  * 1.1  berth_host: req_body_to_fd, resp_from_fd, withdraw appended;
  *      image.h (image/1), runtime.h (runtime/1), volume.h (volume/1,
- *      volumes/1) added
+ *      volumes/1) and fs.h (inline file helpers) added
  * 1.0  first release: module descriptor, host table, routes, events,
  *      registry, timers, fd watches, spawn, work pool, authz/1
  */
