@@ -709,6 +709,26 @@ req_job_new(struct containers *cs, struct berth_req *req, struct ctr *c)
 	return rj;
 }
 
+/* The container named by the path and a job for it; NULL once answered. */
+static struct req_job *
+req_job_for(struct containers *cs, struct berth_req *req)
+{
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct ctr		*c;
+	struct req_job		*rj;
+
+	if ((c = containers_find(cs, cs->h->req_param(req, "id"), &err)) ==
+	    NULL) {
+		cs->h->resp_error(req, &err);
+		return NULL;
+	}
+	if ((rj = req_job_new(cs, req, c)) == NULL) {
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		cs->h->resp_error(req, &err);
+	}
+	return rj;
+}
+
 static void
 req_job_free(struct req_job *rj)
 {
@@ -745,20 +765,12 @@ void
 containers_h_start(struct berth_req *req, void *state)
 {
 	struct containers	*cs = state;
-	struct berth_err	 err = BERTH_ERR_INIT;
 	struct ctr		*c;
 	struct req_job		*rj;
 
-	if ((c = containers_find(cs, cs->h->req_param(req, "id"), &err)) ==
-	    NULL) {
-		cs->h->resp_error(req, &err);
+	if ((rj = req_job_for(cs, req)) == NULL)
 		return;
-	}
-	if ((rj = req_job_new(cs, req, c)) == NULL) {
-		berth_err_set(&err, -ENOMEM, "out of memory");
-		cs->h->resp_error(req, &err);
-		return;
-	}
+	c = rj->c;
 	/* A start by hand counts the policy's restarts from zero again. */
 	if (!run_is_running(c) || c->st.status == CTR_RESTARTING) {
 		containers_policy_cancel(c);
@@ -1109,20 +1121,12 @@ void
 containers_h_stop(struct berth_req *req, void *state)
 {
 	struct containers	*cs = state;
-	struct berth_err	 err = BERTH_ERR_INIT;
 	struct ctr		*c;
 	struct req_job		*rj;
 
-	if ((c = containers_find(cs, cs->h->req_param(req, "id"), &err)) ==
-	    NULL) {
-		cs->h->resp_error(req, &err);
+	if ((rj = req_job_for(cs, req)) == NULL)
 		return;
-	}
-	if ((rj = req_job_new(cs, req, c)) == NULL) {
-		berth_err_set(&err, -ENOMEM, "out of memory");
-		cs->h->resp_error(req, &err);
-		return;
-	}
+	c = rj->c;
 	containers_stop(c, req_timeout(cs->h, req, c), stop_h_done, rj);
 }
 
@@ -1226,20 +1230,12 @@ void
 containers_h_restart(struct berth_req *req, void *state)
 {
 	struct containers	*cs = state;
-	struct berth_err	 err = BERTH_ERR_INIT;
 	struct ctr		*c;
 	struct req_job		*rj;
 
-	if ((c = containers_find(cs, cs->h->req_param(req, "id"), &err)) ==
-	    NULL) {
-		cs->h->resp_error(req, &err);
+	if ((rj = req_job_for(cs, req)) == NULL)
 		return;
-	}
-	if ((rj = req_job_new(cs, req, c)) == NULL) {
-		berth_err_set(&err, -ENOMEM, "out of memory");
-		cs->h->resp_error(req, &err);
-		return;
-	}
+	c = rj->c;
 	containers_stop(c, req_timeout(cs->h, req, c), restart_stopped, rj);
 }
 
