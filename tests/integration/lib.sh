@@ -55,8 +55,15 @@ track_pid()
 # unmount what is left (rootfs overlays, tmpfs volumes).
 reap_containers()
 {
-	local d r rt id pid m
+	local d r rt id pid m ids
 
+	# The polite way first: the test's own daemon removes its containers.
+	if [ -n "$B_SOCK" ] && [ -S "$B_SOCK" ]; then
+		ids=$("$DOCKER" -H "unix://$B_SOCK" ps -aq 2>/dev/null)
+		# shellcheck disable=SC2086 # IDs are words
+		[ -n "$ids" ] && "$DOCKER" -H "unix://$B_SOCK" rm -f $ids \
+		    >/dev/null 2>&1
+	fi
 	for d in $T_DIRS; do
 		for r in "$d"/exec/runtime/*; do
 			[ -d "$r" ] || continue
@@ -81,6 +88,7 @@ cleanup()
 {
 	local p n pass fail
 
+	reap_containers
 	for p in $T_PIDS; do
 		kill -TERM "$p" 2>/dev/null
 	done

@@ -37,21 +37,6 @@ berth_start "$YAML" || {
 	exit 1
 }
 
-# Containers outlive berthd by design: remove ours first.
-ctr_cleanup()
-{
-	local ids
-
-	if [ -n "$B_SOCK" ] && [ -S "$B_SOCK" ]; then
-		ids=$(dk ps -aq 2>/dev/null)
-		# shellcheck disable=SC2086
-		[ -n "$ids" ] && dk rm -f $ids >/dev/null 2>&1
-	fi
-	grep -F " $B_DIR/" /proc/mounts | awk '{ print $2 }' |
-	    sort -r | while read -r m; do umount -l "$m"; done
-	cleanup
-}
-trap ctr_cleanup EXIT
 
 if [ "$USE_IMPORT" = 1 ]; then
 	check "docker import a busybox root filesystem as busybox" \

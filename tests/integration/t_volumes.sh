@@ -31,20 +31,6 @@ modules:
 
 berth_start "$YAML" || { fail "berthd with volumes" "$(cat "$B_LOG")"; exit 1; }
 
-vol_cleanup()
-{
-	local ids
-
-	if [ -n "$B_SOCK" ] && [ -S "$B_SOCK" ]; then
-		ids=$(dk ps -aq 2>/dev/null)
-		# shellcheck disable=SC2086
-		[ -n "$ids" ] && dk rm -f $ids >/dev/null 2>&1
-	fi
-	grep -F " $B_DIR/" /proc/mounts | awk '{ print $2 }' |
-	    sort -r | while read -r m; do umount -l "$m"; done
-	cleanup
-}
-trap vol_cleanup EXIT
 
 check "docker import busybox" \
     sh -c "tar -C '$ROOTFS' -cf - . | $DOCKER -H unix://$B_SOCK import - busybox"
