@@ -100,6 +100,7 @@ ctr_free(struct ctr *c)
 	free(c->st.error);
 	json_object_put(c->config);
 	json_object_put(c->hostconfig);
+	free(c->hc_saved);
 	json_object_put(c->args);
 	json_object_put(c->exec_ids);
 	json_object_put(c->mounts);

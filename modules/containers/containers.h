@@ -155,6 +155,9 @@ struct ctr {
 	char			 image_id[BERTH_IMAGE_ID_LEN + 1];
 	json_object		*config;	/* Config, owned */
 	json_object		*hostconfig;	/* HostConfig, owned */
+	char			*hc_saved;	/* hostconfig.json as last
+						   written, owned; NULL if
+						   not yet this run */
 	char			*path;		/* Path */
 	json_object		*args;		/* Args (array), owned */
 	int64_t			 created_ns;
@@ -174,6 +177,7 @@ struct ctr {
 	int			 removing;
 	int			 start_failed;	/* the last start failed */
 	int			 cleaning;	/* runtime delete, unmount */
+	int			 dead_at_load;	/* "removing" on disk at start */
 	struct start_job	*start_job;	/* while starting */
 	struct ctr_op_list	 after_cleanup;
 	struct ctr_op_list	 start_waiters;

@@ -1243,33 +1243,85 @@ containers_h_restart(struct berth_req *req, void *state)
 
 struct remove_job {
 	struct ctr	*c;
-	ctr_done_cb	 cb;
+	ctr_done_cb	 cb;		/* NULL once answered */
 	void		*arg;
-	int		 pending;
+	int		 pending;	/* pieces before the answer */
+	int		 rt_pending;	/* the runtime's delete runs */
 };
 
 static void
-remove_finish(struct remove_job *rm, int rc, const struct berth_err *err)
+remove_answer(struct remove_job *rm, int rc, const struct berth_err *err)
 {
-	struct ctr		*c = rm->c;
-	struct berth_err	 e = BERTH_ERR_INIT;
+	struct berth_err	e = BERTH_ERR_INIT;
+	ctr_done_cb		cb = rm->cb;
 
-	c->removing = 0;
+	if (cb == NULL)
+		return;
+	rm->cb = NULL;
 	if (rc < 0 && err == NULL) {
 		berth_err_set(&e, rc, "%s", strerror(-rc));
 		err = &e;
 	}
-	rm->cb(rm->arg, rc, err);
+	cb(rm->arg, rc, err);
+}
+
+static void
+remove_finish(struct remove_job *rm, int rc, const struct berth_err *err)
+{
+	struct ctr	*c = rm->c;
+
+	c->removing = 0;
+	remove_answer(rm, rc, err);
 	ctr_unref(c);
 	free(rm);
 }
 
+/* The state and the bundle, last: no write may land after them. */
+static void
+remove_state_done(void *arg, int rc, const struct berth_err *err)
+{
+	struct remove_job	*rm = arg;
+
+	if (rc < 0 && rc != -ENOENT)
+		rm->c->cs->h->log(rm->c->cs->h, BERTH_LOG_WARN,
+		    "container %.12s: remove: %s", rm->c->id,
+		    err != NULL ? err->msg : strerror(-rc));
+	remove_finish(rm, 0, NULL);
+}
+
+static void
+remove_state_go(void *arg, int rc, const struct berth_err *err)
+{
+	struct remove_job	*rm = arg;
+
+	containers_store_remove(rm->c, 1, remove_state_done, rm);
+}
+
 /*
- * The last step: every piece is gone, so is the container.  The rootfs
- * and the logs go in parallel with the runtime's delete; the state and
- * the bundle only after it (the runtime logs into the bundle while it
- * deletes, and a restart in between must still find the container to
- * reconcile).  This is what `docker run --rm` waits for.
+ * Once the container is gone for users and the runtime has let go of
+ * it: stop writes, let one in flight finish, then delete the state.
+ */
+static void
+remove_tail(struct remove_job *rm)
+{
+	struct ctr	*c = rm->c;
+
+	if (rm->pending > 0 || rm->rt_pending)
+		return;
+	c->state_gone = 1;
+	c->save_again = 0;
+	if (c->saving && run_ops_add(&c->save_waiters, remove_state_go,
+	    rm) == 0)
+		return;
+	remove_state_go(rm, 0, NULL);
+}
+
+/*
+ * Every piece a user can see is gone: so is the container, for them.
+ * This is what `docker rm` and `docker run --rm` wait for.  The runtime's
+ * delete may still be running (its monitor started it at the exit and
+ * sees it through whatever happens to berthd); the state on disk says
+ * Dead until both are over, so a restart in between finishes the job.
  */
 static void
 remove_piece_done(void *arg, int rc, const struct berth_err *err)
@@ -1283,7 +1335,6 @@ remove_piece_done(void *arg, int rc, const struct berth_err *err)
 		    c->id, err != NULL ? err->msg : strerror(-rc));
 	if (--rm->pending > 0)
 		return;
-	c->st.rt_created = 0;
 	c->mounted = 0;
 	if (c->image_used) {
 		cs->img->unuse(cs->img_st, c->image_id, c->id);
@@ -1300,34 +1351,8 @@ remove_piece_done(void *arg, int rc, const struct berth_err *err)
 		run_ops_fire(&c->exit_waiters, 0, NULL);
 		ctr_unref(c);	/* the list's reference */
 	}
-	remove_finish(rm, 0, NULL);
-}
-
-/*
- * The state directory goes last, and no write may land after it (one
- * would bring the container back at the next start): stop writes, and
- * let one in flight finish first.
- */
-static void
-remove_state_go(void *arg, int rc, const struct berth_err *err)
-{
-	struct remove_job	*rm = arg;
-
-	containers_store_remove(rm->c, 1, remove_piece_done, rm);
-}
-
-static void
-remove_state(struct remove_job *rm)
-{
-	struct ctr		*c = rm->c;
-	struct berth_err	 e = BERTH_ERR_INIT;
-
-	c->state_gone = 1;
-	c->save_again = 0;
-	if (c->saving && run_ops_add(&c->save_waiters, remove_state_go,
-	    rm) == 0)
-		return;
-	remove_state_go(rm, 0, &e);
+	remove_answer(rm, 0, NULL);
+	remove_tail(rm);
 }
 
 static void
@@ -1340,7 +1365,8 @@ remove_rt_deleted(void *arg, int rc, const struct berth_err *err)
 		    "container %.12s: runtime delete: %s", rm->c->id,
 		    err != NULL ? err->msg : strerror(-rc));
 	rm->c->st.rt_created = 0;
-	remove_state(rm);
+	rm->rt_pending = 0;
+	remove_tail(rm);
 }
 
 static void
@@ -1352,18 +1378,19 @@ remove_cleaned(void *arg, int rc, const struct berth_err *err)
 	void				*rst;
 	struct berth_err		 e = BERTH_ERR_INIT;
 
+	/* Dead, on disk before the answer (Docker's SetDead). */
 	c->st.status = CTR_REMOVING;
 	if (c->st.rt_created)
 		rt = containers_runtime_of(c, &rst, &e);
-	/* The rootfs, the volumes, the logs, the runtime then the state. */
-	rm->pending = rt != NULL ? 4 : 3;
+	/* The volumes, the rootfs, the logs and the Dead state. */
+	rm->pending = 4;
+	rm->rt_pending = rt != NULL;
 	containers_mounts_unmount(c, remove_piece_done, rm);
 	c->cs->img->rootfs_remove(c->cs->img_st, c->id, remove_piece_done, rm);
-	if (rt != NULL) {
-		containers_store_remove(c, 0, remove_piece_done, rm);
+	containers_store_remove(c, 0, remove_piece_done, rm);
+	containers_save_sync_wait(c, remove_piece_done, rm);
+	if (rt != NULL)
 		rt->delete(rst, c->id, remove_rt_deleted, rm);
-	} else
-		remove_state(rm);
 }
 
 static void

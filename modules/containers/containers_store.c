@@ -4,8 +4,9 @@
  *
  * <data-root>/containers/<id>/config.v2.json holds everything but the
  * HostConfig, which sits beside it in hostconfig.json (Docker's layout).
- * Every write is atomic (temporary file, fsync, rename, fsync of the
- * directory) and runs in a work job.  Writes of one container never
+ * Every write is atomic (temporary file, fsync, rename: berth/fs.h says
+ * why the directory is not synced) and runs in a work job; hostconfig.json
+ * is rewritten only when it changed.  Writes of one container never
  * overlap: while one is in flight, further changes only mark the
  * container dirty, and the newest state is written when it completes.
  */
@@ -211,8 +212,8 @@ store_save_work(void *arg)
 	if ((j->rc = berth_mkdirs(j->dir, 0700)) < 0)
 		return;
 	snprintf(p, sizeof(p), "%s/hostconfig.json", j->dir);
-	if ((j->rc = containers_write_atomic(p, j->hc, strlen(j->hc),
-	    0600)) < 0)
+	if (j->hc != NULL && (j->rc = containers_write_atomic(p, j->hc,
+	    strlen(j->hc), 0600)) < 0)
 		return;
 	snprintf(p, sizeof(p), "%s/config.v2.json", j->dir);
 	j->rc = containers_write_atomic(p, j->v2, strlen(j->v2), 0600);
@@ -233,6 +234,11 @@ store_save_done(void *arg)
 		    "container %.12s: saving state: %s", c->id,
 		    strerror(-j->rc));
 	c->saving = 0;
+	if (j->rc == 0 && j->hc != NULL) {
+		free(c->hc_saved);
+		c->hc_saved = j->hc;
+		j->hc = NULL;
+	}
 	if (c->save_again && !c->removed && !c->state_gone) {
 		c->save_again = 0;
 		store_save_start(c);
@@ -273,6 +279,11 @@ store_save_start(struct ctr *c)
 	json_object_put(v2);
 	if (j->dir == NULL || j->v2 == NULL || j->hc == NULL)
 		goto fail;
+	/* Most changes are to the state: hostconfig.json stays as it is. */
+	if (c->hc_saved != NULL && strcmp(j->hc, c->hc_saved) == 0) {
+		free(j->hc);
+		j->hc = NULL;
+	}
 	ctr_ref(c);
 	c->saving = 1;
 	if (c->cs->h->work(c->cs->h, store_save_work, store_save_done, j) < 0) {
@@ -556,6 +567,18 @@ containers_load(struct containers *cs, struct berth_err *err)
  * away get their exit recorded now (and a die event); those with no
  * trace at all are marked exited with 255 and an error saying why.
  */
+static void
+store_dead_removed(void *arg, int rc, const struct berth_err *err)
+{
+	struct ctr	*c = arg;
+
+	if (rc < 0)
+		c->cs->h->log(c->cs->h, BERTH_LOG_WARN,
+		    "container %.12s: finishing its removal: %s", c->id,
+		    err != NULL ? err->msg : strerror(-rc));
+	ctr_unref(c);
+}
+
 void
 containers_restore(struct containers *cs)
 {
@@ -572,8 +595,11 @@ containers_restore(struct containers *cs)
 			c->image_used = 1;
 		/* Volume users are declared again, never counted on disk. */
 		containers_mounts_restore(c, 0);
-		if (c->st.status == CTR_REMOVING)
+		/* A removal berthd did not live to finish: finished below. */
+		if (c->st.status == CTR_REMOVING) {
 			c->st.status = CTR_EXITED;
+			c->dead_at_load = 1;
+		}
 		/*
 		 * A created container may have reached the runtime in a start
 		 * that berthd did not live to record: ask for it too.
@@ -588,6 +614,11 @@ containers_restore(struct containers *cs)
 		if ((rc < 0 || out.status == BERTH_RT_UNKNOWN) &&
 		    !c->st.rt_created && c->st.status == CTR_CREATED)
 			continue;	/* never reached the runtime */
+		if ((rc < 0 || out.status == BERTH_RT_UNKNOWN) &&
+		    c->dead_at_load) {
+			c->st.rt_created = 0;	/* the runtime let go already */
+			continue;
+		}
 		if (rc < 0 || out.status == BERTH_RT_UNKNOWN) {
 			cs->h->log(cs->h, BERTH_LOG_WARN,
 			    "container %.12s: monitor lost (%s); marked exited",
@@ -612,6 +643,15 @@ containers_restore(struct containers *cs)
 		 * the exit path (now, or later) unmounts them.
 		 */
 		containers_mounts_restore(c, 1);
+		if (c->dead_at_load) {
+			/* Its removal kills it if it somehow runs: no news. */
+			if (out.status == BERTH_RT_RUNNING ||
+			    out.status == BERTH_RT_PAUSED) {
+				c->st.status = CTR_RUNNING;
+				c->st.pid = out.pid;
+			}
+			continue;
+		}
 		switch (out.status) {
 		case BERTH_RT_RUNNING:
 		case BERTH_RT_PAUSED:
@@ -657,4 +697,10 @@ containers_restore(struct containers *cs)
 	if (n > 0)
 		cs->h->log(cs->h, BERTH_LOG_INFO, "restored %d container%s",
 		    n, n == 1 ? "" : "s");
+	TAILQ_FOREACH_SAFE(c, &cs->list, entry, next) {
+		if (!c->dead_at_load)
+			continue;
+		ctr_ref(c);
+		containers_remove(c, 1, store_dead_removed, c);
+	}
 }

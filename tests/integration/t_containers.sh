@@ -332,21 +332,30 @@ assert_eq "unknown runtime: exit 125" "$RC" 125
 CID=$(dk run -d --name clock busybox sh -c \
     'trap "exit 0" TERM; while true; do date +%s.%N; sleep 0.1; done')
 sleep 0.5
-# (stderr off meanwhile: bash reports the killed job)
-exec 3>&2 2>/dev/null
-kill -KILL "$B_PID"
-wait "$B_PID"
-exec 2>&3 3>&-
+# berthd_kill9 - kill -9 of berthd (stderr off meanwhile: bash reports
+# the killed job).  berthd_again - start it on the same roots.
+berthd_kill9()
+{
+	exec 3>&2 2>/dev/null
+	kill -KILL "$B_PID"
+	wait "$B_PID"
+	exec 2>&3 3>&-
+}
+berthd_again()
+{
+	"$BERTHD" --config-file "$B_CONF" -H "unix://$B_SOCK" \
+	    --data-root "$B_DIR/data" --exec-root "$B_DIR/exec" \
+	    --pidfile "$B_PIDFILE" --module-dir "$MODULE_DIR" \
+	    --add-runtime "custom=$T_TMP/custom-rt" >>"$B_LOG" 2>&1 &
+	B_PID=$!
+	track_pid $B_PID
+	wait_ping "$B_SOCK" 10
+}
+berthd_kill9
 GAP_START=$(date +%s.%N)
 sleep 2
 GAP_END=$(date +%s.%N)
-"$BERTHD" --config-file "$B_CONF" -H "unix://$B_SOCK" \
-    --data-root "$B_DIR/data" --exec-root "$B_DIR/exec" \
-    --pidfile "$B_PIDFILE" --module-dir "$MODULE_DIR" \
-    --add-runtime "custom=$T_TMP/custom-rt" >>"$B_LOG" 2>&1 &
-B_PID=$!
-track_pid $B_PID
-if wait_ping "$B_SOCK" 10; then
+if berthd_again; then
 	pass "berthd comes back after kill -9"
 else
 	fail "berthd comes back after kill -9" "$(tail -n 15 "$B_LOG")"
@@ -367,18 +376,9 @@ check "docker stop stops it" dk stop -t 5 clock
 dk run -d --name gone busybox sh -c 'sleep 1; exit 5' >/dev/null
 dk run -d --rm --name gonerm busybox sh -c 'sleep 1; exit 6' >/dev/null
 T0=$(date +%s)
-exec 3>&2 2>/dev/null
-kill -KILL "$B_PID"
-wait "$B_PID"
-exec 2>&3 3>&-
+berthd_kill9
 sleep 2
-"$BERTHD" --config-file "$B_CONF" -H "unix://$B_SOCK" \
-    --data-root "$B_DIR/data" --exec-root "$B_DIR/exec" \
-    --pidfile "$B_PIDFILE" --module-dir "$MODULE_DIR" \
-    --add-runtime "custom=$T_TMP/custom-rt" >>"$B_LOG" 2>&1 &
-B_PID=$!
-track_pid $B_PID
-if wait_ping "$B_SOCK" 10; then
+if berthd_again; then
 	pass "berthd comes back after a second kill -9"
 else
 	fail "berthd comes back after a second kill -9" "$(tail -n 15 "$B_LOG")"
@@ -404,3 +404,37 @@ dk rm gone >/dev/null 2>&1
 OUT=$(dk inspect -f '{{.State.Status}} {{.State.ExitCode}}' clock)
 assert_eq "stopped after the restart: exited 0" "$OUT" "exited 0"
 check "docker rm after the restart" dk rm clock
+
+# A removal berthd did not live to finish (killed after the container was
+# marked "removing" on disk, before its state was gone) is finished at the
+# next start, as Docker removes Dead containers: no ghost comes back.
+DID=$(dk run -d --name halfgone busybox true)
+dk wait halfgone >/dev/null
+berthd_kill9
+python3 - "$B_DIR/data/containers/$DID/config.v2.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["State"]["Status"] = "removing"
+json.dump(c, open(sys.argv[1], "w"))
+PY
+if berthd_again; then
+	pass "berthd comes back with a half-removed container"
+else
+	fail "berthd comes back with a half-removed container" \
+	    "$(tail -n 15 "$B_LOG")"
+fi
+half_gone()
+{
+	! dk inspect halfgone >/dev/null 2>&1 &&
+	    [ ! -e "$B_DIR/data/containers/$DID" ] &&
+	    [ ! -e "$B_DIR/exec/containers/$DID" ]
+}
+if wait_for 10 half_gone; then
+	pass "a half-removed container is removed at the restart"
+else
+	fail "a half-removed container is removed at the restart" \
+	    "$(ls "$B_DIR/data/containers" "$B_DIR/exec/containers" 2>&1)" \
+	    "$(grep -E 'containers|runtime-oci' "$B_LOG" | tail -n 8)"
+fi
+OUT=$(pgrep -f "berth-monitor --id $DID" || true)
+assert_eq "  and its monitor is gone" "$OUT" ""
