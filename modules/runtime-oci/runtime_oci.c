@@ -4,8 +4,11 @@
  * "default".  Containers run under berth-monitor (monitor/), one per
  * container, which outlives berthd; see runtime_oci_ctr.c for the ops.
  */
+#include <sys/wait.h>
+
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,6 +150,55 @@ warn_cgroups(struct runtime_oci *ro)
 	    first);
 }
 
+static void
+probe_done(pid_t pid, int wstatus, void *arg)
+{
+	struct runtime_oci_drv	*d = arg;
+
+	if (pid != d->probe_pid)
+		return;		/* an older runtime's answer */
+	d->probe_pid = 0;
+	d->has_run = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
+	d->ro->h->log(d->ro->h, BERTH_LOG_DEBUG, "runtime %s: %s", d->rt.name,
+	    d->has_run ? "run --detach starts containers" :
+	    "no `run`: create, then start");
+}
+
+/* Ask d's runtime whether it has `run` (see has_run). */
+static void
+probe_run(struct runtime_oci_drv *d)
+{
+	const struct berth_host	*h = d->ro->h;
+	struct berth_spawn_opts	 opts;
+	const char		**argv;
+	size_t			 n = 0, i;
+	pid_t			 pid;
+	int			 null;
+
+	d->has_run = 0;
+	d->probe_pid = 0;
+	if ((argv = calloc(d->rt.nargs + 4, sizeof(*argv))) == NULL)
+		return;
+	argv[n++] = d->rt.path;
+	for (i = 0; i < d->rt.nargs; i++)
+		argv[n++] = d->rt.args[i];
+	argv[n++] = "run";
+	argv[n++] = "--help";
+	argv[n] = NULL;
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	memset(&opts, 0, sizeof(opts));
+	opts.size = sizeof(opts);
+	opts.stdin_fd = -1;
+	opts.stdout_fd = -1;
+	opts.stderr_fd = null;
+	pid = h->spawn(h, argv, &opts, probe_done, d);
+	if (null != -1)
+		close(null);
+	free(argv);
+	if (pid > 0)
+		d->probe_pid = pid;
+}
+
 /*
  * Make the drivers what c says: provide the new, withdraw the gone,
  * update the changed, move the alias.  announce: log each newcomer.
@@ -188,6 +240,7 @@ apply_conf(struct runtime_oci *ro, const struct runtime_oci_conf *c,
 				;
 			d->next = *dp;
 			*dp = d;
+			probe_run(d);
 		} else if (!same_rt(&d->rt, rt)) {
 			if (drv_take_rt(d, rt) < 0)
 				return berth_err_set(err, -ENOMEM,
@@ -195,6 +248,7 @@ apply_conf(struct runtime_oci *ro, const struct runtime_oci_conf *c,
 			if (announce)
 				h->log(h, BERTH_LOG_INFO, "runtime %s now runs "
 				    "%s", rt->name, rt->path);
+			probe_run(d);
 		}
 		if (d->provided)
 			continue;

@@ -69,6 +69,13 @@ struct runtime_oci_drv {
 	struct runtime_oci	*ro;
 	struct runtime_oci_rt	 rt;
 	int			 provided;
+	/*
+	 * `RUNTIME run --help` succeeded: the runtime has `run`, which is
+	 * not in the OCI command line, so it is asked, never assumed.
+	 * Until the answer comes (and without it) create + start are used.
+	 */
+	int			 has_run;
+	pid_t			 probe_pid;	/* the asking, or 0 */
 };
 
 struct runtime_oci_ctr;

@@ -839,6 +839,8 @@ rt_create(void *st, const struct berth_runtime_create *cr,
 		argv[n++] = "--open-stdin";
 	if (cr->stdin_once)
 		argv[n++] = "--stdin-once";
+	if (d->has_run)
+		argv[n++] = "--run";
 	argv[n] = NULL;
 
 	if (pipe2(p, O_CLOEXEC) == -1) {

@@ -320,7 +320,7 @@ assert_eq "docker run --runtime=crun" "$OUT" on-crun
 OUT=$(dk run --rm --runtime=custom busybox echo on-custom 2>&1)
 assert_eq "docker run --runtime=custom (--add-runtime)" "$OUT" on-custom
 assert_match "the custom runtime was the one called" \
-    "$(cat "$CUSTOM_LOG" 2>/dev/null)" ' create .*--bundle '
+    "$(cat "$CUSTOM_LOG" 2>/dev/null)" ' (run --detach|create) .*--bundle '
 OUT=$(dk run --rm --runtime=nope busybox true 2>&1)
 RC=$?
 assert_contains "unknown runtime: Docker's error" "$OUT" \

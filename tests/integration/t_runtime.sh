@@ -219,11 +219,15 @@ for rt in runc crun custom; do
 	check "$rt: the monitor's state dir is gone" \
 	    test ! -e "$B_DIR/exec/runtime-oci/$id"
 done
+# It has `run` (it hands everything to crun): asked once, then one exec
+# starts a container, and the start costs none.
+assert_match "the custom runtime was asked whether it has run" \
+    "$(head -n 1 "$CUSTOM_LOG")" '^run --help$'
 assert_match "the custom runtime was driven through its path" \
-    "$(cat "$CUSTOM_LOG")" "--root $B_DIR/exec/runtime/custom .*create --bundle $B_EXIT --pid-file $B_EXIT/init.pid exit-custom"
-assert_match "custom runtime: start, then delete" \
-    "$(grep -o ' start exit-custom\| delete exit-custom' "$CUSTOM_LOG" | tr -d '\n')" \
-    '^ start exit-custom delete exit-custom'
+    "$(cat "$CUSTOM_LOG")" "--root $B_DIR/exec/runtime/custom .*run --detach --bundle $B_EXIT --pid-file $B_EXIT/init.pid exit-custom"
+assert_match "custom runtime: run, then delete, no start" \
+    "$(grep -o ' run --detach\| start exit-custom\| delete exit-custom' "$CUSTOM_LOG" | tr -d '\n')" \
+    '^ run --detach delete exit-custom$'
 
 # --- output before an attach is kept (the log, replayed with logs=1) ---------
 
@@ -458,6 +462,18 @@ check "runc forgot it too" sh -c \
 
 # --- SIGHUP: a runtime added to engine.yaml is usable at once -------------------
 
+# minimal: a runtime with the OCI command line only (no `run`).
+MINIMAL=$T_TMP/minimal-runtime.sh
+MINIMAL_LOG=$T_TMP/minimal-runtime.log
+cat >"$MINIMAL" <<EOF
+#!/bin/sh
+echo "\$*" >>$MINIMAL_LOG
+for a; do
+	[ "\$a" = run ] && { echo "unknown command run" >&2; exit 1; }
+done
+exec /usr/bin/crun "\$@"
+EOF
+chmod 755 "$MINIMAL"
 since=$(date +%s)
 cat >"$B_CONF" <<EOF
 modules:
@@ -467,6 +483,7 @@ modules:
       runtimes:
         extra: { path: /usr/bin/crun, args: [--cgroup-manager=cgroupfs] }
         ghost: { path: $T_TMP/no-such-runtime }
+        minimal: { path: $MINIMAL }
   - path: $TEST_MODULE_DIR/runtime-probe.so
     required: true
 EOF
@@ -476,13 +493,23 @@ check "reload logs the new runtime" wait_for 5 \
 req GET "/events?since=$since&until=$(($(date +%s) + 1))&filters=%7B%22type%22%3A%5B%22daemon%22%5D%7D"
 assert_contains "a daemon reload event" "$BODY" '"Action":"reload"'
 assert_eq "docker info lists it" "$(info_runtimes)" \
-    "crun custom extra ghost runc "
+    "crun custom extra ghost minimal runc "
 req GET /info
 assert_contains "its args are in /info" "$BODY" '"runtimeArgs":["--cgroup-manager=cgroupfs"]'
 rt_create viaextra extra "$B_EXIT"
 req POST "/probe/rt/start?id=viaextra"
 assert_eq "a container runs on the reloaded runtime" "$(wait_code viaextra)" 3
 req POST "/probe/rt/delete?id=viaextra"
+wait_for 5 grep -q '^run --help$' "$MINIMAL_LOG"
+sleep 0.2
+rt_create viaminimal minimal "$B_EXIT"
+req POST "/probe/rt/start?id=viaminimal"
+assert_eq "a runtime without run: the container runs" \
+    "$(wait_code viaminimal)" 3
+req POST "/probe/rt/delete?id=viaminimal"
+assert_match "  through create, then start" \
+    "$(grep -o ' create \| start viaminimal\| delete viaminimal' "$MINIMAL_LOG" | tr -d '\n')" \
+    '^ create  start viaminimal delete viaminimal$'
 rt_create ghostly ghost "$B_EXIT"
 assert_json_error "a runtime whose binary is missing" 404 \
     "^OCI runtime ghost \\($T_TMP/no-such-runtime\\): No such file or directory$"

@@ -91,7 +91,8 @@ struct mon_proc {
 	int		 in_eof;	/* close stdin once inq drains */
 	char		*line[3];	/* partial log line per stream */
 	size_t		 linelen[3];
-	struct mbuf	 pre;		/* exec output before the first attach */
+	struct mbuf	 pre;		/* exec output before the first attach;
+					   init output while held */
 	int		 attached;	/* some attach has come */
 	int		 reaped;
 	int		 wstatus;
@@ -168,6 +169,7 @@ struct mon {
 	int		 terminal;
 	int		 open_stdin;
 	int		 stdin_once;
+	int		 run;		/* --run: `run --detach`, not create */
 
 	char		 runtime_log[PATH_MAX];
 	int		 dirfd;
@@ -182,6 +184,13 @@ struct mon {
 	struct mon_conn	*conns;
 	struct mon_cmd	*cmds;
 	int		 start_pending;	/* hold the exit notice till start's reply */
+	/*
+	 * Run already (--run), but not started as far as berthd knows: its
+	 * output is kept for the attaches berthd hands over before start,
+	 * and its exit is not news, until the start command releases it.
+	 */
+	int		 held;
+	int64_t		 held_ns;	/* when it began to run */
 	int		 deleting;
 	int		 auto_del;	/* AUTO_DEL_* */
 	int		 del_waiting;	/* a delete waits for auto_del */

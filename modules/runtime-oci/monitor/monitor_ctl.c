@@ -177,13 +177,16 @@ mon_hello(struct mon_conn *c, const char *verb, const char *seq)
 	monitor_pkt_init(&pkt, buf, sizeof(buf), verb);
 	if (seq != NULL)
 		monitor_pkt_add(&pkt, "seq", seq);
-	/* Until start has answered, an exit is not news yet. */
-	monitor_pkt_add(&pkt, "status", mon_status_name(
+	/*
+	 * Until start has answered, an exit is not news yet; a held process
+	 * has not been started as far as berthd knows.
+	 */
+	monitor_pkt_add(&pkt, "status", mon_status_name(M.held ? MON_CREATED :
 	    M.status == MON_STOPPED && M.start_pending ? MON_RUNNING :
 	    M.status));
 	monitor_pkt_addf(&pkt, "pid", "%ld", p ? (long)p->pid : 0L);
 	monitor_pkt_addf(&pkt, "started", "%lld", (long long)M.started_ns);
-	if (p != NULL && p->finished && !M.start_pending) {
+	if (p != NULL && p->finished && !M.start_pending && !M.held) {
 		monitor_pkt_addf(&pkt, "code", "%d", p->exit_code);
 		monitor_pkt_addf(&pkt, "oom", "%d", p->oom);
 		monitor_pkt_addf(&pkt, "finished", "%lld",

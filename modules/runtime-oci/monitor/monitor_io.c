@@ -196,8 +196,12 @@ deliver(struct mon_proc *p, int stream, const char *data, size_t len)
 	for (cl = M.clients; cl != NULL; cl = cl->next)
 		if (!cl->dead && cl->proc == p && wants(cl, stream))
 			client_queue(cl, stream, data, len);
-	/* An exec keeps its first output for the attach that follows. */
-	if (p->exec_id != NULL && !p->attached && !p->detach) {
+	/*
+	 * An exec keeps its first output for the attach that follows; a
+	 * held init, for the attaches berthd hands over before its start.
+	 */
+	if ((p->exec_id != NULL && !p->attached && !p->detach) ||
+	    (p == M.init && M.held)) {
 		monitor_frame_header(hdr, stream, (uint32_t)len);
 		if (mbuf_put(&p->pre, hdr, sizeof(hdr)) < 0 ||
 		    mbuf_put(&p->pre, data, len) < 0)
@@ -365,8 +369,10 @@ mon_client_add(int fd, struct mon_proc *p, unsigned flags,
 	}
 	if (!p->open_stdin)
 		cl->flags &= ~MON_ATTACH_STDIN;
-	if (mbuf_used(&p->pre) > 0) {
-		/* Hand over what the exec said so far. */
+	/* A log replay has that output already. */
+	if (mbuf_used(&p->pre) > 0 && !(p == M.init &&
+	    (flags & MON_ATTACH_LOGS))) {
+		/* Hand over what the process said so far. */
 		q = p->pre.p + p->pre.off;
 		len = mbuf_used(&p->pre);
 		while (len >= 8) {
@@ -380,7 +386,9 @@ mon_client_add(int fd, struct mon_proc *p, unsigned flags,
 			len -= 8 + n;
 		}
 	}
-	mbuf_free(&p->pre);
+	/* A held init's output goes to every attach until its start. */
+	if (!(p == M.init && M.held))
+		mbuf_free(&p->pre);
 	p->attached = 1;
 	if ((flags & MON_ATTACH_LOGS) && p == M.init && M.log_path != NULL &&
 	    M.logfd != -1 && fstat(M.logfd, &st) == 0 && st.st_size > 0 &&

@@ -4,7 +4,7 @@
  *
  *	berth-monitor --id ID --bundle DIR --state-dir DIR --runtime PATH
  *	    --runtime-root DIR [--runtime-arg ARG]... [--log-path FILE]
- *	    [--terminal] [--open-stdin] [--stdin-once]
+ *	    [--terminal] [--open-stdin] [--stdin-once] [--run]
  *
  * berthd spawns it; it forks once more so that the monitor proper is
  * nobody's child but init's (and never a session leader, so it can never
@@ -74,7 +74,7 @@ usage(void)
 	fprintf(stderr, "usage: berth-monitor --id ID --bundle DIR "
 	    "--state-dir DIR --runtime PATH --runtime-root DIR\n"
 	    "    [--runtime-arg ARG]... [--log-path FILE] [--terminal] "
-	    "[--open-stdin] [--stdin-once]\n");
+	    "[--open-stdin] [--stdin-once] [--run]\n");
 	exit(EINVAL);
 }
 
@@ -92,6 +92,7 @@ parse_args(int argc, char **argv)
 		{ "terminal",		no_argument,	   NULL, 't' },
 		{ "open-stdin",		no_argument,	   NULL, 'o' },
 		{ "stdin-once",		no_argument,	   NULL, 'O' },
+		{ "run",		no_argument,	   NULL, 'n' },
 		{ NULL,			0,		   NULL, 0 }
 	};
 	int	ch;
@@ -112,6 +113,7 @@ parse_args(int argc, char **argv)
 		case 't':	M.terminal = 1; break;
 		case 'o':	M.open_stdin = 1; break;
 		case 'O':	M.stdin_once = 1; break;
+		case 'n':	M.run = 1; break;
 		default:	usage();
 		}
 	}

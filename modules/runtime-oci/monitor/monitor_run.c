@@ -608,7 +608,7 @@ mon_create(char *err, size_t errlen)
 	struct mon_cmd		*c;
 	char			 pidfile[PATH_MAX], csock[128], diagbuf[512];
 	const char		*sub[12];
-	int			 fds[3], diag[2], lsock = -1, rc, n = 0;
+	int			 fds[3], diag[2], lsock = -1, rc, n = 0, wst;
 	ssize_t			 dn;
 
 	snprintf(M.runtime_log, sizeof(M.runtime_log), "%s/runtime.log",
@@ -640,7 +640,14 @@ mon_create(char *err, size_t errlen)
 		proc_free(p);
 		return rc;
 	}
-	sub[n++] = "create";
+	/*
+	 * One runtime exec instead of two (create, then start) where the
+	 * runtime has `run`: the process runs now, held (see M.held) until
+	 * berthd's start, which then costs no exec.
+	 */
+	sub[n++] = M.run ? "run" : "create";
+	if (M.run)
+		sub[n++] = "--detach";
 	sub[n++] = "--bundle";
 	sub[n++] = M.bundle;
 	sub[n++] = "--pid-file";
@@ -720,11 +727,18 @@ mon_create(char *err, size_t errlen)
 		proc_free(p);
 		return rc;
 	}
+	/* Run, it may have ended already: reaped then as a stranger. */
+	if (orphan_claim(p->pid, &wst))
+		proc_set_reaped(p, wst);
 	oom_setup(p);
 	M.init = p;
 	p->next = M.procs;
 	M.procs = p;
 	M.status = MON_CREATED;
+	if (M.run) {
+		M.held = 1;
+		M.held_ns = mon_now_ns();
+	}
 	mon_write_state();
 	return 0;
 }
@@ -776,7 +790,7 @@ mon_proc_finish(struct mon_proc *p)
 		 * than the rest of an exit on a disk, and exit.json is read
 		 * only when this monitor is gone, which it is not yet.
 		 */
-		if (!M.start_pending && !M.deleting)
+		if (!M.start_pending && !M.held && !M.deleting)
 			init_exit_announce();
 		n = snprintf(buf, sizeof(buf), "{\"exit_code\":%d,"
 		    "\"oom_killed\":%s,\"finished_ns\":%lld}\n", p->exit_code,
@@ -808,28 +822,34 @@ cmd_attach_conn(struct mon_cmd *c, struct mon_conn *conn,
 	return 0;
 }
 
+/* The process runs (since started_ns): tell who asked. */
 static void
-start_done(struct mon_cmd *c, int st, const char *err)
+started(struct mon_conn *conn, const char *seq, int64_t started_ns)
 {
 	struct monitor_pkt	pkt;
 	char			buf[256];
 
+	M.started_ns = started_ns;
+	if (M.status == MON_CREATED)
+		M.status = MON_RUNNING;
+	mon_write_state();
+	if (conn != NULL) {
+		monitor_pkt_init(&pkt, buf, sizeof(buf), "ok");
+		monitor_pkt_add(&pkt, "seq", seq);
+		monitor_pkt_addf(&pkt, "started", "%lld",
+		    (long long)M.started_ns);
+		monitor_pkt_addf(&pkt, "pid", "%ld", (long)M.init->pid);
+		mon_send(conn, &pkt);
+	}
+}
+
+static void
+start_done(struct mon_cmd *c, int st, const char *err)
+{
 	M.start_pending = 0;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-		M.started_ns = mon_now_ns();
-		if (M.status == MON_CREATED)
-			M.status = MON_RUNNING;
-		mon_write_state();
-		if (c->conn != NULL) {
-			monitor_pkt_init(&pkt, buf, sizeof(buf), "ok");
-			monitor_pkt_add(&pkt, "seq", c->seq);
-			monitor_pkt_addf(&pkt, "started", "%lld",
-			    (long long)M.started_ns);
-			monitor_pkt_addf(&pkt, "pid", "%ld",
-			    (long)M.init->pid);
-			mon_send(c->conn, &pkt);
-		}
-	} else if (c->conn != NULL)
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		started(c->conn, c->seq, mon_now_ns());
+	else if (c->conn != NULL)
 		mon_reply_err(c->conn, c->seq, EIO,
 		    "OCI runtime start failed: %s", err);
 	/* An exit that came first was held back for this reply. */
@@ -845,6 +865,15 @@ mon_cmd_start(struct mon_conn *conn, const struct monitor_msg *m)
 	struct mon_cmd	*c;
 	char		 err[256];
 
+	if (M.held) {
+		/* It runs already: let its output and its exit be seen. */
+		M.held = 0;
+		mbuf_free(&M.init->pre);
+		started(conn, seq != NULL ? seq : "0", M.held_ns);
+		if (M.init->finished && !M.deleting)
+			init_exit_announce();
+		return;
+	}
 	if (M.status != MON_CREATED || M.start_pending) {
 		mon_reply_err(conn, seq, EALREADY, "container %s is %s", M.id,
 		    M.start_pending ? "starting" : mon_status_name(M.status));

@@ -98,8 +98,11 @@ struct berth_runtime_ops {
 	const char *(*path)(void *st);
 	/*
 	 * create - start a monitor that runs `RUNTIME create` on the bundle.
-	 * The process is created, not started.  Output produced from the
-	 * first byte is kept for an attach made before start.
+	 * The process is created, not started; or, where the driver can do
+	 * both in one step, it runs already but is held: it reports itself
+	 * created, and its output and its exit show only from start on.
+	 * Either way, output produced from the first byte is kept for an
+	 * attach made before start.
 	 */
 	void	(*create)(void *st, const struct berth_runtime_create *c,
 		    berth_runtime_done_cb done, void *arg);
