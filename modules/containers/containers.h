@@ -262,6 +262,7 @@ void		 containers_h_remove(struct berth_req *, void *);
 void		 containers_start(struct ctr *, ctr_done_cb, void *);
 void		 containers_stop(struct ctr *, int, ctr_done_cb, void *);
 void		 containers_remove(struct ctr *, int, ctr_done_cb, void *);
+void		 containers_remove_bg(struct ctr *, const char *);
 void		 containers_exited(struct ctr *, int, int, int64_t, int);
 extern const struct berth_runtime_events containers_rt_events;
 void		 containers_waits_answer(struct ctr *, int);

@@ -542,7 +542,6 @@ start_fail_deleted(void *arg, int rc, const struct berth_err *err)
 	ctr_unref(c);
 }
 
-static void	remove_autoremove_done(void *, int, const struct berth_err *);
 
 static void
 start_fail(struct start_job *j, int rc, const struct berth_err *err)
@@ -595,10 +594,8 @@ start_fail(struct start_job *j, int rc, const struct berth_err *err)
 	containers_attach_drop(c);
 	containers_save(c);
 	run_ops_fire(&c->start_waiters, e.code, &e);
-	if (run_autoremove(c) && !c->removing) {
-		ctr_ref(c);
-		containers_remove(c, 1, remove_autoremove_done, c);
-	}
+	if (run_autoremove(c) && !c->removing)
+		containers_remove_bg(c, "auto-remove");
 	start_free(j);
 }
 
@@ -872,16 +869,39 @@ run_after_cleanup(struct ctr *c, ctr_done_cb cb, void *arg)
 	}
 }
 
+struct remove_bg {
+	struct ctr	*c;
+	const char	*why;		/* static */
+};
+
 static void
-remove_autoremove_done(void *arg, int rc, const struct berth_err *err)
+remove_bg_done(void *arg, int rc, const struct berth_err *err)
 {
-	struct ctr	*c = arg;
+	struct remove_bg	*bg = arg;
 
 	if (rc < 0)
-		c->cs->h->log(c->cs->h, BERTH_LOG_WARN,
-		    "container %.12s: auto-remove: %s", c->id,
+		bg->c->cs->h->log(bg->c->cs->h, BERTH_LOG_WARN,
+		    "container %.12s: %s: %s", bg->c->id, bg->why,
 		    err != NULL ? err->msg : strerror(-rc));
-	ctr_unref(c);
+	ctr_unref(bg->c);
+	free(bg);
+}
+
+/* Remove c with nobody waiting (AutoRemove, a Dead one at start). */
+void
+containers_remove_bg(struct ctr *c, const char *why)
+{
+	struct remove_bg	*bg;
+
+	if ((bg = malloc(sizeof(*bg))) == NULL) {
+		c->cs->h->log(c->cs->h, BERTH_LOG_ERR, "container %.12s: %s: "
+		    "out of memory", c->id, why);
+		return;
+	}
+	bg->c = c;
+	bg->why = why;
+	ctr_ref(c);
+	containers_remove(c, 1, remove_bg_done, bg);
 }
 
 /*
@@ -927,10 +947,8 @@ containers_exited(struct ctr *c, int code, int oom, int64_t finished_ns,
 	}
 	run_ops_fire(&c->exit_waiters, 0, NULL);
 	containers_waits_answer(c, 0);
-	if (!quiet && run_autoremove(c) && !c->removing && !c->removed) {
-		ctr_ref(c);
-		containers_remove(c, 1, remove_autoremove_done, c);
-	}
+	if (!quiet && run_autoremove(c) && !c->removing && !c->removed)
+		containers_remove_bg(c, "auto-remove");
 	ctr_unref(c);
 }
 

@@ -567,18 +567,6 @@ containers_load(struct containers *cs, struct berth_err *err)
  * away get their exit recorded now (and a die event); those with no
  * trace at all are marked exited with 255 and an error saying why.
  */
-static void
-store_dead_removed(void *arg, int rc, const struct berth_err *err)
-{
-	struct ctr	*c = arg;
-
-	if (rc < 0)
-		c->cs->h->log(c->cs->h, BERTH_LOG_WARN,
-		    "container %.12s: finishing its removal: %s", c->id,
-		    err != NULL ? err->msg : strerror(-rc));
-	ctr_unref(c);
-}
-
 void
 containers_restore(struct containers *cs)
 {
@@ -697,10 +685,7 @@ containers_restore(struct containers *cs)
 	if (n > 0)
 		cs->h->log(cs->h, BERTH_LOG_INFO, "restored %d container%s",
 		    n, n == 1 ? "" : "s");
-	TAILQ_FOREACH_SAFE(c, &cs->list, entry, next) {
-		if (!c->dead_at_load)
-			continue;
-		ctr_ref(c);
-		containers_remove(c, 1, store_dead_removed, c);
-	}
+	TAILQ_FOREACH_SAFE(c, &cs->list, entry, next)
+		if (c->dead_at_load)
+			containers_remove_bg(c, "finishing its removal");
 }
