@@ -56,6 +56,14 @@ static const struct berth_route containers_routes[] = {
 	    containers_h_top, 0, 0 },
 	{ BERTH_POST,	"/containers/prune",		NULL,
 	    containers_h_prune, 0, 0 },
+	{ BERTH_HEAD,	"/containers/{id}/archive",	NULL,
+	    containers_h_archive, 0, 0 },
+	{ BERTH_GET,	"/containers/{id}/archive",	NULL,
+	    containers_h_archive, 0, 0 },
+	{ BERTH_PUT,	"/containers/{id}/archive",	NULL,
+	    containers_h_archive_put, BERTH_ROUTE_STREAM_BODY, 0 },
+	{ BERTH_GET,	"/containers/{id}/export",	NULL,
+	    containers_h_export, 0, 0 },
 	{ BERTH_POST,	"/exec/{id}/start",		NULL,
 	    containers_h_exec_start, 0, 0 },
 	{ BERTH_GET,	"/exec/{id}/json",		NULL,
@@ -311,6 +319,7 @@ containers_init(const struct berth_host *h, const struct berth_conf *conf,
 	cs->h = h;
 	TAILQ_INIT(&cs->list);
 	TAILQ_INIT(&cs->execs);
+	TAILQ_INIT(&cs->streams);
 	cs->img = h->lookup(h, BERTH_IMAGE_IFACE, BERTH_IMAGE_DRIVER,
 	    &cs->img_st);
 	if (cs->img == NULL) {
@@ -372,6 +381,7 @@ containers_fini(void *state)
 	cs->stopping = 1;
 	containers_exec_fini(cs);
 	containers_policy_fini(cs);
+	containers_stream_fini(cs);
 	while ((c = TAILQ_FIRST(&cs->list)) != NULL) {
 		TAILQ_REMOVE(&cs->list, c, entry);
 		c->removed = 1;

@@ -22,14 +22,21 @@
  *	containers_list.c	GET /containers/json and its filters
  *	containers_inspect.c	GET /containers/{id}/json
  *	containers_mounts.c	-v, --mount, --volumes-from, via volumes/1
+ *	containers_archive.c	HEAD/GET/PUT /containers/{id}/archive (cp)
+ *	containers_export.c	GET /containers/{id}/export
+ *	containers_fs.c		a container's filesystem as one root fd
+ *	containers_tar.c	paths in a container, stat, tar out (worker)
+ *	containers_untar.c	tar into a container's directory (worker)
  *	containers_util.c	ids, names, signals, times
  */
 #ifndef CONTAINERS_H
 #define CONTAINERS_H
 
 #include <sys/queue.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
+#include <limits.h>
 #include <stdint.h>
 
 #include <json-c/json.h>
@@ -51,6 +58,7 @@
 #define CONTAINERS_ID_LEN	64
 #define CONTAINERS_NAME_MAX	256
 #define CONTAINERS_STOP_TIMEOUT	10		/* seconds, Docker's default */
+#define CONTAINERS_STREAMS_MAX	2		/* cp and export at once */
 #define CONTAINERS_DEFAULT_PATH	\
 	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -79,6 +87,7 @@ struct ctr_state {
 struct ctr;
 struct containers;
 struct start_job;
+struct ctr_stream;
 
 /*
  * An exec (containers_exec.c): in memory only, as in Docker.  Holds a
@@ -190,6 +199,8 @@ struct ctr {
 	int			 image_used;
 	json_object		*mounts;	/* MountPoints, owned */
 	int			 vols_mounted;	/* volumes/1 mounts held */
+	int			 fs_users;	/* cp/export holding the rootfs */
+	int			 fs_mounted;	/* ... which they mounted */
 	int			 remove_volumes; /* rm -v: anonymous too */
 
 	/* Persistence: one write at a time, the latest state wins. */
@@ -210,6 +221,8 @@ struct containers {
 	char				*init_path;	/* --init binary, or NULL */
 	uint64_t			 seq;
 	struct berth_timer		*boot_timer;	/* policies at start */
+	int				 nstreams;	/* cp/export workers */
+	TAILQ_HEAD(, ctr_stream)	 streams;	/* ... waiting for one */
 	int				 stopping;	/* fini started */
 };
 
@@ -372,6 +385,62 @@ void		 containers_mounts_mount(struct ctr *, const char *,
 void		 containers_mounts_unmount(struct ctr *, ctr_done_cb, void *);
 json_object	*containers_mounts_inspect(const struct ctr *);
 int		 containers_mounts_match(const struct ctr *, const char *);
+
+/* containers_fs.c */
+struct ctr_fs {
+	struct ctr	*c;		/* referenced until closed */
+	pid_t		 pid;		/* running: its init; 0: a tree */
+	int		 rootfd;	/* the container's "/" (worker-made) */
+	char		*rootfs;	/* the mounted rootfs, for a tree */
+	int		 rootfs_only;	/* no volumes, binds, /etc files */
+	int		 held;		/* counted in c->fs_users */
+	json_object	*attach;	/* [{Destination,Source,RW,File}] */
+	json_object	*vols;		/* volume names mounted for us */
+	size_t		 i;
+	ctr_done_cb	 cb;
+	void		*arg;
+};
+struct ctr_fs	*containers_fs_new(struct ctr *, int);
+void		 containers_fs_open(struct ctr_fs *, ctr_done_cb, void *);
+int		 containers_fs_enter(struct ctr_fs *, struct berth_err *);
+void		 containers_fs_close(struct ctr_fs *);
+int		 containers_stream_start(struct containers *, berth_work_fn,
+		    berth_done_fn, void *);
+void		 containers_stream_end(struct containers *);
+void		 containers_stream_fini(struct containers *);
+
+/* containers_tar.c */
+struct ctr_apath {
+	char	abs[PATH_MAX];		/* from "/", clean, "/." or "/" kept */
+	char	dir[PATH_MAX];		/* abs up to its last '/': followed */
+	char	base[NAME_MAX + 1];	/* after it ("" or "."): not followed */
+	char	name[NAME_MAX + 1];	/* Go's Base(abs): stat name, tar top */
+};
+int		 containers_apath(const char *, struct ctr_apath *);
+int		 containers_path_clean(const char *, char *, size_t);
+uint32_t	 containers_go_filemode(mode_t);
+int		 containers_b64(const void *, size_t, char *, size_t);
+int		 containers_in_root(int, const char *, int, int);
+int		 containers_mkdirs_in_root(int, const char *);
+int		 containers_root_path(int, int, char *, size_t);
+int		 containers_tar_write(int, const char *, const char *, int, int,
+		    struct berth_err *);
+
+/* containers_untar.c */
+struct ctr_untar {
+	const char	*dest;		/* clean, absolute in the container */
+	int		 no_overwrite;	/* noOverwriteDirNonDir */
+	int		 chown;		/* copyUIDGID: uid, gid below */
+	uid_t		 uid;
+	gid_t		 gid;
+};
+int		 containers_untar(int, const struct ctr_untar *, int,
+		    struct berth_err *);
+
+/* containers_archive.c, containers_export.c */
+void		 containers_h_archive(struct berth_req *, void *);
+void		 containers_h_archive_put(struct berth_req *, void *);
+void		 containers_h_export(struct berth_req *, void *);
 
 /* containers_seccomp.c */
 json_object	*containers_seccomp_default(json_object *);

@@ -1,8 +1,11 @@
 MODULES			+= containers
 containers-SRCS		:= modules/containers/containers.c \
+			   modules/containers/containers_archive.c \
 			   modules/containers/containers_attach.c \
 			   modules/containers/containers_create.c \
 			   modules/containers/containers_exec.c \
+			   modules/containers/containers_export.c \
+			   modules/containers/containers_fs.c \
 			   modules/containers/containers_inspect.c \
 			   modules/containers/containers_list.c \
 			   modules/containers/containers_logs.c \
@@ -13,5 +16,7 @@ containers-SRCS		:= modules/containers/containers.c \
 			   modules/containers/containers_seccomp.c \
 			   modules/containers/containers_spec.c \
 			   modules/containers/containers_store.c \
+			   modules/containers/containers_tar.c \
+			   modules/containers/containers_untar.c \
 			   modules/containers/containers_util.c
-containers-LIBS		:= -lseccomp -lcap
+containers-LIBS		:= -lseccomp -lcap -larchive

@@ -1,0 +1,506 @@
+/*
+ * containers_untar.c - extract a tar into a directory of a container
+ * (PUT /containers/{id}/archive): the worker side.
+ *
+ * Docker's rules (pkg/archive's Untar, run chrooted in the container's
+ * root): every name is taken under the destination, and one that
+ * climbs out of it ("../x", "a/../../x") fails the extraction; an
+ * absolute name lands under the destination too.  A symlink whose
+ * relative target climbs out of the destination, or a hard link to a
+ * name outside it, fails the same way.  What is in the way is replaced,
+ * unless both are directories (or noOverwriteDirNonDir forbids a
+ * directory/non-directory swap).  Owners are the archive's, or the
+ * container user's with copyUIDGID; directory times are set last.
+ *
+ * Containment does not rest on those checks.  Each entry's parent is
+ * resolved with openat2(RESOLVE_IN_ROOT) from the container's root fd,
+ * so a symlink extracted earlier (or one a running container swaps in)
+ * leads back into the container, never to the host; the entry itself is
+ * made with O_EXCL|O_NOFOLLOW or *at calls that do not follow, and
+ * changed only through an fd of its own.
+ */
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "containers.h"
+
+#define UNTAR_READSZ	(64u << 10)
+
+struct ux_dir {
+	char		*path;		/* in the container */
+	struct timespec	 ts[2];
+};
+
+struct ux {
+	int			 rootfd;
+	const struct ctr_untar	*o;
+	struct archive		*a;
+	struct berth_err	*err;
+	size_t			 dlen;		/* strlen(o->dest) */
+	/* the last parent resolved */
+	char			 lastdir[PATH_MAX];
+	int			 lastfd;
+	struct ux_dir		*dirs;
+	size_t			 ndirs, capdirs;
+};
+
+__attribute__((format(printf, 3, 4)))
+static int
+ux_fail(struct ux *x, int code, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	berth_err_vset(x->err, code, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/* path is dest itself or below it (both clean). */
+static int
+ux_under(const struct ux *x, const char *path)
+{
+	const char	*d = x->o->dest;
+
+	if (strcmp(d, "/") == 0)
+		return 1;
+	return strncmp(path, d, x->dlen) == 0 &&
+	    (path[x->dlen] == '\0' || path[x->dlen] == '/');
+}
+
+/* --- parents ---------------------------------------------------------------- */
+
+static void
+ux_forget(struct ux *x)
+{
+	if (x->lastfd >= 0)
+		close(x->lastfd);
+	x->lastfd = -1;
+	x->lastdir[0] = '\0';
+}
+
+static int
+ux_parent(struct ux *x, const char *dir)
+{
+	int	fd;
+
+	if (x->lastfd >= 0 && strcmp(dir, x->lastdir) == 0)
+		return x->lastfd;
+	ux_forget(x);
+	if ((fd = containers_mkdirs_in_root(x->rootfd, dir)) < 0)
+		return fd;
+	snprintf(x->lastdir, sizeof(x->lastdir), "%s", dir);
+	x->lastfd = fd;
+	return fd;
+}
+
+/* --- what is in the way -------------------------------------------------------- */
+
+static int
+ux_rmtree_at(int pfd, const char *name, int depth)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 fd, rc = 0;
+
+	if (unlinkat(pfd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -errno;
+	if (depth > 256)
+		return -ELOOP;
+	if ((fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return -errno;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -errno;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		rc = ux_rmtree_at(dirfd(d), de->d_name, depth + 1);
+	}
+	closedir(d);
+	if (rc == 0 && unlinkat(pfd, name, AT_REMOVEDIR) == -1 &&
+	    errno != ENOENT)
+		rc = -errno;
+	return rc;
+}
+
+/*
+ * Docker's rule for an existing name: an error with noOverwriteDirNonDir
+ * for a directory/non-directory swap; kept if both are directories;
+ * removed otherwise.  1 if a directory stays, 0 if the way is clear.
+ */
+static int
+ux_clear(struct ux *x, int pfd, const char *base, const char *path,
+    int isdir)
+{
+	struct stat	st;
+	int		rc;
+
+	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT ? 0 :
+		    berth_err_errno(x->err, "lstat %s", path);
+	if (x->o->no_overwrite && S_ISDIR(st.st_mode) && !isdir)
+		return ux_fail(x, -EIO, "cannot overwrite directory \"%s\" "
+		    "with non-directory \"%s\"", path, x->o->dest);
+	if (x->o->no_overwrite && !S_ISDIR(st.st_mode) && isdir)
+		return ux_fail(x, -EIO, "cannot overwrite non-directory "
+		    "\"%s\" with directory \"%s\"", path, x->o->dest);
+	if (S_ISDIR(st.st_mode) && isdir)
+		return 1;
+	if ((rc = ux_rmtree_at(pfd, base, 0)) < 0)
+		return ux_fail(x, rc, "remove %s: %s", path, strerror(-rc));
+	return 0;
+}
+
+/* --- one entry ------------------------------------------------------------------ */
+
+static void
+ux_times(struct archive_entry *e, struct timespec ts[2])
+{
+	ts[1].tv_sec = archive_entry_mtime(e);
+	ts[1].tv_nsec = archive_entry_mtime_nsec(e);
+	if (archive_entry_atime_is_set(e)) {
+		ts[0].tv_sec = archive_entry_atime(e);
+		ts[0].tv_nsec = archive_entry_atime_nsec(e);
+	} else
+		ts[0] = ts[1];
+}
+
+static uid_t
+ux_uid(struct ux *x, struct archive_entry *e)
+{
+	return x->o->chown ? x->o->uid : (uid_t)archive_entry_uid(e);
+}
+
+static gid_t
+ux_gid(struct ux *x, struct archive_entry *e)
+{
+	return x->o->chown ? x->o->gid : (gid_t)archive_entry_gid(e);
+}
+
+/* Owner, mode, times through fd (never a name that could be swapped). */
+static int
+ux_attrs(struct ux *x, struct archive_entry *e, int fd, const char *path,
+    int times)
+{
+	struct timespec	ts[2];
+
+	if (fchown(fd, ux_uid(x, e), ux_gid(x, e)) == -1 ||
+	    fchmod(fd, archive_entry_perm(e) & 07777) == -1)
+		return berth_err_errno(x->err, "set owner and mode of %s",
+		    path);
+	if (times) {
+		ux_times(e, ts);
+		(void)futimens(fd, ts);
+	}
+	return 0;
+}
+
+static int
+ux_file(struct ux *x, struct archive_entry *e, int pfd, const char *base,
+    const char *path)
+{
+	const void	*buf;
+	size_t		 size;
+	la_int64_t	 off, end = 0;
+	ssize_t		 n;
+	int		 fd, r, rc = 0;
+
+	if ((fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1)
+		return berth_err_errno(x->err, "create %s", path);
+	for (;;) {
+		r = archive_read_data_block(x->a, &buf, &size, &off);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN) {
+			rc = ux_fail(x, -EIO, "Error processing tar file: %s",
+			    archive_error_string(x->a) ?
+			    archive_error_string(x->a) : "unexpected EOF");
+			goto out;
+		}
+		while (size > 0) {
+			if ((n = pwrite(fd, buf, size, off)) < 0) {
+				if (errno == EINTR)
+					continue;
+				rc = berth_err_errno(x->err, "write %s", path);
+				goto out;
+			}
+			buf = (const char *)buf + n;
+			size -= (size_t)n;
+			off += n;
+		}
+		if (off > end)
+			end = off;
+	}
+	if (archive_entry_size_is_set(e) && archive_entry_size(e) > end &&
+	    ftruncate(fd, archive_entry_size(e)) == -1) {
+		rc = berth_err_errno(x->err, "truncate %s", path);
+		goto out;
+	}
+	rc = ux_attrs(x, e, fd, path, 1);
+out:
+	close(fd);
+	return rc;
+}
+
+static int
+ux_dir(struct ux *x, struct archive_entry *e, int pfd, const char *base,
+    const char *path, int exists)
+{
+	struct ux_dir	*grown;
+	size_t		 cap;
+	int		 fd, rc;
+
+	if (!exists && mkdirat(pfd, base, 0700) == -1 && errno != EEXIST)
+		return berth_err_errno(x->err, "mkdir %s", path);
+	if ((fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return berth_err_errno(x->err, "open %s", path);
+	rc = ux_attrs(x, e, fd, path, 0);
+	close(fd);
+	if (rc < 0)
+		return rc;
+	/* Times last: whatever lands inside would move them. */
+	if (x->ndirs == x->capdirs) {
+		cap = x->capdirs ? x->capdirs * 2 : 64;
+		if ((grown = realloc(x->dirs, cap * sizeof(*grown))) == NULL)
+			return ux_fail(x, -ENOMEM, "out of memory");
+		x->dirs = grown;
+		x->capdirs = cap;
+	}
+	if ((x->dirs[x->ndirs].path = strdup(path)) == NULL)
+		return ux_fail(x, -ENOMEM, "out of memory");
+	ux_times(e, x->dirs[x->ndirs].ts);
+	x->ndirs++;
+	return 0;
+}
+
+static int
+ux_symlink(struct ux *x, struct archive_entry *e, int pfd, const char *base,
+    const char *path)
+{
+	const char	*target = archive_entry_symlink(e);
+	char		 joined[2 * PATH_MAX + 2], clean[PATH_MAX];
+	struct timespec	 ts[2];
+
+	if (target == NULL || *target == '\0')
+		return ux_fail(x, -EIO, "invalid symlink \"%s\"", path);
+	/* Docker's check: the target taken from the link's directory. */
+	snprintf(joined, sizeof(joined), "%.*s/%s",
+	    (int)(strrchr(path, '/') - path), path, target);
+	if (containers_path_clean(joined, clean, sizeof(clean)) < 0 ||
+	    !ux_under(x, clean))
+		return ux_fail(x, -EIO, "invalid symlink \"%s\" -> \"%s\"",
+		    path, target);
+	if (symlinkat(target, pfd, base) == -1)
+		return berth_err_errno(x->err, "symlink %s", path);
+	(void)fchownat(pfd, base, ux_uid(x, e), ux_gid(x, e),
+	    AT_SYMLINK_NOFOLLOW);
+	ux_times(e, ts);
+	(void)utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW);
+	return 0;
+}
+
+static int
+ux_hardlink(struct ux *x, struct archive_entry *e, int pfd,
+    const char *base, const char *path)
+{
+	const char	*target = archive_entry_hardlink(e);
+	char		 joined[2 * PATH_MAX + 2], clean[PATH_MAX], proc[64];
+	struct stat	 st;
+	int		 tfd, rc = 0;
+
+	/* Docker's: the target is a name in the archive, under dest. */
+	snprintf(joined, sizeof(joined), "%s/%s", x->o->dest, target);
+	if (containers_path_clean(joined, clean, sizeof(clean)) < 0 ||
+	    !ux_under(x, clean))
+		return ux_fail(x, -EIO, "invalid hardlink \"%s\" -> \"%s\"",
+		    path, target);
+	if ((tfd = containers_in_root(x->rootfd, clean, O_PATH, 1)) < 0)
+		return ux_fail(x, tfd, "invalid hardlink \"%s\" -> \"%s\": %s",
+		    path, target, strerror(-tfd));
+	if (fstat(tfd, &st) == -1 || S_ISDIR(st.st_mode)) {
+		close(tfd);
+		return ux_fail(x, -EIO, "invalid hardlink \"%s\" -> \"%s\"",
+		    path, target);
+	}
+	if (linkat(tfd, "", pfd, base, AT_EMPTY_PATH) == -1) {
+		/* Without CAP_DAC_READ_SEARCH: through the fd's proc link. */
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", tfd);
+		if (linkat(AT_FDCWD, proc, pfd, base, AT_SYMLINK_FOLLOW) == -1)
+			rc = berth_err_errno(x->err, "link %s", path);
+	}
+	close(tfd);
+	return rc;
+}
+
+static int
+ux_node(struct ux *x, struct archive_entry *e, int pfd, const char *base,
+    const char *path, mode_t type, dev_t dev)
+{
+	struct timespec	ts[2];
+	struct stat	st;
+	char		proc[64];
+	int		fd, rc = 0;
+
+	if (mknodat(pfd, base, type | 0600, dev) == -1)
+		return berth_err_errno(x->err, "mknod %s", path);
+	/* A node cannot be opened safely: its O_PATH fd's proc link. */
+	if ((fd = openat(pfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return berth_err_errno(x->err, "open %s", path);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	ux_times(e, ts);
+	if (fstat(fd, &st) == -1 || (st.st_mode & S_IFMT) != type ||
+	    fchownat(fd, "", ux_uid(x, e), ux_gid(x, e), AT_EMPTY_PATH) == -1 ||
+	    chmod(proc, archive_entry_perm(e) & 07777) == -1)
+		rc = berth_err_errno(x->err, "set owner and mode of %s", path);
+	else
+		(void)utimensat(AT_FDCWD, proc, ts, 0);
+	close(fd);
+	return rc;
+}
+
+static int
+ux_entry(struct ux *x, struct archive_entry *e)
+{
+	const char	*name = archive_entry_pathname(e), *base;
+	char		 joined[2 * PATH_MAX + 2], path[PATH_MAX];
+	char		 dir[PATH_MAX];
+	mode_t		 type = archive_entry_filetype(e);
+	int		 isdir, pfd, rc;
+
+	if (name == NULL)
+		return ux_fail(x, -EIO, "an entry has no usable name");
+	snprintf(joined, sizeof(joined), "%s/%s", x->o->dest, name);
+	if (containers_path_clean(joined, path, sizeof(path)) < 0)
+		return ux_fail(x, -EIO, "\"%s\" has too long a name", name);
+	if (!ux_under(x, path))
+		return ux_fail(x, -EIO, "\"%s\" is outside of \"%s\"", name,
+		    x->o->dest);
+	isdir = type == AE_IFDIR && archive_entry_hardlink(e) == NULL;
+	if (strcmp(path, x->o->dest) == 0)
+		return 0;	/* the destination itself: it stays */
+	base = strrchr(path, '/') + 1;
+	snprintf(dir, sizeof(dir), "%.*s",
+	    base - 1 == path ? 1 : (int)(base - 1 - path), path);
+	if ((pfd = ux_parent(x, dir)) < 0)
+		return ux_fail(x, pfd, "cannot extract \"%s\": %s", name,
+		    strerror(-pfd));
+	if ((rc = ux_clear(x, pfd, base, path, isdir)) < 0)
+		return rc;
+	if (archive_entry_hardlink(e) != NULL)
+		return ux_hardlink(x, e, pfd, base, path);
+	switch (type) {
+	case AE_IFREG:
+		return ux_file(x, e, pfd, base, path);
+	case AE_IFDIR:
+		return ux_dir(x, e, pfd, base, path, rc == 1);
+	case AE_IFLNK:
+		return ux_symlink(x, e, pfd, base, path);
+	case AE_IFCHR:
+	case AE_IFBLK:
+		return ux_node(x, e, pfd, base, path,
+		    type == AE_IFCHR ? S_IFCHR : S_IFBLK,
+		    makedev(archive_entry_rdevmajor(e),
+		    archive_entry_rdevminor(e)));
+	case AE_IFIFO:
+		return ux_node(x, e, pfd, base, path, S_IFIFO, 0);
+	default:
+		return 0;	/* as Docker: what tar cannot make is skipped */
+	}
+}
+
+static void
+ux_dir_times(struct ux *x)
+{
+	size_t	i;
+	int	fd;
+
+	for (i = x->ndirs; i > 0; i--) {
+		fd = containers_in_root(x->rootfd, x->dirs[i - 1].path,
+		    O_RDONLY | O_DIRECTORY, 1);
+		if (fd < 0)
+			continue;
+		(void)futimens(fd, x->dirs[i - 1].ts);
+		close(fd);
+	}
+}
+
+/*
+ * Extract the tar (maybe gzip, bzip2 or xz compressed) read from in into
+ * o->dest, a clean absolute directory of the container whose root is
+ * rootfd.  in stays the caller's.  0 or -errno with err.
+ */
+int
+containers_untar(int rootfd, const struct ctr_untar *o, int in,
+    struct berth_err *err)
+{
+	struct archive_entry	*e;
+	struct ux		 x;
+	size_t			 i;
+	int			 r, rc = 0;
+
+	memset(&x, 0, sizeof(x));
+	x.rootfd = rootfd;
+	x.o = o;
+	x.err = err;
+	x.lastfd = -1;
+	x.dlen = strlen(o->dest);
+	if ((x.a = archive_read_new()) == NULL)
+		return berth_err_set(err, -ENOMEM, "out of memory");
+	/* Decompressors in-process only: never a helper program. */
+	(void)archive_read_support_filter_gzip(x.a);
+	if (archive_bzlib_version() != NULL)
+		(void)archive_read_support_filter_bzip2(x.a);
+	if (archive_liblzma_version() != NULL)
+		(void)archive_read_support_filter_xz(x.a);
+	if (archive_read_support_format_tar(x.a) != ARCHIVE_OK ||
+	    archive_read_open_fd(x.a, in, UNTAR_READSZ) != ARCHIVE_OK) {
+		rc = ux_fail(&x, -EIO, "Error processing tar file: %s",
+		    archive_error_string(x.a) ? archive_error_string(x.a) :
+		    "cannot read");
+		goto out;
+	}
+	for (;;) {
+		r = archive_read_next_header(x.a, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN) {
+			rc = ux_fail(&x, -EIO, "Error processing tar file: %s",
+			    archive_error_string(x.a) ?
+			    archive_error_string(x.a) : "unexpected EOF");
+			goto out;
+		}
+		if ((rc = ux_entry(&x, e)) < 0)
+			goto out;
+		rc = 0;
+	}
+	ux_forget(&x);
+	ux_dir_times(&x);
+out:
+	ux_forget(&x);
+	for (i = 0; i < x.ndirs; i++)
+		free(x.dirs[i].path);
+	free(x.dirs);
+	archive_read_free(x.a);
+	return rc;
+}
