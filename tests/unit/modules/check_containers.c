@@ -540,6 +540,78 @@ START_TEST(until_parse)
 }
 END_TEST
 
+/* docker cp: Docker's reading of a path, Go's FileMode, base64. */
+START_TEST(archive_paths)
+{
+	struct ctr_apath	ap;
+	char			b[64];
+
+	ck_assert_int_eq(containers_apath("/dir", &ap), 0);
+	ck_assert_str_eq(ap.abs, "/dir");
+	ck_assert_str_eq(ap.dir, "/");
+	ck_assert_str_eq(ap.base, "dir");
+	ck_assert_str_eq(ap.name, "dir");
+	ck_assert_int_eq(containers_apath("dir/./", &ap), 0);
+	ck_assert_str_eq(ap.abs, "/dir/./");
+	ck_assert_str_eq(ap.name, ".");
+	ck_assert_int_eq(containers_apath("/dir/.", &ap), 0);
+	ck_assert_str_eq(ap.abs, "/dir/.");
+	ck_assert_str_eq(ap.dir, "/dir/");
+	ck_assert_str_eq(ap.base, ".");
+	ck_assert_str_eq(ap.name, ".");
+	ck_assert_int_eq(containers_apath("/a//b/../c/", &ap), 0);
+	ck_assert_str_eq(ap.abs, "/a/c/");
+	ck_assert_str_eq(ap.dir, "/a/c/");
+	ck_assert_str_eq(ap.base, "");
+	ck_assert_str_eq(ap.name, "c");
+	ck_assert_int_eq(containers_apath("/../../etc/hostname", &ap), 0);
+	ck_assert_str_eq(ap.abs, "/etc/hostname");
+	ck_assert_int_eq(containers_apath("/", &ap), 0);
+	ck_assert_str_eq(ap.abs, "/");
+	ck_assert_str_eq(ap.name, "/");
+	ck_assert_int_eq(containers_apath(".", &ap), 0);
+	ck_assert_str_eq(ap.abs, "/.");
+	ck_assert_int_lt(containers_apath("", &ap), 0);
+
+	ck_assert_int_eq(containers_path_clean("/tmp/../../x", b, sizeof(b)),
+	    0);
+	ck_assert_str_eq(b, "/x");
+	ck_assert_int_eq(containers_path_clean("", b, sizeof(b)), 0);
+	ck_assert_str_eq(b, "/");
+
+	/* io/fs: ModeDir 1<<31, ModeSymlink 1<<27, ModeDevice 1<<26, ... */
+	ck_assert_uint_eq(containers_go_filemode(S_IFREG | 0644), 0644);
+	ck_assert_uint_eq(containers_go_filemode(S_IFDIR | 0755),
+	    2147483648u | 0755);
+	ck_assert_uint_eq(containers_go_filemode(S_IFLNK | 0777),
+	    134217728u | 0777);
+	ck_assert_uint_eq(containers_go_filemode(S_IFCHR | 0620),
+	    (1u << 26) | (1u << 21) | 0620);
+	ck_assert_uint_eq(containers_go_filemode(S_IFBLK | 0660),
+	    (1u << 26) | 0660);
+	ck_assert_uint_eq(containers_go_filemode(S_IFIFO | 0600),
+	    (1u << 25) | 0600);
+	ck_assert_uint_eq(containers_go_filemode(S_IFSOCK | 0755),
+	    (1u << 24) | 0755);
+	ck_assert_uint_eq(containers_go_filemode(S_IFREG | S_ISUID | 0755),
+	    (1u << 23) | 0755);
+	ck_assert_uint_eq(containers_go_filemode(S_IFDIR | S_ISGID | 0755),
+	    (1u << 31) | (1u << 22) | 0755);
+	ck_assert_uint_eq(containers_go_filemode(S_IFDIR | S_ISVTX | 0777),
+	    (1u << 31) | (1u << 20) | 0777);
+
+	ck_assert_int_eq(containers_b64("", 0, b, sizeof(b)), 0);
+	ck_assert_str_eq(b, "");
+	ck_assert_int_eq(containers_b64("f", 1, b, sizeof(b)), 0);
+	ck_assert_str_eq(b, "Zg==");
+	ck_assert_int_eq(containers_b64("fo", 2, b, sizeof(b)), 0);
+	ck_assert_str_eq(b, "Zm8=");
+	ck_assert_int_eq(containers_b64("foobar", 6, b, sizeof(b)), 0);
+	ck_assert_str_eq(b, "Zm9vYmFy");
+	ck_assert_int_lt(containers_b64("foobar", 6, b, 8), 0);
+}
+END_TEST
+
 /* Docker's restart manager: which exits restart, and the backoff. */
 START_TEST(policy_decide)
 {
@@ -1467,6 +1539,7 @@ suite(void)
 	tcase_add_test(tc, top_parse);
 	tcase_add_test(tc, until_parse);
 	tcase_add_test(tc, policy_decide);
+	tcase_add_test(tc, archive_paths);
 	tcase_add_test(tc, spec_default);
 	tcase_add_test(tc, spec_hostconfigs);
 	tcase_add_test(tc, spec_privileged);

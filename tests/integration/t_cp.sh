@@ -1,0 +1,348 @@
+#!/bin/bash
+# t_cp.sh - docker cp and docker export through the real docker CLI:
+# a file and a directory in and out of a running, a created and an
+# exited container (content and mode), the ctr:/dir/. form, cp into a
+# volume and a bind mount (seen by the next container), the symlink
+# escapes (/lnk -> /, /up -> ../../..) acting inside the container with
+# the host untouched, Docker's errors (missing path, no path, not a
+# directory, read-only rootfs and volume), hostile tars PUT by curl,
+# export | tar t, the rootfs of a stopped container left unmounted, the
+# events, and /_ping answering during a big copy.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/busybox.sh"
+
+ROOTFS=$T_TMP/rootfs
+busybox_rootfs "$ROOTFS" || { fail "busybox root filesystem" "no busybox"; exit 1; }
+if [ ! -f "$MODULE_DIR/images.so" ] || [ ! -f "$MODULE_DIR/volumes.so" ]; then
+	fail "modules" "images.so and volumes.so must be built"
+	exit 1
+fi
+YAML="log-level: info
+modules:
+  - name: authz-noop
+    required: true
+  - name: images
+    required: true
+  - name: runtime-oci
+    required: true
+  - name: volume-local
+    required: true
+  - name: volumes
+    required: true
+  - name: containers
+    required: true"
+
+berth_start "$YAML" || { fail "berthd for cp" "$(cat "$B_LOG")"; exit 1; }
+check "docker import busybox" \
+    sh -c "tar -C '$ROOTFS' -cf - . | $DOCKER -H unix://$B_SOCK import - busybox"
+
+T0=$(date +%s)
+U=berth-cp-$$-$RANDOM		# names no one else makes on the host
+SRC=$T_TMP/src
+mkdir -p "$SRC/dir/sub" "$SRC/$U-dir"
+echo one >"$SRC/dir/a"
+echo two >"$SRC/dir/sub/b"
+chmod 0750 "$SRC/dir/sub"
+echo f >"$SRC/file"
+chmod 0640 "$SRC/file"
+echo u >"$SRC/$U-dir/inside"
+BIND=$T_TMP/bind
+mkdir -p "$BIND"
+
+# mode_of PATH - octal permissions of a host file.
+mode_of()
+{
+	stat -c %a "$1" 2>/dev/null
+}
+
+check "a running container with a volume and a bind" \
+    dk run -d --name run -v cpvol:/vol -v "$BIND:/bind" busybox sleep 300
+
+# --- in and out of a running container ----------------------------------------
+
+check "docker cp FILE run:/tmp/" dk cp "$SRC/file" run:/tmp/
+assert_eq "the file is in the container" "$(dk exec run cat /tmp/file)" f
+assert_eq "with its mode" "$(dk exec run stat -c %a /tmp/file)" 640
+check "docker cp DIR run:/tmp/" dk cp "$SRC/dir" run:/tmp/
+assert_eq "the directory's files are in" "$(dk exec run cat /tmp/dir/sub/b)" two
+assert_eq "a directory keeps its mode" \
+    "$(dk exec run stat -c %a /tmp/dir/sub)" 750
+check "docker cp DIR run:/tmp/newname" dk cp "$SRC/dir" run:/tmp/newname
+assert_eq "DIR to a new name: its content under that name" \
+    "$(dk exec run cat /tmp/newname/a)" one
+
+check "docker cp run:/etc/hostname FILE" dk cp run:/etc/hostname "$T_TMP/h"
+assert_eq "the container's /etc/hostname (its own mount)" \
+    "$(cat "$T_TMP/h" 2>&1)" "$(dk exec run hostname)"
+check "docker cp run:/tmp/dir DIR" dk cp run:/tmp/dir "$T_TMP/out"
+assert_eq "a directory out: its files" "$(cat "$T_TMP/out/sub/b" 2>&1)" two
+assert_eq "a directory out: its modes" "$(mode_of "$T_TMP/out/sub")" 750
+assert_eq "a file out: its mode" "$(mode_of "$T_TMP/out/a")" \
+    "$(mode_of "$SRC/dir/a")"
+mkdir -p "$T_TMP/dot" "$T_TMP/nodot"
+check "docker cp run:/tmp/dir/. EXISTING" dk cp run:/tmp/dir/. "$T_TMP/dot"
+check "docker cp run:/tmp/dir EXISTING" dk cp run:/tmp/dir "$T_TMP/nodot"
+if [ -f "$T_TMP/dot/a" ] && [ ! -e "$T_TMP/dot/dir" ] &&
+    [ -f "$T_TMP/nodot/dir/a" ] && [ ! -e "$T_TMP/nodot/a" ]; then
+	pass "ctr:/dir/. copies the content, ctr:/dir the directory"
+else
+	fail "ctr:/dir/. copies the content, ctr:/dir the directory" \
+	    "$(cd "$T_TMP" && find dot nodot)"
+fi
+OUT=$(dk cp run:/tmp/dir - | tar tf - | sort | tr '\n' ' ')
+assert_eq "docker cp run:/tmp/dir - : Docker's names" "$OUT" \
+    "dir/ dir/a dir/sub/ dir/sub/b "
+OUT=$(dk cp run:/tmp/dir/. - | tar tf - | sort | tr '\n' ' ')
+assert_eq "docker cp run:/tmp/dir/. - : Docker's names" "$OUT" \
+    "./ ./a ./sub/ ./sub/b "
+
+check "docker pause run" dk pause run
+assert_eq "a file out of a paused container" \
+    "$(dk cp run:/tmp/file - | tar xOf - 2>&1)" f
+check "docker unpause run" dk unpause run
+cp "$SRC/file" "$T_TMP/owned"
+chown 1234:2345 "$T_TMP/owned"
+check "docker cp FILE (owned 1234:2345) run:/tmp/" dk cp "$T_TMP/owned" run:/tmp/
+assert_eq "without -a the archive's owner is kept" \
+    "$(dk exec run stat -c %u:%g /tmp/owned)" 1234:2345
+check "a container whose user is www" dk create --name www -u www busybox true
+check "docker cp -a FILE www:/tmp/" dk cp -a "$T_TMP/owned" www:/tmp/
+assert_match "with -a the container user owns it (copyUIDGID)" \
+    "$(dk cp www:/tmp/owned - | tar tvf - 2>&1)" '^-rw-r----- 33/33 '
+
+check "docker cp FILE run:/vol/ (a volume)" dk cp "$SRC/file" run:/vol/in-vol
+assert_eq "cp into a volume lands in the volume" \
+    "$(dk run --rm -v cpvol:/v busybox cat /v/in-vol 2>&1)" f
+check "docker cp FILE run:/bind/ (a bind mount)" \
+    dk cp "$SRC/file" run:/bind/in-bind
+assert_eq "cp into a bind mount lands in its source" \
+    "$(cat "$BIND/in-bind" 2>&1)" f
+
+# --- stopped containers -----------------------------------------------------------
+
+check "a created container" dk create --name made -v cpvol:/vol busybox true
+MERGED=$(dk inspect -f '{{.GraphDriver.Data.MergedDir}}' made)
+check "docker cp FILE made:/tmp/sfile (created)" \
+    dk cp "$SRC/file" made:/tmp/sfile
+check "docker cp DIR made:/ (created)" dk cp "$SRC/dir" made:/
+OUT=$(dk cp made:/tmp/sfile - | tar xOf - 2>&1)
+assert_eq "a file back out of a created container" "$OUT" f
+OUT=$(dk cp made:/dir/sub - | tar tvf - 2>&1 | awk '$NF == "sub/" { print $1 }')
+assert_eq "a directory's mode through a created container" "$OUT" drwxr-x---
+assert_eq "the volume through a created container" \
+    "$(dk cp made:/vol/in-vol - | tar xOf - 2>&1)" f
+check "docker cp FILE made:/vol/ (created)" \
+    dk cp "$SRC/file" made:/vol/from-made
+assert_eq "cp into a stopped container's volume lands in the volume" \
+    "$(dk run --rm -v cpvol:/v busybox cat /v/from-made 2>&1)" f
+if [ -n "$MERGED" ] && ! awk '{ print $2 }' /proc/mounts | grep -qxF "$MERGED"; then
+	pass "a created container's rootfs is left unmounted after cp"
+else
+	fail "a created container's rootfs is left unmounted after cp" \
+	    "$MERGED" "$(grep -F "$MERGED" /proc/mounts)"
+fi
+assert_eq "and it runs with what was copied in" \
+    "$(dk start -a made >/dev/null 2>&1; dk cp made:/dir/sub/b - | tar xOf -)" two
+
+check "an exited container" \
+    dk run --name gone busybox sh -c 'echo bye >/tmp/x'
+assert_eq "a file out of an exited container" \
+    "$(dk cp gone:/tmp/x - | tar xOf - 2>&1)" bye
+
+# --- symlinks resolve inside the container -------------------------------------------
+
+check "symlinks to / and ../../.. in the container" \
+    dk exec run sh -c 'ln -s / /lnk && ln -s ../../.. /up'
+check "docker cp FILE run:/lnk/tmp/NEW" dk cp "$SRC/file" "run:/lnk/tmp/$U"
+if [ ! -e "/tmp/$U" ] && [ "$(dk exec run cat "/tmp/$U" 2>&1)" = f ]; then
+	pass "through /lnk: in the container's /tmp, not the host's"
+else
+	fail "through /lnk: in the container's /tmp, not the host's" \
+	    "$(ls -l "/tmp/$U" 2>&1)"
+fi
+check "docker cp run:/up/etc/hostname FILE" \
+    dk cp run:/up/etc/hostname "$T_TMP/up-hostname"
+assert_eq "through /up: the container's /etc/hostname, not the host's" \
+    "$(cat "$T_TMP/up-hostname" 2>&1)" "$(dk exec run hostname)"
+check "docker cp DIR run:/up/" dk cp "$SRC/$U-dir" run:/up/
+if [ ! -e "/$U-dir" ] && [ ! -e "/tmp/$U-dir" ] &&
+    [ "$(dk exec run cat "/$U-dir/inside" 2>&1)" = u ]; then
+	pass "a directory through /up: in the container's root"
+else
+	fail "a directory through /up: in the container's root" \
+	    "$(ls -ld "/$U-dir" "/tmp/$U-dir" 2>&1)"
+fi
+ln -s / "$SRC/lnk"
+check "docker cp SYMLINK made:/ (a stopped container)" dk cp "$SRC/lnk" made:/
+check "docker cp FILE made:/lnk/tmp/NEW" dk cp "$SRC/file" "made:/lnk/tmp/$U-s"
+if [ ! -e "/tmp/$U-s" ] &&
+    [ "$(dk cp "made:/tmp/$U-s" - | tar xOf - 2>&1)" = f ]; then
+	pass "through a stopped container's /lnk: inside it"
+else
+	fail "through a stopped container's /lnk: inside it" \
+	    "$(ls -l "/tmp/$U-s" 2>&1)"
+fi
+req HEAD "/v1.41/containers/run/archive?path=/lnk"
+STAT=$(header X-Docker-Container-Path-Stat | base64 -d 2>/dev/null)
+assert_match "HEAD archive: a symlink's stat (Go's mode bits, target)" \
+    "$STAT" '^\{"name":"lnk","size":1,"mode":134218239,"mtime":"[0-9T:.Z-]+","linkTarget":"/"\}$'
+req HEAD "/v1.41/containers/run/archive?path=/tmp/dir"
+assert_match "HEAD archive: a directory's stat" \
+    "$(header X-Docker-Container-Path-Stat | base64 -d 2>/dev/null)" \
+    '"name":"dir",.*"mode":2147484141,'
+
+# --- Docker's errors ------------------------------------------------------------------
+
+OUT=$(dk cp run:/nope "$T_TMP/nope" 2>&1)
+RC=$?
+assert_eq "docker cp of a missing path exits 1" "$RC" 1
+assert_contains "... with Docker's words" "$OUT" \
+    "Could not find the file /nope in container run"
+req GET "/v1.41/containers/run/archive?path=/nope"
+assert_json_error "GET archive of a missing path: 404, Docker's words" 404 \
+    '^Could not find the file /nope in container run$'
+req HEAD "/v1.41/containers/run/archive?path=/nope"
+assert_eq "HEAD archive of a missing path: 404" "$STATUS" 404
+req GET "/v1.41/containers/run/archive"
+assert_json_error "archive without path: 400" 400 \
+    '^bad parameter: pathcannot be empty$'
+req GET "/v1.41/containers/nosuch/archive?path=/"
+assert_json_error "archive of no such container: 404" 404 \
+    '^No such container: nosuch$'
+tar -C "$SRC" -cf "$T_TMP/file.tar" file
+req PUT "/v1.41/containers/run/archive?path=/etc/hostname" \
+    -H 'Content-Type: application/x-tar' --data-binary "@$T_TMP/file.tar"
+assert_json_error "PUT into a file: 400" 400 \
+    '^extraction point is not a directory$'
+req PUT "/v1.41/containers/run/archive?path=/nope" \
+    -H 'Content-Type: application/x-tar' --data-binary "@$T_TMP/file.tar"
+assert_json_error "PUT into a missing directory: 404" 404 \
+    '^Could not find the file /nope in container run$'
+check "a read-only container with a read-only volume" \
+    dk run -d --name ro --read-only -v cpvol:/rovol:ro busybox sleep 300
+OUT=$(dk cp "$SRC/file" ro:/tmp/ 2>&1)
+assert_contains "cp into a read-only rootfs: Docker's words" "$OUT" \
+    "container rootfs is marked read-only"
+OUT=$(dk cp "$SRC/file" ro:/rovol/ 2>&1)
+assert_contains "cp into a read-only volume: Docker's words" "$OUT" \
+    "mounted volume is marked read-only"
+dk rm -f ro >/dev/null 2>&1
+
+# --- hostile archives -------------------------------------------------------------------
+
+# put_tar NAME SPEC... - PUT a tar made by python (one entry per SPEC:
+# f:NAME, l:NAME:TARGET symlink, h:NAME:TARGET hardlink) into run:/tmp.
+put_tar()
+{
+	python3 - "$T_TMP/evil.tar" "$@" <<'EOF'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w", format=tarfile.GNU_FORMAT) as t:
+    for spec in sys.argv[2:]:
+        kind, rest = spec.split(":", 1)
+        i = tarfile.TarInfo(rest.split(":")[0])
+        if kind == "f":
+            i.size = 4
+            t.addfile(i, io.BytesIO(b"evil"))
+            continue
+        i.type = tarfile.SYMTYPE if kind == "l" else tarfile.LNKTYPE
+        i.linkname = rest.split(":", 1)[1]
+        t.addfile(i)
+EOF
+	req PUT "/v1.41/containers/run/archive?path=/tmp" \
+	    -H 'Content-Type: application/x-tar' --data-binary "@$T_TMP/evil.tar"
+}
+
+put_tar "f:../$U-dd"
+assert_match "a name that climbs out of the destination is refused" \
+    "$STATUS $BODY" '^500 .*is outside of'
+if [ ! -e "/$U-dd" ] && ! dk exec run test -e "/$U-dd"; then
+	pass "... and wrote nothing, on the host or in the container"
+else
+	fail "... and wrote nothing, on the host or in the container"
+fi
+# As Go's filepath.Join (Docker's), ".." stops at "/": back under /tmp.
+put_tar "f:../../../../../../../../tmp/$U-deep"
+if [ "$STATUS" = 200 ] && [ ! -e "/tmp/$U-deep" ] &&
+    dk exec run test -f "/tmp/$U-deep"; then
+	pass "a ../../.. name stops at the container's root, as Docker's"
+else
+	fail "a ../../.. name stops at the container's root, as Docker's" \
+	    "$STATUS $BODY"
+fi
+put_tar "f:/tmp/$U-abs"
+assert_eq "an absolute name is taken under the destination" "$STATUS" 200
+if [ ! -e "/tmp/$U-abs" ] && dk exec run test -f "/tmp/tmp/$U-abs"; then
+	pass "an absolute name lands under the destination, not on the host"
+else
+	fail "an absolute name lands under the destination, not on the host"
+fi
+put_tar "l:esc:/" "f:esc/tmp/$U-sym"
+assert_eq "a symlink to / then a write through it" "$STATUS" 200
+if [ ! -e "/tmp/$U-sym" ] && dk exec run test -f "/tmp/$U-sym"; then
+	pass "symlink-then-write stays in the container's root"
+else
+	fail "symlink-then-write stays in the container's root" \
+	    "$(ls -l "/tmp/$U-sym" 2>&1)"
+fi
+put_tar "l:up2:../" "f:up2/tmp/$U-rel"
+assert_match "a symlink climbing out of the destination is refused" \
+    "$STATUS $BODY" '^500 .*invalid symlink'
+[ ! -e "/tmp/$U-rel" ] && pass "... and wrote nothing on the host" ||
+    fail "... and wrote nothing on the host"
+put_tar "h:hl:../../../../../../../../etc/passwd"
+assert_match "a hard link to outside is refused" "$STATUS $BODY" \
+    '^500 .*invalid hardlink'
+put_tar "h:hl2:/etc/passwd"
+if [ "$STATUS" != 200 ] && ! dk exec run test -e /tmp/hl2; then
+	pass "a hard link to an absolute name outside the archive is refused"
+else
+	fail "a hard link to an absolute name outside the archive is refused" \
+	    "$STATUS $BODY"
+fi
+
+# --- export -------------------------------------------------------------------------------
+
+dk export run | tar tf - >"$T_TMP/export.list" 2>&1
+check "docker export | tar t lists the root filesystem" \
+    grep -qx bin/busybox "$T_TMP/export.list"
+check "... with what was copied in" grep -qx tmp/dir/sub/b "$T_TMP/export.list"
+assert_no_match "... but not the volumes" "$(cat "$T_TMP/export.list")" in-vol
+assert_no_match "... and no ./ prefix or root entry" \
+    "$(head -n 1 "$T_TMP/export.list")" '^\./?'
+dk export made | tar tf - >"$T_TMP/export.list" 2>&1
+check "docker export of a stopped container" \
+    grep -qx tmp/sfile "$T_TMP/export.list"
+if [ -n "$MERGED" ] && ! awk '{ print $2 }' /proc/mounts | grep -qxF "$MERGED"; then
+	pass "export leaves a stopped container's rootfs unmounted"
+else
+	fail "export leaves a stopped container's rootfs unmounted"
+fi
+
+# --- a big copy does not stall the daemon -------------------------------------------------
+
+head -c $((256 << 20)) /dev/urandom >"$T_TMP/big" 2>/dev/null
+dk cp "$T_TMP/big" run:/tmp/big &
+CP=$!
+PINGS=0 SLOW=0
+while kill -0 "$CP" 2>/dev/null; do
+	t=$(date +%s%N)
+	if [ "$(curl -s --max-time 2 --unix-socket "$B_SOCK" http://localhost/_ping)" = OK ]; then
+		PINGS=$((PINGS + 1))
+		[ $(( ($(date +%s%N) - t) / 1000000 )) -gt 500 ] && SLOW=$((SLOW + 1))
+	fi
+	sleep 0.05
+done
+wait "$CP"
+assert_eq "a 256 MB cp in" "$?" 0
+assert_eq "/_ping answered fast during it ($PINGS pings)" "$SLOW" 0
+dk cp run:/tmp/big "$T_TMP/big.out"
+check "a 256 MB cp out, the same bytes" cmp "$T_TMP/big" "$T_TMP/big.out"
+rm -f "$T_TMP/big" "$T_TMP/big.out"
+
+# --- events ---------------------------------------------------------------------------------
+
+EV=$(dk events --since "$T0" --until "$(date +%s.%N)" --filter container=run \
+    --format '{{.Action}}' 2>&1 | sort -u | tr '\n' ' ')
+assert_contains "event archive-path" "$EV" "archive-path"
+assert_contains "event extract-to-dir" "$EV" "extract-to-dir"
+assert_contains "event export" "$EV" "export"
