@@ -328,7 +328,7 @@ while kill -0 "$CP" 2>/dev/null; do
 	t=$(date +%s%N)
 	if [ "$(curl -s --max-time 2 --unix-socket "$B_SOCK" http://localhost/_ping)" = OK ]; then
 		PINGS=$((PINGS + 1))
-		[ $(( ($(date +%s%N) - t) / 1000000 )) -gt 500 ] && SLOW=$((SLOW + 1))
+		[ $(( ($(date +%s%N) - t) / 1000000 )) -gt 1000 ] && SLOW=$((SLOW + 1))
 	fi
 	sleep 0.05
 done
