@@ -182,6 +182,15 @@ else
 	fail "through a stopped container's /lnk: inside it" \
 	    "$(ls -l "/tmp/$U-s" 2>&1)"
 fi
+check "a symlink to a file in the container" \
+    dk exec run ln -s /etc/hostname /hn
+check "docker cp run:/hn (the link itself)" dk cp run:/hn "$T_TMP/hn"
+assert_eq "without -L the symlink is copied" "$(readlink "$T_TMP/hn")" \
+    /etc/hostname
+check "docker cp -L run:/hn (followed in the container)" \
+    dk cp -L run:/hn "$T_TMP/hnL"
+assert_eq "with -L the file it leads to, in the container" \
+    "$(cat "$T_TMP/hnL" 2>&1)" "$(dk exec run hostname)"
 req HEAD "/v1.41/containers/run/archive?path=/lnk"
 STAT=$(header X-Docker-Container-Path-Stat | base64 -d 2>/dev/null)
 assert_match "HEAD archive: a symlink's stat (Go's mode bits, target)" \

@@ -8,6 +8,8 @@
  */
 #include <sys/stat.h>
 
+#include <fcntl.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <seccomp.h>
 
 #include <berth/json.h>
@@ -609,6 +613,136 @@ START_TEST(archive_paths)
 	ck_assert_int_eq(containers_b64("foobar", 6, b, sizeof(b)), 0);
 	ck_assert_str_eq(b, "Zm9vYmFy");
 	ck_assert_int_lt(containers_b64("foobar", 6, b, 8), 0);
+}
+END_TEST
+
+/* A tar in a temporary file: "f:NAME", "d:NAME", "l:NAME:TARGET", "h:..". */
+static int
+untar_fixture(const char *const *specs)
+{
+	struct archive		*a;
+	struct archive_entry	*e;
+	char			 path[] = "/tmp/check_untar.XXXXXX", buf[512];
+	char			*colon;
+	int			 fd;
+
+	ck_assert_int_ge(fd = mkstemp(path), 0);
+	unlink(path);
+	ck_assert_ptr_nonnull(a = archive_write_new());
+	ck_assert_int_eq(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_open_fd(a, fd), ARCHIVE_OK);
+	for (; *specs != NULL; specs++) {
+		snprintf(buf, sizeof(buf), "%s", *specs + 2);
+		if ((colon = strchr(buf, ':')) != NULL)
+			*colon++ = '\0';
+		e = archive_entry_new();
+		archive_entry_set_pathname(e, buf);
+		archive_entry_set_mtime(e, 1000000000, 0);
+		switch ((*specs)[0]) {
+		case 'f':
+			archive_entry_set_filetype(e, AE_IFREG);
+			archive_entry_set_perm(e, 0640);
+			archive_entry_set_size(e, 4);
+			break;
+		case 'd':
+			archive_entry_set_filetype(e, AE_IFDIR);
+			archive_entry_set_perm(e, 0750);
+			break;
+		case 'l':
+			archive_entry_set_filetype(e, AE_IFLNK);
+			archive_entry_set_perm(e, 0777);
+			archive_entry_set_symlink(e, colon);
+			break;
+		default:
+			archive_entry_set_filetype(e, AE_IFREG);
+			archive_entry_set_hardlink(e, colon);
+			break;
+		}
+		ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+		if ((*specs)[0] == 'f')
+			ck_assert_int_eq(archive_write_data(a, "evil", 4), 4);
+		archive_entry_free(e);
+	}
+	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	return fd;
+}
+
+static int
+untar_run(int rootfd, const char *dest, int no_overwrite,
+    const char *const *specs, struct berth_err *err)
+{
+	struct ctr_untar	o;
+	int			fd, rc;
+
+	memset(&o, 0, sizeof(o));
+	o.dest = dest;
+	o.no_overwrite = no_overwrite;
+	fd = untar_fixture(specs);
+	berth_err_clear(err);
+	rc = containers_untar(rootfd, &o, fd, err);
+	close(fd);
+	return rc;
+}
+
+/* PUT archive: Docker's rules, and nothing written outside the root. */
+START_TEST(untar_rules)
+{
+	char			root[] = "/tmp/check_untar_root.XXXXXX";
+	char			p[512], host[128];
+	struct berth_err	err = BERTH_ERR_INIT;
+	struct stat		st;
+	int			rfd;
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	snprintf(p, sizeof(p), "%s/tmp", root);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	ck_assert_int_ge(rfd = open(root, O_PATH | O_DIRECTORY), 0);
+	snprintf(host, sizeof(host), "check-untar-%d", (int)getpid());
+
+	ck_assert_int_eq(untar_run(rfd, "/tmp", 0, (const char *const[]){
+	    "d:d", "f:d/f", NULL }, &err), 0);
+	snprintf(p, sizeof(p), "%s/tmp/d/f", root);
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0640);
+	ck_assert_int_eq(st.st_mtime, 1000000000);
+	snprintf(p, sizeof(p), "%s/tmp/d", root);
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0750);
+
+	/* Climbing out of the destination fails, as Docker's breakout. */
+	ck_assert_int_lt(untar_run(rfd, "/tmp", 0, (const char *const[]){
+	    "f:../x", NULL }, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "is outside of"));
+	ck_assert_int_lt(untar_run(rfd, "/tmp", 0, (const char *const[]){
+	    "l:s:../..", NULL }, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "invalid symlink"));
+	ck_assert_int_lt(untar_run(rfd, "/tmp", 0, (const char *const[]){
+	    "h:hl:../../etc/passwd", NULL }, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "invalid hardlink"));
+
+	/* A symlink to "/" then a write through it: the root's /tmp. */
+	snprintf(p, sizeof(p), "f:esc/tmp/%s", host);
+	ck_assert_int_eq(untar_run(rfd, "/tmp", 0, (const char *const[]){
+	    "l:esc:/", p, NULL }, &err), 0);
+	snprintf(p, sizeof(p), "/tmp/%s", host);
+	ck_assert_int_eq(access(p, F_OK), -1);
+	snprintf(p, sizeof(p), "%s/tmp/%s", root, host);
+	ck_assert_int_eq(access(p, F_OK), 0);
+
+	/* noOverwriteDirNonDir: a directory is not replaced by a file. */
+	ck_assert_int_lt(untar_run(rfd, "/tmp", 1, (const char *const[]){
+	    "f:d", NULL }, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "cannot overwrite directory"));
+	ck_assert_int_eq(untar_run(rfd, "/tmp", 0, (const char *const[]){
+	    "f:d", NULL }, &err), 0);
+	snprintf(p, sizeof(p), "%s/tmp/d", root);
+	ck_assert_int_eq(lstat(p, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+
+	close(rfd);
+	rm_rf(root);
 }
 END_TEST
 
@@ -1540,6 +1674,7 @@ suite(void)
 	tcase_add_test(tc, until_parse);
 	tcase_add_test(tc, policy_decide);
 	tcase_add_test(tc, archive_paths);
+	tcase_add_test(tc, untar_rules);
 	tcase_add_test(tc, spec_default);
 	tcase_add_test(tc, spec_hostconfigs);
 	tcase_add_test(tc, spec_privileged);
