@@ -15,6 +15,8 @@
  */
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <sys/xattr.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -25,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/magic.h>
 #include <linux/openat2.h>
 
 #include <archive.h>
@@ -34,6 +37,7 @@
 
 #define TAR_BUFSZ	(128u << 10)
 #define TAR_DEPTH_MAX	512		/* open directories in one walk */
+#define TAR_MQUEUE_MAGIC	0x19800202	/* not in linux/magic.h */
 
 /* Go's os.FileMode bits (io/fs), as the CLI decodes them. */
 #define GO_MODE_DIR		(1u << 31)
@@ -347,10 +351,12 @@ tw_data(struct tar_w *w, int fd, int64_t size)
 		    TAR_BUFSZ);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			return berth_err_errno(w->err, "read");
-		if (n == 0)
-			break;	/* shrank meanwhile: libarchive pads */
+		/*
+		 * Shrank meanwhile, or unreadable (as Docker, which logs and
+		 * goes on): libarchive pads the entry, the tar stays whole.
+		 */
+		if (n <= 0)
+			break;
 		if (archive_write_data(w->a, w->buf, (size_t)n) < 0)
 			return tw_lib(w);
 		size -= n;
@@ -378,6 +384,52 @@ tw_cmp(const void *a, const void *b)
 }
 
 static int	tw_node(struct tar_w *, int, const char *, const char *, int);
+
+/*
+ * The kernel's own filesystems, mounted in a running container (its
+ * /proc, /sys, /dev/pts...): kept as empty directories, as Docker's
+ * view of the rootfs and volumes shows them, never read.
+ */
+static int
+tw_pseudo(int fd)
+{
+	struct statfs	sf;
+
+	if (fstatfs(fd, &sf) == -1)
+		return 0;
+	switch ((unsigned long)sf.f_type) {
+	case PROC_SUPER_MAGIC:
+	case SYSFS_MAGIC:
+	case DEVPTS_SUPER_MAGIC:
+	case TAR_MQUEUE_MAGIC:
+	case CGROUP_SUPER_MAGIC:
+	case CGROUP2_SUPER_MAGIC:
+	case SECURITYFS_MAGIC:
+	case DEBUGFS_MAGIC:
+	case TRACEFS_MAGIC:
+	case BPF_FS_MAGIC:
+	case PSTOREFS_MAGIC:
+	case BINFMTFS_MAGIC:
+	case SELINUX_MAGIC:
+	case EFIVARFS_MAGIC:
+	case NSFS_MAGIC:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Docker keeps one extended attribute in its tars: file capabilities. */
+static void
+tw_xattrs(struct archive_entry *e, int fd)
+{
+	char	v[256];
+	ssize_t	n;
+
+	if ((n = fgetxattr(fd, "security.capability", v, sizeof(v))) > 0)
+		archive_entry_xattr_add_entry(e, "security.capability", v,
+		    (size_t)n);
+}
 
 /* A directory's entries, in name order (filepath.Walk's). */
 static int
@@ -497,6 +549,8 @@ tw_node(struct tar_w *w, int pfd, const char *base, const char *name,
 			link[n] = '\0';
 			archive_entry_set_symlink(e, link);
 		}
+		if (S_ISREG(st.st_mode))
+			tw_xattrs(e, fd);
 		/* Hard links inside the tree stay hard links. */
 		if (!S_ISDIR(st.st_mode) && st.st_nlink > 1)
 			archive_entry_linkify(w->lr, &e, &spare);
@@ -509,7 +563,7 @@ tw_node(struct tar_w *w, int pfd, const char *base, const char *name,
 		if (write_data && (rc = tw_data(w, fd, st.st_size)) < 0)
 			goto out;
 	}
-	if (S_ISDIR(st.st_mode))
+	if (S_ISDIR(st.st_mode) && !tw_pseudo(fd))
 		rc = tw_children(w, fd, name);
 out:
 	if (e != NULL)

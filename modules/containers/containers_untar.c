@@ -21,6 +21,7 @@
  */
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -196,6 +197,25 @@ ux_gid(struct ux *x, struct archive_entry *e)
 	return x->o->chown ? x->o->gid : (gid_t)archive_entry_gid(e);
 }
 
+/*
+ * The archive's extended attributes, as Docker restores them; one the
+ * filesystem refuses is skipped.  overlayfs's own never: only the
+ * layer store says what overlayfs sees.
+ */
+static void
+ux_xattrs(struct archive_entry *e, int fd)
+{
+	const char	*name;
+	const void	*value;
+	size_t		 size;
+
+	archive_entry_xattr_reset(e);
+	while (archive_entry_xattr_next(e, &name, &value, &size) ==
+	    ARCHIVE_OK)
+		if (strncmp(name, "trusted.overlay.", 16) != 0)
+			(void)fsetxattr(fd, name, value, size, 0);
+}
+
 /* Owner, mode, times through fd (never a name that could be swapped). */
 static int
 ux_attrs(struct ux *x, struct archive_entry *e, int fd, const char *path,
@@ -207,6 +227,8 @@ ux_attrs(struct ux *x, struct archive_entry *e, int fd, const char *path,
 	    fchmod(fd, archive_entry_perm(e) & 07777) == -1)
 		return berth_err_errno(x->err, "set owner and mode of %s",
 		    path);
+	/* After the chown, which clears security.capability. */
+	ux_xattrs(e, fd);
 	if (times) {
 		ux_times(e, ts);
 		(void)futimens(fd, ts);

@@ -327,6 +327,30 @@ else
 	fail "export leaves a stopped container's rootfs unmounted"
 fi
 
+# --- the whole root of a running container ---------------------------------------------
+
+OUT=$(dk cp run:/ - | tar tf - 2>&1)
+RC=$?
+assert_eq "docker cp run:/ - : a whole tar" "$RC" 0
+assert_contains "... with the container's files" "$OUT" "/tmp/dir/sub/b"
+assert_contains "... /proc as a directory" "$OUT" "/proc/"
+assert_no_match "... but not the kernel's files in it" "$OUT" '^/proc/.'
+
+# --- file capabilities travel, as in Docker's tars ----------------------------------------
+
+if python3 -c 'import os, struct, sys
+os.setxattr(sys.argv[1], "security.capability",
+    struct.pack("<IIIII", 0x02000001, 1 << 10, 0, 0, 0))' "$SRC/file" 2>/dev/null; then
+	check "docker cp a file with a capability in and out" sh -c \
+	    "$DOCKER -H unix://$B_SOCK cp '$SRC/file' run:/tmp/capfile &&
+	    $DOCKER -H unix://$B_SOCK cp run:/tmp/capfile '$T_TMP/capfile'"
+	assert_eq "security.capability kept both ways" \
+	    "$(python3 -c 'import os, sys
+print(os.getxattr(sys.argv[1], "security.capability").hex())' "$T_TMP/capfile" 2>&1)" \
+	    "$(python3 -c 'import os, sys
+print(os.getxattr(sys.argv[1], "security.capability").hex())' "$SRC/file")"
+fi
+
 # --- a big copy does not stall the daemon -------------------------------------------------
 
 head -c $((256 << 20)) /dev/urandom >"$T_TMP/big" 2>/dev/null
