@@ -47,7 +47,7 @@ struct arch_job {
 	struct ctr		*c;		/* referenced */
 	struct ctr_fs		*fs;
 	enum arch_op		 op;
-	int			 refs;		/* the job, the stream answer */
+	int			 refs;		/* the job, the answer */
 	char			*ref;		/* the container as named */
 	char			*path;		/* ?path= as given */
 	struct ctr_apath	 ap;
@@ -57,7 +57,7 @@ struct arch_job {
 	int			 dfd;		/* ap.dir, resolved */
 	struct stat		 st;
 	char			 link[PATH_MAX];
-	int			 out;		/* GET: the pipe's write end */
+	int			 out;		/* GET: the pipe's writer */
 	/* PUT */
 	int			 in;		/* the body's read end */
 	int			 pending;	/* the body, the work */
@@ -65,7 +65,7 @@ struct arch_job {
 	int			 copy_uidgid;
 	int			 ro_rootfs;
 	json_object		*mounts;	/* MountPoints copy */
-	json_object		*user;		/* {"User": Config.User} */
+	json_object		*user;		/* {"User": ...} */
 };
 
 static void
@@ -152,7 +152,7 @@ fail:
 	return j;	/* PUT: answered once its body is read */
 }
 
-/* --- HEAD and GET ------------------------------------------------------------ */
+/* --- HEAD and GET -------------------------------------------------------- */
 
 /* Worker: resolve ap.dir (followed), lstat ap.base in it. */
 static void
@@ -181,7 +181,8 @@ stat_work(void *arg)
 	if (!S_ISLNK(j->st.st_mode))
 		return;
 	/* Where the link leads, followed inside the container. */
-	if ((fd = containers_in_root(j->fs->rootfd, j->ap.abs, O_PATH, 0)) >= 0) {
+	fd = containers_in_root(j->fs->rootfd, j->ap.abs, O_PATH, 0);
+	if (fd >= 0) {
 		rc = containers_root_path(j->fs->rootfd, fd, j->link,
 		    sizeof(j->link));
 		close(fd);
@@ -193,7 +194,8 @@ stat_work(void *arg)
 		char	t[PATH_MAX], joined[2 * PATH_MAX + 2];
 		ssize_t	n;
 
-		if ((n = readlinkat(j->dfd, j->ap.base, t, sizeof(t) - 1)) < 0) {
+		n = readlinkat(j->dfd, j->ap.base, t, sizeof(t) - 1);
+		if (n < 0) {
 			j->rc = berth_err_errno(&j->err, "readlink %s",
 			    j->ap.abs);
 			return;
@@ -342,7 +344,7 @@ containers_h_archive(struct berth_req *req, void *state)
 	containers_fs_open(j->fs, arch_opened, j);
 }
 
-/* --- PUT ---------------------------------------------------------------------- */
+/* --- PUT ----------------------------------------------------------------- */
 
 /* The longest mount point holding path (clean, absolute), or NULL. */
 static json_object *

@@ -25,7 +25,7 @@ struct export_job {
 	struct ctr		*c;		/* referenced */
 	struct ctr_fs		*fs;
 	int			 refs;		/* the job, the answer */
-	int			 out;		/* the pipe's write end */
+	int			 out;		/* the pipe's writer */
 	int			 rc;
 	struct berth_err	 err;
 };

@@ -257,7 +257,7 @@ containers_fs_open(struct ctr_fs *fs, ctr_done_cb cb, void *arg)
 	    fs_rootfs_mounted, fs);
 }
 
-/* --- the worker side ------------------------------------------------------ */
+/* --- the worker side ----------------------------------------------------- */
 
 static int
 fs_attach(struct ctr_fs *fs, int tree, json_object *m, struct berth_err *err)
@@ -353,7 +353,7 @@ containers_fs_enter(struct ctr_fs *fs, struct berth_err *err)
 	return 0;
 }
 
-/* --- closing ----------------------------------------------------------------- */
+/* --- closing ------------------------------------------------------------- */
 
 static void
 fs_free(struct ctr_fs *fs)
@@ -447,7 +447,7 @@ containers_fs_close(struct ctr_fs *fs)
 	fs_release(fs);
 }
 
-/* --- streams ------------------------------------------------------------------- */
+/* --- streams ------------------------------------------------------------- */
 
 /*
  * Run fn (a stream: it blocks on a client) when fewer than

@@ -36,7 +36,7 @@
 #include "containers.h"
 
 #define TAR_BUFSZ	(128u << 10)
-#define TAR_DEPTH_MAX	512		/* open directories in one walk */
+#define TAR_DEPTH_MAX	512		/* directories open in a walk */
 #define TAR_MQUEUE_MAGIC	0x19800202	/* not in linux/magic.h */
 
 /* Go's os.FileMode bits (io/fs), as the CLI decodes them. */
@@ -50,7 +50,7 @@
 #define GO_MODE_CHARDEVICE	(1u << 21)
 #define GO_MODE_STICKY		(1u << 20)
 
-/* --- pure: paths, modes, base64 ------------------------------------------- */
+/* --- pure: paths, modes, base64 ------------------------------------------ */
 
 /*
  * Go's path.Clean for a path taken from "/": no empty, "." or ".."
@@ -225,7 +225,7 @@ containers_b64(const void *data, size_t len, char *out, size_t outlen)
 	return 0;
 }
 
-/* --- resolving in the container's root -------------------------------------- */
+/* --- resolving in the container's root ----------------------------------- */
 
 /*
  * open path (absolute in the container) under rootfd as if rootfd were
@@ -317,7 +317,7 @@ containers_root_path(int rootfd, int fd, char *out, size_t len)
 	return 0;
 }
 
-/* --- writing a tree ---------------------------------------------------------- */
+/* --- writing a tree ------------------------------------------------------ */
 
 struct tar_w {
 	struct archive				*a;
@@ -542,8 +542,8 @@ tw_node(struct tar_w *w, int pfd, const char *base, const char *name,
 		if (S_ISLNK(st.st_mode)) {
 			if ((n = readlinkat(pfd, base, link,
 			    sizeof(link) - 1)) < 0) {
-				rc = errno == ENOENT ? 0 :
-				    berth_err_errno(w->err, "readlink %s", name);
+				rc = errno == ENOENT ? 0 : berth_err_errno(
+				    w->err, "readlink %s", name);
 				goto out;
 			}
 			link[n] = '\0';

@@ -50,7 +50,7 @@ struct ux {
 	const struct ctr_untar	*o;
 	struct archive		*a;
 	struct berth_err	*err;
-	size_t			 dlen;		/* strlen(o->dest) */
+	size_t			 dlen;		/* strlen(dest) */
 	/* the last parent resolved */
 	char			 lastdir[PATH_MAX];
 	int			 lastfd;
@@ -82,7 +82,7 @@ ux_under(const struct ux *x, const char *path)
 	    (path[x->dlen] == '\0' || path[x->dlen] == '/');
 }
 
-/* --- parents ---------------------------------------------------------------- */
+/* --- parents ------------------------------------------------------------- */
 
 static void
 ux_forget(struct ux *x)
@@ -108,7 +108,7 @@ ux_parent(struct ux *x, const char *dir)
 	return fd;
 }
 
-/* --- what is in the way -------------------------------------------------------- */
+/* --- what is in the way -------------------------------------------------- */
 
 static int
 ux_rmtree_at(int pfd, const char *name, int depth)
@@ -171,7 +171,7 @@ ux_clear(struct ux *x, int pfd, const char *base, const char *path,
 	return 0;
 }
 
-/* --- one entry ------------------------------------------------------------------ */
+/* --- one entry ----------------------------------------------------------- */
 
 static void
 ux_times(struct archive_entry *e, struct timespec ts[2])
@@ -347,7 +347,8 @@ ux_hardlink(struct ux *x, struct archive_entry *e, int pfd,
     const char *base, const char *path)
 {
 	const char	*target = archive_entry_hardlink(e);
-	char		 joined[2 * PATH_MAX + 2], clean[PATH_MAX], proc[64];
+	char		 joined[2 * PATH_MAX + 2], clean[PATH_MAX];
+	char		 proc[64];
 	struct stat	 st;
 	int		 tfd, rc = 0;
 
@@ -447,7 +448,7 @@ ux_entry(struct ux *x, struct archive_entry *e)
 	case AE_IFIFO:
 		return ux_node(x, e, pfd, base, path, S_IFIFO, 0);
 	default:
-		return 0;	/* as Docker: what tar cannot make is skipped */
+		return 0;	/* as Docker: what it cannot make, skipped */
 	}
 }
 
