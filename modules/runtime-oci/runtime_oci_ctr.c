@@ -33,14 +33,23 @@ enum call_kind {
 	CALL_PAUSE,
 	CALL_RESUME,
 	CALL_DELETE,
+	CALL_EXEC,
 };
 
 struct ctr_call {
 	struct ctr_call		*next;
 	uint64_t		 seq;
 	enum call_kind		 kind;
+	char			*exec_id;	/* CALL_EXEC's, owned */
 	berth_runtime_done_cb	 done;
 	void			*arg;
+};
+
+/* An exec the runtime runs: its pid until the monitor tells its exit. */
+struct ctr_exec_rec {
+	struct ctr_exec_rec	*next;
+	char			*exec_id;
+	pid_t			 pid;
 };
 
 struct ctr_out {
@@ -61,6 +70,7 @@ struct runtime_oci_ctr {
 	struct berth_watch	*ww;
 	struct ctr_out		*oh, *ot;
 	struct ctr_call		*calls;
+	struct ctr_exec_rec	*execs;
 	uint64_t		 seq;
 	struct berth_runtime_state st;
 	struct berth_runtime_events ev;
@@ -126,6 +136,27 @@ ctr_new(struct runtime_oci_drv *drv, const char *id)
 }
 
 static void
+call_free(struct ctr_call *k)
+{
+	free(k->exec_id);
+	free(k);
+}
+
+static void
+exec_rec_drop(struct runtime_oci_ctr *c, const char *exec_id)
+{
+	struct ctr_exec_rec	**xp, *x;
+
+	for (xp = &c->execs; (x = *xp) != NULL; xp = &x->next)
+		if (exec_id == NULL || strcmp(x->exec_id, exec_id) == 0) {
+			*xp = x->next;
+			free(x->exec_id);
+			free(x);
+			return;
+		}
+}
+
+static void
 ctr_free(struct runtime_oci_ctr *c)
 {
 	struct ctr_call	*k;
@@ -133,8 +164,10 @@ ctr_free(struct runtime_oci_ctr *c)
 
 	while ((k = c->calls) != NULL) {
 		c->calls = k->next;
-		free(k);
+		call_free(k);
 	}
+	while (c->execs != NULL)
+		exec_rec_drop(c, NULL);
 	while ((o = c->oh) != NULL) {
 		c->oh = o->next;
 		if (o->fd != -1)
@@ -188,7 +221,7 @@ calls_fail(struct runtime_oci_ctr *c, int rc, const char *why)
 		c->calls = k->next;
 		berth_err_set(&err, rc, "container %s: %s", c->id, why);
 		k->done(k->arg, rc, &err);
-		free(k);
+		call_free(k);
 	}
 }
 
@@ -429,10 +462,14 @@ req_begin(struct runtime_oci_ctr *c, struct monitor_pkt *p, char *buf,
 	return seq;
 }
 
-/* Send the request p, and call done with its answer.  Takes fd. */
+/*
+ * Send the request p, and call done with its answer.  Takes fd.  An
+ * exec's call carries its id (copied), for the pid in the answer.
+ */
 static void
-req_send(struct runtime_oci_ctr *c, struct monitor_pkt *p, uint64_t seq,
-    enum call_kind kind, int fd, berth_runtime_done_cb done, void *arg)
+req_send_exec(struct runtime_oci_ctr *c, struct monitor_pkt *p, uint64_t seq,
+    enum call_kind kind, const char *exec_id, int fd,
+    berth_runtime_done_cb done, void *arg)
 {
 	struct ctr_call	*k, **kp;
 	size_t		 len = monitor_pkt_len(p);
@@ -445,7 +482,9 @@ req_send(struct runtime_oci_ctr *c, struct monitor_pkt *p, uint64_t seq,
 		    "request too large", c->id);
 		return;
 	}
-	if ((k = calloc(1, sizeof(*k))) == NULL) {
+	if ((k = calloc(1, sizeof(*k))) == NULL ||
+	    (exec_id != NULL && (k->exec_id = strdup(exec_id)) == NULL)) {
+		free(k);
 		if (fd != -1)
 			close(fd);
 		answer_later(c->ro, done, arg, -ENOMEM, "out of memory");
@@ -460,10 +499,17 @@ req_send(struct runtime_oci_ctr *c, struct monitor_pkt *p, uint64_t seq,
 	*kp = k;
 	if ((rc = ctr_send(c, p->buf, len, fd)) < 0) {
 		*kp = NULL;
-		free(k);
+		call_free(k);
 		answer_later(c->ro, done, arg, rc, "container %s: monitor: %s",
 		    c->id, strerror(-rc));
 	}
+}
+
+static void
+req_send(struct runtime_oci_ctr *c, struct monitor_pkt *p, uint64_t seq,
+    enum call_kind kind, int fd, berth_runtime_done_cb done, void *arg)
+{
+	req_send_exec(c, p, seq, kind, NULL, fd, done, arg);
 }
 
 static enum berth_runtime_status
@@ -517,6 +563,26 @@ on_hello(struct runtime_oci_ctr *c, const struct monitor_msg *m)
 		tell_exit(c);
 }
 
+/* Remember the pid of an exec the monitor ran (exec_state). */
+static void
+exec_rec_add(struct runtime_oci_ctr *c, const char *exec_id, pid_t pid)
+{
+	struct ctr_exec_rec	*x;
+
+	if (exec_id == NULL || pid <= 0)
+		return;
+	exec_rec_drop(c, exec_id);
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return;
+	if ((x->exec_id = strdup(exec_id)) == NULL) {
+		free(x);
+		return;
+	}
+	x->pid = pid;
+	x->next = c->execs;
+	c->execs = x;
+}
+
 static void
 on_answer(struct runtime_oci_ctr *c, const struct monitor_msg *m, int ok)
 {
@@ -538,7 +604,7 @@ on_answer(struct runtime_oci_ctr *c, const struct monitor_msg *m, int ok)
 		berth_err_set(&err, rc, "%s", monitor_msg_get(m, "msg") ?
 		    monitor_msg_get(m, "msg") : "monitor error");
 		k->done(k->arg, rc, &err);
-		free(k);
+		call_free(k);
 		return;
 	}
 	switch (k->kind) {
@@ -558,11 +624,15 @@ on_answer(struct runtime_oci_ctr *c, const struct monitor_msg *m, int ok)
 		/* The monitor is on its way out; so is the record. */
 		ctr_forget(c);
 		break;
+	case CALL_EXEC:
+		exec_rec_add(c, k->exec_id, (pid_t)monitor_msg_int(m, "pid",
+		    0));
+		break;
 	default:
 		break;
 	}
 	k->done(k->arg, 0, NULL);
-	free(k);
+	call_free(k);
 }
 
 static void
@@ -574,6 +644,7 @@ on_exited(struct runtime_oci_ctr *c, const struct monitor_msg *m)
 	int64_t		 fin = monitor_msg_int(m, "finished", 0);
 
 	if (eid != NULL) {
+		exec_rec_drop(c, eid);
 		if (c->ev.exited != NULL)
 			c->ev.exited(c->ev_arg, c->id, eid, code, oom, fin);
 		return;
@@ -1041,6 +1112,41 @@ rt_exec(void *st, const struct berth_runtime_exec *e,
 	monitor_pkt_addf(&p, "stdin", "%d", e->open_stdin ? 1 : 0);
 	monitor_pkt_addf(&p, "detach", "%d", e->detach ? 1 : 0);
 	monitor_pkt_body(&p, json, strlen(json));
+	req_send_exec(c, &p, seq, CALL_EXEC, e->exec_id, -1, done, arg);
+	free(buf);
+}
+
+/*
+ * The monitor writes the resources to its state dir and runs `RUNTIME
+ * update --resources FILE ID`, as it runs every other runtime command.
+ */
+static void
+rt_update(void *st, const char *id, json_object *resources,
+    berth_runtime_done_cb done, void *arg)
+{
+	struct runtime_oci_drv	*d = st;
+	struct runtime_oci_ctr	*c;
+	struct monitor_pkt	 p;
+	const char		*json;
+	char			*buf;
+	uint64_t		 seq;
+
+	if (resources == NULL ||
+	    !json_object_is_type(resources, json_type_object)) {
+		answer_later(d->ro, done, arg, -EINVAL,
+		    "invalid update request");
+		return;
+	}
+	if ((c = live(d->ro, id, done, arg)) == NULL)
+		return;
+	json = json_object_to_json_string_ext(resources,
+	    JSON_C_TO_STRING_PLAIN);
+	if ((buf = malloc(MONITOR_PKT_MAX)) == NULL) {
+		answer_later(d->ro, done, arg, -ENOMEM, "out of memory");
+		return;
+	}
+	seq = req_begin(c, &p, buf, MONITOR_PKT_MAX, "update");
+	monitor_pkt_body(&p, json, strlen(json));
 	req_send(c, &p, seq, CALL_PLAIN, -1, done, arg);
 	free(buf);
 }
@@ -1051,7 +1157,8 @@ static void
 state_dir_remove(const char *dir)
 {
 	static const char *const files[] = { "monitor.sock", "state.json",
-	    "exit.json", "monitor.log", "console.sock", "runtime.log", NULL };
+	    "exit.json", "monitor.log", "console.sock", "runtime.log",
+	    "update.json", NULL };
 	char	path[PATH_MAX + 32];
 	int	i;
 
@@ -1156,6 +1263,26 @@ rt_state(void *st, const char *id, struct berth_runtime_state *out)
 }
 
 static int
+rt_exec_state(void *st, const char *id, const char *exec_id,
+    struct berth_runtime_state *out)
+{
+	struct runtime_oci_drv	*d = st;
+	struct runtime_oci_ctr	*c = ctr_find(d->ro, id);
+	struct ctr_exec_rec	*x;
+
+	if (c == NULL || exec_id == NULL)
+		return -ENOENT;
+	for (x = c->execs; x != NULL; x = x->next)
+		if (strcmp(x->exec_id, exec_id) == 0) {
+			memset(out, 0, sizeof(*out));
+			out->status = BERTH_RT_RUNNING;
+			out->pid = x->pid;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static int
 rt_restore(void *st, const char *id, const struct berth_runtime_events *ev,
     void *ev_arg, struct berth_runtime_state *out, struct berth_err *err)
 {
@@ -1229,4 +1356,6 @@ const struct berth_runtime_ops runtime_oci_ops = {
 	.attach = rt_attach,
 	.resize = rt_resize,
 	.exec = rt_exec,
+	.update = rt_update,
+	.exec_state = rt_exec_state,
 };

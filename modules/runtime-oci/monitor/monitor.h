@@ -16,6 +16,7 @@
  *	exit.json	{"exit_code","oom_killed","finished_ns"}, atomically
  *	monitor.log	the monitor's own diagnostics
  *	exec-E.json	the OCI process of exec E, exec-E.pid its pid
+ *	update.json	the linux.resources of the last update
  */
 #ifndef BERTH_MONITOR_H
 #define BERTH_MONITOR_H
@@ -224,6 +225,7 @@ void	mon_cmd_pause(struct mon_conn *c, const struct monitor_msg *m,
 	    int pause);
 void	mon_cmd_delete(struct mon_conn *c, const struct monitor_msg *m);
 void	mon_cmd_exec(struct mon_conn *c, const struct monitor_msg *m);
+void	mon_cmd_update(struct mon_conn *c, const struct monitor_msg *m);
 const char *mon_status_name(enum mon_status s);
 struct mon_proc *mon_proc_find(const char *exec_id);
 int	mon_recv_console(int lsock, char *err, size_t errlen);

@@ -21,6 +21,7 @@
  *	exec exec=E terminal=0|1 stdin=0|1 detach=0|1 LF process-json
  *					runtime exec --process ... --detach;
  *					ok carries pid=P
+ *	update LF resources-json	runtime update --resources FILE ID
  *	delete				runtime delete ID; the monitor exits
  *					after the reply
  *	state				ok carries the hello fields

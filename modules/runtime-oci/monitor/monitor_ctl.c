@@ -314,6 +314,8 @@ dispatch(struct mon_conn *c, const struct monitor_msg *m, int fd)
 		cmd_resize(c, m);
 	else if (strcmp(v, "exec") == 0)
 		mon_cmd_exec(c, m);
+	else if (strcmp(v, "update") == 0)
+		mon_cmd_update(c, m);
 	else if (strcmp(v, "delete") == 0)
 		mon_cmd_delete(c, m);
 	else if (strcmp(v, "state") == 0)

@@ -968,13 +968,50 @@ mon_cmd_pause(struct mon_conn *conn, const struct monitor_msg *m, int pause)
 	run_simple(conn, m, sub, (void *)(intptr_t)(pause ? 1 : 2));
 }
 
+/*
+ * update: the new linux.resources (the body) go to update.json, which
+ * `RUNTIME update --resources` reads; the runtime writes the cgroup.
+ */
+void
+mon_cmd_update(struct mon_conn *conn, const struct monitor_msg *m)
+{
+	const char	*seq = monitor_msg_get(m, "seq");
+	const char	*sub[6];
+	char		 path[PATH_MAX];
+	int		 rc;
+
+	if (m->body == NULL || m->bodylen == 0) {
+		mon_reply_err(conn, seq, EINVAL, "update needs resources");
+		return;
+	}
+	if ((M.status != MON_RUNNING && M.status != MON_PAUSED) ||
+	    M.init->finished || M.init->reaped) {
+		mon_reply_err(conn, seq, EINVAL, "container %s is not running",
+		    M.id);
+		return;
+	}
+	if ((rc = write_file("update.json", m->body, m->bodylen, 0)) < 0) {
+		mon_reply_err(conn, seq, -rc, "update.json: %s", strerror(-rc));
+		return;
+	}
+	/* Absolute: the runtime resolves it from a cwd of its own. */
+	snprintf(path, sizeof(path), "%s/update.json", M.state_dir);
+	sub[0] = "update";
+	sub[1] = "--resources";
+	sub[2] = path;
+	sub[3] = M.id;
+	sub[4] = NULL;
+	run_simple(conn, m, sub, NULL);
+}
+
 static void
 state_dir_clean(void)
 {
 	struct mon_proc	*p;
 	char		 name[NAME_MAX];
 	static const char *const files[] = { "monitor.sock", "state.json",
-	    "exit.json", "monitor.log", "console.sock", "runtime.log", NULL };
+	    "exit.json", "monitor.log", "console.sock", "runtime.log",
+	    "update.json", NULL };
 	int		 i;
 
 	for (i = 0; files[i] != NULL; i++)

@@ -8,6 +8,8 @@
  * and tests/unit/abi/check_abi.c pins every offset so that a layout move
  * cannot pass unnoticed.
  *
+ * 1.2  runtime.h: berth_runtime_ops update and exec_state appended,
+ *      BERTH_RUNTIME_HAS
  * 1.1  berth_host: req_body_to_fd, resp_from_fd, withdraw appended;
  *      image.h (image/1), runtime.h (runtime/1), volume.h (volume/1,
  *      volumes/1) and fs.h (inline file helpers) added
@@ -21,7 +23,7 @@
 
 #define BERTH_MODULE_MAGIC	0x42525448u	/* "BRTH" */
 #define BERTH_ABI_MAJOR		1
-#define BERTH_ABI_MINOR		1
+#define BERTH_ABI_MINOR		2
 
 /*
  * BERTH_BUILD_ID identifies one build of berthd.  Only modules that set

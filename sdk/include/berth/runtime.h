@@ -20,6 +20,7 @@
 #ifndef BERTH_RUNTIME_H
 #define BERTH_RUNTIME_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -148,6 +149,32 @@ struct berth_runtime_ops {
 	/* exec - run a process in the container (issue: exec). */
 	void	(*exec)(void *st, const struct berth_runtime_exec *e,
 		    berth_runtime_done_cb done, void *arg);
+
+	/*
+	 * Added in ABI 1.x; a caller checks `size` before calling these
+	 * (BERTH_RUNTIME_HAS).
+	 */
+
+	/*
+	 * update - change the cgroup limits of a running or paused
+	 * container: `resources` is an OCI linux.resources object
+	 * (borrowed), handed to `RUNTIME update --resources`.  What it
+	 * leaves out is left as it is.
+	 */
+	void	(*update)(void *st, const char *id, json_object *resources,
+		    berth_runtime_done_cb done, void *arg);
+	/*
+	 * exec_state - what the driver knows of exec_id now (no I/O): its
+	 * pid, in berthd's pid namespace, once the runtime has run it, and
+	 * BERTH_RT_RUNNING until it exits.  -ENOENT if nothing.
+	 */
+	int	(*exec_state)(void *st, const char *id, const char *exec_id,
+		    struct berth_runtime_state *out);
 };
+
+/* True if ops (of size ops->size) has op. */
+#define BERTH_RUNTIME_HAS(ops, op)					\
+	((ops)->size >= offsetof(struct berth_runtime_ops, op) +		\
+	    sizeof((ops)->op) && (ops)->op != NULL)
 
 #endif

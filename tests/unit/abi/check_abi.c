@@ -42,7 +42,7 @@ START_TEST(abi_version)
 {
 	ck_assert_int_eq(BERTH_ABI_MAJOR, 1);
 	/* Bumped with every addition; the changelog in abi.h says what. */
-	ck_assert_int_eq(BERTH_ABI_MINOR, 1);
+	ck_assert_int_eq(BERTH_ABI_MINOR, 2);
 	ck_assert_uint_eq(BERTH_MODULE_MAGIC, 0x42525448u);	/* "BRTH" */
 	ck_assert_uint_eq(BERTH_ABI_STRICT, 0x1u);
 }
@@ -358,7 +358,10 @@ START_TEST(abi_runtime)
 	OFF(struct berth_runtime_ops, attach, 88);
 	OFF(struct berth_runtime_ops, resize, 96);
 	OFF(struct berth_runtime_ops, exec, 104);
-	SIZE(struct berth_runtime_ops, 112);
+	/* 1.2 */
+	OFF(struct berth_runtime_ops, update, 112);
+	OFF(struct berth_runtime_ops, exec_state, 120);
+	SIZE(struct berth_runtime_ops, 128);
 }
 END_TEST
 
