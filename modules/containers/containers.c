@@ -54,6 +54,10 @@ static const struct berth_route containers_routes[] = {
 	    containers_h_rename, 0, 0 },
 	{ BERTH_GET,	"/containers/{id}/top",		NULL,
 	    containers_h_top, 0, 0 },
+	{ BERTH_POST,	"/containers/{id}/update",	NULL,
+	    containers_h_update, 0, 0 },
+	{ BERTH_GET,	"/containers/{id}/stats",	NULL,
+	    containers_h_stats, 0, 0 },
 	{ BERTH_POST,	"/containers/prune",		NULL,
 	    containers_h_prune, 0, 0 },
 	{ BERTH_HEAD,	"/containers/{id}/archive",	NULL,
@@ -333,6 +337,7 @@ containers_init(const struct berth_host *h, const struct berth_conf *conf,
 	snprintf(p, sizeof(p), "%s/containers", h->exec_root(h));
 	cs->exec_root = strdup(p);
 	cs->init_path = containers_find_init(h->conf_json(conf));
+	containers_sysinfo_probe(&cs->sys);
 	if (cs->root == NULL || cs->exec_root == NULL) {
 		rc = berth_err_set(err, -ENOMEM, "out of memory");
 		goto fail;

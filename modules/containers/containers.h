@@ -18,6 +18,8 @@
  *	containers_exec.c	exec create, start, inspect, resize
  *	containers_ops.c	pause, unpause, rename, top, prune
  *	containers_policy.c	restart policies and their backoff
+ *	containers_update.c	POST /containers/{id}/update, host limits
+ *	containers_stats.c	GET /containers/{id}/stats: cgroup readers
  *	containers_logs.c	GET /containers/{id}/logs
  *	containers_list.c	GET /containers/json and its filters
  *	containers_inspect.c	GET /containers/{id}/json
@@ -210,6 +212,17 @@ struct ctr {
 };
 TAILQ_HEAD(ctr_list, ctr);
 
+/* What the host supports, probed once at init (containers_update.c). */
+struct ctr_sysinfo {
+	int		 ncpu;		/* CPUs this process may use */
+	int		 cgroup2;	/* /sys/fs/cgroup is the unified tree */
+	int		 swap_limit;	/* memsw accounting */
+	int		 blkio_weight;
+	char		 cpus[256];	/* cpuset.cpus of the root, or "" */
+	char		 mems[256];
+	uint64_t	 mem_total;	/* bytes, /proc/meminfo MemTotal */
+};
+
 struct containers {
 	const struct berth_host		*h;
 	const struct berth_image_ops	*img;
@@ -223,6 +236,7 @@ struct containers {
 	struct berth_timer		*boot_timer;	/* policies at start */
 	int				 nstreams;	/* cp/export workers */
 	TAILQ_HEAD(, ctr_stream)	 streams;	/* ... waiting for one */
+	struct ctr_sysinfo		 sys;
 	int				 stopping;	/* fini started */
 };
 
@@ -314,6 +328,26 @@ void		 containers_policy_cancel(struct ctr *);
 void		 containers_policy_restore(struct containers *);
 void		 containers_policy_fini(struct containers *);
 
+/* containers_update.c */
+void		 containers_h_update(struct berth_req *, void *);
+void		 containers_sysinfo_probe(struct ctr_sysinfo *);
+int		 containers_cpuset_parse(const char *, uint64_t[16]);
+int		 containers_update_check(json_object *,
+		    const struct ctr_sysinfo *, json_object **,
+		    struct berth_err *);
+int		 containers_update_merge(json_object *, json_object *,
+		    const char *, struct berth_err *);
+
+/* containers_stats.c */
+struct stats_dirs;
+void		 containers_h_stats(struct berth_req *, void *);
+int		 containers_stats_dirs(const char *, const char *,
+		    struct stats_dirs *);
+void		 containers_stats_cgroup(const struct stats_dirs *, uint64_t,
+		    uint64_t, int, json_object *);
+json_object	*containers_stats_blkio(const char *);
+json_object	*containers_stats_net(const char *);
+
 /* containers_logs.c */
 void		 containers_h_logs(struct berth_req *, void *);
 int		 containers_log_path(const struct ctr *, char *, size_t);
@@ -351,6 +385,7 @@ struct spec_in {
 };
 int		 containers_spec(const struct spec_in *, json_object **,
 		    struct berth_err *);
+json_object	*containers_spec_resources(json_object *, int);
 int		 containers_args(json_object *, char **, json_object **,
 		    struct berth_err *);
 json_object	*containers_env(json_object *, const char *, int);

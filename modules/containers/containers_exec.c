@@ -569,6 +569,7 @@ exec_started(void *arg, int rc, const struct berth_err *err)
 	struct ctr			*c = e->c;
 	const struct berth_runtime_ops	*rt;
 	struct berth_err		 e2 = BERTH_ERR_INIT;
+	struct berth_runtime_state	 rs;
 	void				*rst;
 	uint32_t			 flags = 0;
 	int				 fd;
@@ -585,6 +586,10 @@ exec_started(void *arg, int rc, const struct berth_err *err)
 		e->fd = -1;
 		return;
 	}
+	/* Inspect's Pid: the runtime knows it from its exec answer. */
+	if (BERTH_RUNTIME_HAS(rt, exec_state) &&
+	    rt->exec_state(rst, c->id, e->id, &rs) == 0)
+		e->pid = rs.pid;
 	/* The CLI sizes the terminal as soon as it has the 101. */
 	if (e->tty && e->rows > 0 && e->cols > 0 && !e->exited)
 		rt->resize(rst, c->id, e->id, e->rows, e->cols, exec_ignore,

@@ -878,8 +878,9 @@ spec_rlimits_add(json_object *proc, json_object *ulimits,
 	return 0;
 }
 
-static json_object *
-spec_resources(json_object *hc, int privileged)
+/* linux.resources from a HostConfig (also for update).  Caller puts. */
+json_object *
+containers_spec_resources(json_object *hc, int privileged)
 {
 	json_object	*r = json_object_new_object(), *m, *c, *p;
 	int64_t		 mem, swap, v;
@@ -1146,7 +1147,7 @@ containers_spec(const struct spec_in *in, json_object **out,
 	    *s1 != '\0' ? s1 : "/berth", in->id);
 	json_object_object_add(linux_, "cgroupsPath", jstr(p));
 	json_object_object_add(linux_, "resources",
-	    spec_resources(hc, privileged));
+	    containers_spec_resources(hc, privileged));
 	a = json_object_new_object();
 	if ((o = berth_json_get(hc, "Sysctls")) != NULL &&
 	    json_object_is_type(o, json_type_object)) {

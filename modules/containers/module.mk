@@ -15,8 +15,10 @@ containers-SRCS		:= modules/containers/containers.c \
 			   modules/containers/containers_run.c \
 			   modules/containers/containers_seccomp.c \
 			   modules/containers/containers_spec.c \
+			   modules/containers/containers_stats.c \
 			   modules/containers/containers_store.c \
 			   modules/containers/containers_tar.c \
 			   modules/containers/containers_untar.c \
+			   modules/containers/containers_update.c \
 			   modules/containers/containers_util.c
 containers-LIBS		:= -lseccomp -lcap -larchive
