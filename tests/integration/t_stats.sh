@@ -178,3 +178,144 @@ assert_eq "docker stats --no-stream of a stopped container: zeros" "$OUT" \
     "stopped 0.00% 0B / 0B"
 req GET "/containers/nosuch/stats?stream=0"
 assert_json_error "stats of no such container is a 404" 404 '^No such container: nosuch$'
+
+# --- docker update ------------------------------------------------------------
+
+T0=$(date +%s)
+check "a container to update (-m 32m)" dk run -d --name up -m 32m busybox sleep 300
+UPID=$(dk inspect -f '{{.Id}}' up)
+check "docker update --memory 64m" dk update --memory 64m up
+assert_eq "update --memory: the cgroup's memory.limit_in_bytes" \
+    "$(cat "$(cgdir up memory)/memory.limit_in_bytes" 2>&1)" 67108864
+assert_eq "update --memory: inspect shows it" \
+    "$(dk inspect -f '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}' up)" \
+    "67108864 67108864"
+check "docker update --cpus 0.5" dk update --cpus 0.5 up
+assert_eq "update --cpus: cpu.cfs_quota_us and cfs_period_us" \
+    "$(cat "$(cgdir up cpu)/cpu.cfs_quota_us" "$(cgdir up cpu)/cpu.cfs_period_us" | tr '\n' ' ')" \
+    "50000 100000 "
+check "docker update --pids-limit 50 --cpu-shares 512 --cpuset-cpus 0" \
+    dk update --pids-limit 50 --cpu-shares 512 --cpuset-cpus 0 up
+assert_eq "update: pids.max, cpu.shares, cpuset.cpus" \
+    "$(cat "$(cgdir up pids)/pids.max" "$(cgdir up cpu)/cpu.shares" "$(cgdir up cpuset)/cpuset.cpus" | tr '\n' ' ')" \
+    "50 512 0 "
+assert_eq "update: inspect shows every field" \
+    "$(dk inspect -f '{{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.CpuShares}} {{.HostConfig.CpusetCpus}}' up)" \
+    "500000000 50 512 0"
+req GET "/containers/up/stats?stream=0&one-shot=1"
+assert_eq "stats after update: memory limit and pids limit" \
+    "$(printf '%s' "$BODY" | python3 -c 'import json, sys
+s = json.load(sys.stdin); print(s["memory_stats"]["limit"], s["pids_stats"]["limit"])')" \
+    "67108864 50"
+
+OUT=$(dk update --memory 100m up 2>&1)
+assert_eq "update --memory above the swap limit: dockerd's 409 (exit 1)" \
+    "$?: $OUT" "1: Error response from daemon: Cannot update container $UPID: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time"
+OUT=$(dk update --memory 1m up 2>&1)
+assert_eq "update --memory 1m: dockerd's error (exit 1)" "$?: $OUT" \
+    "1: Error response from daemon: Minimum memory limit allowed is 6MB"
+NCPU=$(nproc)
+OUT=$(dk update --cpus 99 up 2>&1)
+assert_eq "update --cpus 99: dockerd's error" "$?: $OUT" \
+    "1: Error response from daemon: Range of CPUs is from 0.01 to $NCPU.00, as there are only $NCPU CPUs available"
+OUT=$(dk update --cpu-period 100 up 2>&1)
+assert_eq "update --cpu-period 100: dockerd's error" "$?: $OUT" \
+    "1: Error response from daemon: CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)"
+OUT=$(dk update --cpu-quota 50000 up 2>&1)
+assert_eq "update --cpu-quota after --cpus: dockerd's conflict" "$?: $OUT" \
+    "1: Error response from daemon: Cannot update container $UPID: Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set"
+OUT=$(dk update --cpuset-cpus 64 up 2>&1)
+assert_match "update --cpuset-cpus 64: not available" "$?: $OUT" \
+    '^1: Error response from daemon: Requested CPUs are not available - requested 64, available: '
+req POST /containers/up/update -H 'Content-Type: application/json' \
+    -d '{"RestartPolicy":{"Name":"sometimes"}}'
+assert_json_error "update with an unknown restart policy is a 400" 400 \
+    "^invalid restart policy 'sometimes'$"
+assert_eq "a refused update changes nothing" \
+    "$(dk inspect -f '{{.HostConfig.Memory}} {{.HostConfig.RestartPolicy.Name}}' up)" \
+    "67108864 no"
+req POST /containers/up/update -H 'Content-Type: application/json' \
+    -d '{"CpuShares":600}'
+assert_eq "update answers {\"Warnings\":null}" "$STATUS $BODY" \
+    '200 {"Warnings":null}'
+
+check "a paused container" dk pause up
+check "docker update --cpu-shares 256 of a paused container" \
+    dk update --cpu-shares 256 up
+assert_eq "update of a paused container reaches cpu.shares" \
+    "$(cat "$(cgdir up cpu)/cpu.shares")" 256
+check "unpause" dk unpause up
+
+check "a created container" dk create --name upst busybox sleep 300
+check "docker update --memory 48m --memory-swap 96m of a created container" \
+    dk update --memory 48m --memory-swap 96m upst
+check "start it" dk start upst
+assert_eq "the limit stored by update applies at start" \
+    "$(cat "$(cgdir upst memory)/memory.limit_in_bytes")" 50331648
+
+check "an --rm container" dk run -d --rm --name rmc busybox sleep 300
+RMID=$(dk inspect -f '{{.Id}}' rmc)
+OUT=$(dk update --restart=always rmc 2>&1)
+assert_eq "update --restart of an AutoRemove container: dockerd's refusal" "$?: $OUT" \
+    "1: Error response from daemon: Cannot update container $RMID: Restart policy cannot be updated because AutoRemove is enabled for the container"
+req POST /containers/rmc/update -H 'Content-Type: application/json' \
+    -d '{"RestartPolicy":{"Name":"always"}}'
+assert_eq "... a 409" "$STATUS" 409
+
+check "docker update --restart=always of a running container" \
+    dk update --restart=always up
+P1=$(dk inspect -f '{{.State.Pid}}' up)
+kill -KILL "$P1"
+came_back()
+{
+	set -- $(dk inspect -f '{{.State.Status}} {{.RestartCount}} {{.State.Pid}}' up)
+	[ "$1" = running ] && [ "$2" = 1 ] && [ "$3" != "$P1" ] && [ "$3" != 0 ]
+}
+if wait_for 5 came_back; then
+	pass "update --restart=always: the killed process comes back"
+else
+	fail "update --restart=always: the killed process comes back" \
+	    "$(dk inspect -f '{{.State.Status}} {{.RestartCount}}' up)"
+fi
+assert_eq "the restarted container keeps the updated limit" \
+    "$(cat "$(cgdir up memory)/memory.limit_in_bytes" 2>&1)" 67108864
+OUT=$(dk events --since "$T0" --until "$(( $(date +%s) + 1 ))" \
+    --filter event=update --format '{{.Actor.Attributes.name}}' 2>&1 | sort -u | tr '\n' ' ')
+assert_eq "update events (the refused ones have none)" "$OUT" "up upst "
+
+# --- exec inspect's Pid ---------------------------------------------------------
+
+req POST /containers/up/exec -H 'Content-Type: application/json' \
+    -d '{"Cmd":["sleep","30"]}'
+EXID=$(json_field "$BODY" Id)
+req POST "/exec/$EXID/start" -H 'Content-Type: application/json' \
+    -d '{"Detach":true}'
+req GET "/exec/$EXID/json"
+EPID=$(json_field "$BODY" Pid)
+if [ -n "$EPID" ] && [ "$EPID" -gt 0 ] 2>/dev/null &&
+    [ "$(grep ':memory:' "/proc/$EPID/cgroup")" = \
+      "$(grep ':memory:' "/proc/$(dk inspect -f '{{.State.Pid}}' up)/cgroup")" ]; then
+	pass "exec inspect: Pid is the exec's, in the container's cgroup ($EPID)"
+else
+	fail "exec inspect: Pid is the exec's, in the container's cgroup" "$BODY"
+fi
+assert_eq "exec inspect: Running" "$(json_field "$BODY" Running)" True
+
+# --- berthd restart -------------------------------------------------------------
+
+berth_stop
+"$BERTHD" --config-file "$B_CONF" -H "unix://$B_SOCK" \
+    --data-root "$B_DIR/data" --exec-root "$B_DIR/exec" \
+    --pidfile "$B_PIDFILE" --module-dir "$MODULE_DIR" >>"$B_LOG" 2>&1 &
+B_PID=$!
+track_pid $B_PID
+if wait_ping "$B_SOCK" 10; then
+	pass "berthd comes back"
+else
+	fail "berthd comes back" "$(tail -n 15 "$B_LOG")"
+fi
+assert_eq "update persists across a berthd restart" \
+    "$(dk inspect -f '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}' up)" \
+    "67108864 500000000 50 always"
+OUT=$(dk stats --no-stream --format '{{.Name}} {{.MemUsage}}' up 2>&1)
+assert_match "docker stats after a berthd restart" "$OUT" '^up [0-9.]+[KM]iB / 64MiB$'
