@@ -339,7 +339,14 @@ int		 containers_update_merge(json_object *, json_object *,
 		    const char *, struct berth_err *);
 
 /* containers_stats.c */
-struct stats_dirs;
+struct stats_dirs {			/* one container's cgroup directories */
+	int	 v2;			/* all five are the unified one */
+	char	 memory[PATH_MAX];
+	char	 cpu[PATH_MAX];
+	char	 cpuacct[PATH_MAX];
+	char	 pids[PATH_MAX];
+	char	 blkio[PATH_MAX];
+};
 void		 containers_h_stats(struct berth_req *, void *);
 int		 containers_stats_dirs(const char *, const char *,
 		    struct stats_dirs *);

@@ -234,16 +234,6 @@ stats_empty_blkio(void)
 	return b;
 }
 
-/* The cgroup directories of one container. */
-struct stats_dirs {
-	int	 v2;
-	char	 memory[PATH_MAX];	/* v2: the unified directory */
-	char	 cpu[PATH_MAX];
-	char	 cpuacct[PATH_MAX];
-	char	 pids[PATH_MAX];
-	char	 blkio[PATH_MAX];
-};
-
 /*
  * From /proc/PID/cgroup's text.  A v1 line names its controllers (the
  * mount under /sys/fs/cgroup has that name: "cpu,cpuacct"); the v2

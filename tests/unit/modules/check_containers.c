@@ -91,6 +91,278 @@ rm_rf(const char *p)
 	(void)system(cmd);
 }
 
+/* --- update: dockerd's checks and merge ---------------------------------- */
+
+static const struct ctr_sysinfo test_sys = {
+	.ncpu = 2, .swap_limit = 1, .blkio_weight = 0,
+	.cpus = "0-1", .mems = "0", .mem_total = 1ULL << 30,
+};
+
+static const char *
+update_err(const char *body)
+{
+	static struct berth_err	 err;
+	json_object		*o = J(body), *w = NULL;
+	int			 rc;
+
+	berth_err_clear(&err);
+	rc = containers_update_check(o, &test_sys, &w, &err);
+	json_object_put(o);
+	json_object_put(w);
+	return rc < 0 ? err.msg : "";
+}
+
+START_TEST(update_checks)
+{
+	uint64_t	 set[16];
+	json_object	*o, *w = NULL;
+	struct berth_err err = BERTH_ERR_INIT;
+
+	ck_assert_int_eq(containers_cpuset_parse("0-2,5", set), 0);
+	ck_assert_uint_eq(set[0], 0x27);
+	ck_assert_int_eq(containers_cpuset_parse("1,", set), -EINVAL);
+	ck_assert_int_eq(containers_cpuset_parse("3-1", set), -EINVAL);
+	ck_assert_int_eq(containers_cpuset_parse("a", set), -EINVAL);
+
+	ck_assert_str_eq(update_err("{\"Memory\":67108864}"), "");
+	ck_assert_str_eq(update_err("{\"Memory\":1048576}"),
+	    "Minimum memory limit allowed is 6MB");
+	ck_assert_str_eq(update_err("{\"Memory\":67108864,"
+	    "\"MemorySwap\":33554432}"), "Minimum memoryswap limit should be "
+	    "larger than memory limit, see usage");
+	ck_assert_str_eq(update_err("{\"NanoCpus\":3000000000}"),
+	    "Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs "
+	    "available");
+	ck_assert_str_eq(update_err("{\"NanoCpus\":1,\"CpuQuota\":2000}"),
+	    "Conflicting options: Nano CPUs and CPU Quota cannot both be set");
+	ck_assert_str_eq(update_err("{\"CpuQuota\":10}"),
+	    "CPU cfs quota can not be less than 1ms (i.e. 1000)");
+	ck_assert_str_eq(update_err("{\"CpusetCpus\":\"1-3\"}"),
+	    "Requested CPUs are not available - requested 1-3, available: 0-1");
+	ck_assert_str_eq(update_err("{\"CpusetCpus\":\"x\"}"),
+	    "Invalid value x for cpuset cpus: invalid format: x");
+	ck_assert_str_eq(update_err("{\"RestartPolicy\":{\"Name\":\"always\","
+	    "\"MaximumRetryCount\":3}}"), "maximum retry count cannot be used "
+	    "with restart policy 'always'");
+	ck_assert_str_eq(update_err("{\"RestartPolicy\":{\"Name\":"
+	    "\"on-failure\",\"MaximumRetryCount\":-1}}"),
+	    "maximum retry count cannot be negative");
+	/* No blkio weight here: dropped with dockerd's warning, no range. */
+	o = J("{\"BlkioWeight\":5}");
+	ck_assert_int_eq(containers_update_check(o, &test_sys, &w, &err), 0);
+	ck_assert_int_eq(json_object_get_int(berth_json_get(o,
+	    "BlkioWeight")), 0);
+	ck_assert_int_eq((int)json_object_array_length(w), 1);
+	json_object_put(o);
+	json_object_put(w);
+}
+END_TEST
+
+static const char *
+merge(json_object *hc, const char *body)
+{
+	static struct berth_err	 err;
+	json_object		*o = J(body);
+	int			 rc;
+
+	berth_err_clear(&err);
+	rc = containers_update_merge(hc, o, "ID", &err);
+	json_object_put(o);
+	return rc < 0 ? err.msg : "";
+}
+
+START_TEST(update_merge)
+{
+	json_object	*hc = J("{\"Memory\":33554432,\"MemorySwap\":0,"
+	    "\"CpuShares\":800,\"NanoCpus\":0,\"AutoRemove\":false,"
+	    "\"RestartPolicy\":{\"Name\":\"no\",\"MaximumRetryCount\":0}}");
+
+	/* Swap unset means twice the memory: 64m fits, 100m does not. */
+	ck_assert_str_eq(merge(hc, "{\"Memory\":67108864,\"CpuShares\":0}"),
+	    "");
+	ck_assert_int_eq(json_object_get_int64(berth_json_get(hc, "Memory")),
+	    67108864);
+	ck_assert_int_eq(json_object_get_int64(berth_json_get(hc,
+	    "MemorySwap")), 67108864);
+	ck_assert_int_eq(json_object_get_int(berth_json_get(hc, "CpuShares")),
+	    800);
+	ck_assert_str_eq(merge(hc, "{\"Memory\":104857600}"), "Cannot update "
+	    "container ID: Memory limit should be smaller than already set "
+	    "memoryswap limit, update the memoryswap at the same time");
+	ck_assert_str_eq(merge(hc, "{\"NanoCpus\":500000000}"), "");
+	ck_assert_str_eq(merge(hc, "{\"CpuPeriod\":50000}"), "Cannot update "
+	    "container ID: Conflicting options: CPU Period cannot be updated "
+	    "as NanoCPUs has already been set");
+	ck_assert_str_eq(merge(hc, "{\"PidsLimit\":0,\"RestartPolicy\":"
+	    "{\"Name\":\"on-failure\",\"MaximumRetryCount\":2}}"), "");
+	ck_assert_int_eq(json_object_get_int(berth_json_get(hc, "PidsLimit")),
+	    0);
+	ck_assert_str_eq(berth_json_str(berth_json_get(hc, "RestartPolicy"),
+	    "Name"), "on-failure");
+	json_object_object_add(hc, "AutoRemove", json_object_new_boolean(1));
+	ck_assert_str_eq(merge(hc, "{\"RestartPolicy\":{\"Name\":\"always\"}}"),
+	    "Cannot update container ID: Restart policy cannot be updated "
+	    "because AutoRemove is enabled for the container");
+	ck_assert_str_eq(merge(hc, "{\"RestartPolicy\":{\"Name\":\"no\"}}"), "");
+	json_object_put(hc);
+}
+END_TEST
+
+/* --- stats: cgroup files to Docker's shape --------------------------------- */
+
+static void
+mkfile(const char *dir, const char *name, const char *text)
+{
+	mkdir(dir, 0755);
+	write_file(dir, name, text);
+}
+
+START_TEST(stats_cgroups)
+{
+	struct stats_dirs	 d;
+	char			 base[256], p[600];
+	json_object		*o, *m, *c, *n;
+
+	snprintf(base, sizeof(base), "/tmp/check_stats.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(base));
+
+	/* A hybrid host: v1 controllers win over the unified line. */
+	ck_assert_int_eq(containers_stats_dirs(
+	    "12:pids:/berth/x\n9:cpu,cpuacct:/berth/x\n"
+	    "5:memory:/berth/x\n3:blkio:/berth/x\n0::/berth/x\n", base, &d),
+	    0);
+	ck_assert_int_eq(d.v2, 0);
+	snprintf(p, sizeof(p), "%s/cpu,cpuacct/berth/x", base);
+	ck_assert_str_eq(d.cpuacct, p);
+	ck_assert_str_eq(d.cpu, p);
+	snprintf(p, sizeof(p), "%s/cpu,cpuacct", base);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/cpu,cpuacct/berth", base);
+	mkdir(p, 0755);
+	mkfile(d.cpuacct, "cpuacct.usage", "3000\n");
+	write_file(d.cpuacct, "cpuacct.usage_percpu", "1000 2000 \n");
+	write_file(d.cpuacct, "cpuacct.stat", "user 3\nsystem 2\n");
+	write_file(d.cpu, "cpu.stat", "nr_periods 7\nnr_throttled 1\n"
+	    "throttled_time 99\n");
+	snprintf(p, sizeof(p), "%s/memory", base);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/memory/berth", base);
+	mkdir(p, 0755);
+	mkfile(d.memory, "memory.usage_in_bytes", "5000\n");
+	write_file(d.memory, "memory.limit_in_bytes", "9223372036854771712\n");
+	write_file(d.memory, "memory.max_usage_in_bytes", "6000\n");
+	write_file(d.memory, "memory.failcnt", "0\n");
+	write_file(d.memory, "memory.stat", "cache 100\nrss 200\n"
+	    "total_inactive_file 1000\n");
+	o = json_object_new_object();
+	containers_stats_cgroup(&d, 1 << 20, 42, 2, o);
+	c = berth_json_get(o, "cpu_stats");
+	ck_assert_str_eq(json_object_to_json_string_ext(c,
+	    JSON_C_TO_STRING_PLAIN), "{\"cpu_usage\":{\"total_usage\":3000,"
+	    "\"percpu_usage\":[1000,2000],\"usage_in_kernelmode\":20000000,"
+	    "\"usage_in_usermode\":30000000},\"system_cpu_usage\":42,"
+	    "\"online_cpus\":2,\"throttling_data\":{\"periods\":7,"
+	    "\"throttled_periods\":1,\"throttled_time\":99}}");
+	m = berth_json_get(o, "memory_stats");
+	ck_assert_int_eq(json_object_get_int64(berth_json_get(m, "usage")),
+	    5000);
+	ck_assert_int_eq(json_object_get_int64(berth_json_get(m, "limit")),
+	    1 << 20);
+	ck_assert_ptr_null(berth_json_get(m, "failcnt"));
+	ck_assert_int_eq(json_object_get_int64(berth_json_get(berth_json_get(m,
+	    "stats"), "total_inactive_file")), 1000);
+	ck_assert_int_eq(json_object_object_length(berth_json_get(o,
+	    "pids_stats")), 0);
+	ck_assert_str_eq(json_object_to_json_string_ext(berth_json_get(o,
+	    "blkio_stats"), JSON_C_TO_STRING_PLAIN), "{"
+	    "\"io_service_bytes_recursive\":[],\"io_serviced_recursive\":[],"
+	    "\"io_queue_recursive\":[],\"io_service_time_recursive\":[],"
+	    "\"io_wait_time_recursive\":[],\"io_merged_recursive\":[],"
+	    "\"io_time_recursive\":[],\"sectors_recursive\":[]}");
+	json_object_put(o);
+
+	/* A pure v2 host: one directory for everything. */
+	ck_assert_int_eq(containers_stats_dirs("0::/berth/y\n", base, &d), 0);
+	ck_assert_int_eq(d.v2, 1);
+	snprintf(p, sizeof(p), "%s/berth", base);
+	mkdir(p, 0755);
+	mkfile(d.memory, "memory.current", "8000\n");
+	write_file(d.memory, "memory.max", "max\n");
+	write_file(d.memory, "memory.stat", "anon 10\ninactive_file 300\n");
+	write_file(d.memory, "memory.events", "low 0\nhigh 0\nmax 4\noom 2\n");
+	write_file(d.memory, "cpu.stat", "usage_usec 5\nuser_usec 3\n"
+	    "system_usec 2\nnr_periods 0\nnr_throttled 0\n"
+	    "throttled_usec 0\n");
+	write_file(d.memory, "pids.current", "3\n");
+	write_file(d.memory, "pids.max", "max\n");
+	write_file(d.memory, "io.stat", "8:0 rbytes=4096 wbytes=512 rios=1 "
+	    "wios=1 dbytes=0 dios=0\n");
+	o = json_object_new_object();
+	containers_stats_cgroup(&d, 1 << 20, 0, 0, o);
+	ck_assert_str_eq(json_object_to_json_string_ext(berth_json_get(o,
+	    "pids_stats"), JSON_C_TO_STRING_PLAIN), "{\"current\":3}");
+	c = berth_json_get(o, "cpu_stats");
+	ck_assert_str_eq(json_object_to_json_string_ext(c,
+	    JSON_C_TO_STRING_PLAIN), "{\"cpu_usage\":{\"total_usage\":5000,"
+	    "\"usage_in_kernelmode\":2000,\"usage_in_usermode\":3000},"
+	    "\"throttling_data\":{\"periods\":0,\"throttled_periods\":0,"
+	    "\"throttled_time\":0}}");
+	m = berth_json_get(o, "memory_stats");
+	ck_assert_int_eq(json_object_get_int64(berth_json_get(m, "usage")),
+	    8000);
+	ck_assert_int_eq(json_object_get_int64(berth_json_get(m, "failcnt")),
+	    2);
+	ck_assert_int_eq(json_object_get_int64(berth_json_get(m, "limit")),
+	    1 << 20);
+	ck_assert_ptr_null(berth_json_get(m, "max_usage"));
+	ck_assert_int_eq(json_object_get_int64(berth_json_get(berth_json_get(m,
+	    "stats"), "inactive_file")), 300);
+	n = berth_json_get(o, "blkio_stats");
+	ck_assert_str_eq(json_object_to_json_string_ext(berth_json_get(n,
+	    "io_service_bytes_recursive"), JSON_C_TO_STRING_PLAIN),
+	    "[{\"major\":8,\"minor\":0,\"op\":\"read\",\"value\":4096},"
+	    "{\"major\":8,\"minor\":0,\"op\":\"write\",\"value\":512}]");
+	ck_assert_ptr_null(berth_json_get(n, "io_serviced_recursive"));
+	json_object_put(o);
+	rm_rf(base);
+
+	ck_assert_int_eq(containers_stats_dirs("", "/x", &d), -ENOENT);
+}
+END_TEST
+
+START_TEST(stats_lines)
+{
+	json_object	*o;
+
+	o = containers_stats_blkio("8:0 Read 4096\n8:0 Write 8\n"
+	    "8:0 Total 4104\n8:16 12\nTotal 4104\n");
+	ck_assert_str_eq(json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN),
+	    "[{\"major\":8,\"minor\":0,\"op\":\"Read\",\"value\":4096},"
+	    "{\"major\":8,\"minor\":0,\"op\":\"Write\",\"value\":8},"
+	    "{\"major\":8,\"minor\":0,\"op\":\"Total\",\"value\":4104},"
+	    "{\"major\":8,\"minor\":16,\"op\":\"\",\"value\":12}]");
+	json_object_put(o);
+	o = containers_stats_net(
+	    "Inter-|   Receive                            "
+	    "                    |  Transmit\n"
+	    " face |bytes    packets errs drop fifo frame compressed multicast"
+	    "|bytes    packets errs drop fifo colls carrier compressed\n"
+	    "    lo:     100       1    0    0    0     0          0         0"
+	    "      100       1    0    0    0     0       0          0\n"
+	    "  eth0:    2000      20    1    2    0     0          0         0"
+	    "     3000      30    3    4    0     0       0          0\n");
+	ck_assert_str_eq(json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN), "{\"eth0\":{\"rx_bytes\":2000,"
+	    "\"rx_packets\":20,\"rx_errors\":1,\"rx_dropped\":2,"
+	    "\"tx_bytes\":3000,\"tx_packets\":30,\"tx_errors\":3,"
+	    "\"tx_dropped\":4}}");
+	json_object_put(o);
+	ck_assert_ptr_null(containers_stats_net("Inter-|\n face |\n"
+	    "    lo: 1 1 0 0 0 0 0 0 1 1 0 0 0 0 0 0\n"));
+}
+END_TEST
+
 /* --- names ---------------------------------------------------------------- */
 
 START_TEST(names_valid)
@@ -1678,6 +1950,10 @@ suite(void)
 	tcase_add_test(tc, spec_default);
 	tcase_add_test(tc, spec_hostconfigs);
 	tcase_add_test(tc, spec_privileged);
+	tcase_add_test(tc, update_checks);
+	tcase_add_test(tc, update_merge);
+	tcase_add_test(tc, stats_cgroups);
+	tcase_add_test(tc, stats_lines);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(api, api_setup, api_teardown);
 	tcase_add_test(api, api_create_errors);
