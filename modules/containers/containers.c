@@ -398,6 +398,7 @@ containers_fini(void *state)
 			TAILQ_REMOVE(&c->waits, w, entry);
 			cs->h->resp_end(w->req);
 			free(w);
+			ctr_unref(c);	/* the wait's; the list's is below */
 		}
 		ctr_unref(c);
 	}
