@@ -23,10 +23,7 @@
  * means something; with one-shot=1 at once, without precpu.  A stopped
  * container without stream gets the empty object at once.
  */
-#include <sys/stat.h>
-
 #include <errno.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>

@@ -239,6 +239,15 @@ req POST /containers/up/update -H 'Content-Type: application/json' \
 assert_eq "update answers {\"Warnings\":null}" "$STATUS $BODY" \
     '200 {"Warnings":null}'
 
+if [ -d /sys/fs/cgroup/blkio ] && [ ! -e /sys/fs/cgroup/blkio/blkio.weight ] &&
+    [ ! -e /sys/fs/cgroup/blkio/blkio.bfq.weight ]; then
+	OUT=$(dk update --blkio-weight 300 up 2>&1)
+	assert_eq "update --blkio-weight without CFQ/BFQ: dockerd's warning, dropped" \
+	    "$?: $OUT $(dk inspect -f '{{.HostConfig.BlkioWeight}}' up)" \
+	    "0: up
+Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded. 0"
+fi
+
 check "a paused container" dk pause up
 check "docker update --cpu-shares 256 of a paused container" \
     dk update --cpu-shares 256 up
