@@ -10,8 +10,10 @@
  * Only once the runtime has taken them does the new HostConfig replace
  * the old, and the answer waits until it is on disk: a failed update
  * changes nothing.  A stopped container gets the new HostConfig at its
- * next start (the spec is built from it).  RestartPolicy is read by the
- * policy engine at the next exit, so storing it is enough.
+ * next start (the spec is built from it); one being started gets the
+ * limits once the start is through, since its spec was built from the
+ * old HostConfig.  RestartPolicy is read by the policy engine at the
+ * next exit, so storing it is enough.
  *
  * What the host supports (CPUs, cpuset, swap and blkio weight
  * accounting, memory) is probed once at init: sysfs files that never
@@ -380,6 +382,7 @@ struct update_req {
 	struct berth_req	*req;
 	struct ctr		*c;
 	json_object		*hc;		/* the new HostConfig, owned */
+	json_object		*upd;		/* the checked body, owned */
 	json_object		*warnings;	/* or NULL, owned */
 };
 
@@ -388,6 +391,7 @@ update_free(struct update_req *u)
 {
 	ctr_unref(u->c);
 	json_object_put(u->hc);
+	json_object_put(u->upd);
 	json_object_put(u->warnings);
 	free(u);
 }
@@ -416,11 +420,11 @@ update_saved(void *arg, int rc, const struct berth_err *err)
 static void
 update_commit(struct update_req *u)
 {
-	struct ctr	*c = u->c;
+	struct ctr		*c = u->c;
+	struct berth_err	 err = BERTH_ERR_INIT;
+	json_object		*hc = NULL;
 
 	if (c->removed || c->state_gone) {
-		struct berth_err err = BERTH_ERR_INIT;
-
 		berth_err_set(&err, -EBUSY, "Cannot update container %s: "
 		    "container is marked for removal and cannot be "
 		    "\"update\"", c->id);
@@ -428,6 +432,17 @@ update_commit(struct update_req *u)
 		berth_err_clear(&err);
 		return;
 	}
+	/*
+	 * Merged again onto the HostConfig as it is now, so that updates
+	 * that overlapped (each waited for the runtime) all stay.
+	 */
+	if (json_object_deep_copy(c->hostconfig, &hc, NULL) == 0 &&
+	    containers_update_merge(hc, u->upd, c->id, &err) == 0) {
+		json_object_put(u->hc);
+		u->hc = hc;
+	} else
+		json_object_put(hc);
+	berth_err_clear(&err);
 	json_object_put(c->hostconfig);
 	c->hostconfig = u->hc;
 	u->hc = NULL;
@@ -477,17 +492,55 @@ update_resources(json_object *hc, json_object *upd)
 	return r;
 }
 
+/* Hand the merged limits to the runtime of the running container. */
+static void
+update_apply(struct update_req *u)
+{
+	const struct berth_runtime_ops	*rt;
+	struct berth_err		 err = BERTH_ERR_INIT;
+	struct ctr			*c = u->c;
+	json_object			*res;
+	void				*rst;
+
+	if ((rt = containers_runtime_of(c, &rst, &err)) == NULL) {
+		update_applied(u, err.code, &err);
+		return;
+	}
+	if (!BERTH_RUNTIME_HAS(rt, update)) {
+		berth_err_set(&err, -ENOTSUP, "the runtime driver cannot "
+		    "update a running container");
+		update_applied(u, err.code, &err);
+		return;
+	}
+	res = update_resources(u->hc, u->upd);
+	rt->update(rst, c->id, res, update_applied, u);
+	json_object_put(res);
+}
+
+/* The start that was in flight is done: apply if it runs, else store. */
+static void
+update_after_start(void *arg, int rc, const struct berth_err *err)
+{
+	struct update_req	*u = arg;
+
+	(void)err;
+	if (rc < 0 || (u->c->st.status != CTR_RUNNING &&
+	    u->c->st.status != CTR_PAUSED)) {
+		update_commit(u);
+		return;
+	}
+	update_apply(u);
+}
+
 void
 containers_h_update(struct berth_req *req, void *state)
 {
 	struct containers		*cs = state;
 	const struct berth_host		*h = cs->h;
 	struct berth_err		 err = BERTH_ERR_INIT;
-	const struct berth_runtime_ops	*rt;
 	struct update_req		*u = NULL;
-	json_object			*body, *upd = NULL, *res, *v;
+	json_object			*body, *upd = NULL, *v;
 	struct ctr			*c;
-	void				*rst;
 
 	if ((c = containers_find(cs, h->req_param(req, "id"), &err)) == NULL)
 		goto fail;
@@ -529,25 +582,19 @@ containers_h_update(struct berth_req *req, void *state)
 	}
 	if (containers_update_merge(u->hc, upd, c->id, &err) < 0)
 		goto fail;
+	u->upd = upd;
+	upd = NULL;
+	/* A start in flight built its spec from the old HostConfig. */
+	if (c->starting) {
+		containers_start(c, update_after_start, u);
+		return;
+	}
 	/* A restarting container gets them at its start, as in dockerd. */
-	if ((c->st.status != CTR_RUNNING && c->st.status != CTR_PAUSED) ||
-	    c->starting) {
-		json_object_put(upd);
+	if (c->st.status != CTR_RUNNING && c->st.status != CTR_PAUSED) {
 		update_commit(u);
 		return;
 	}
-	if ((rt = containers_runtime_of(c, &rst, &err)) == NULL)
-		goto fail;
-	if (!BERTH_RUNTIME_HAS(rt, update)) {
-		berth_err_set(&err, -ENOTSUP, "Cannot update container %s: "
-		    "the runtime driver cannot update a running container",
-		    c->id);
-		goto fail;
-	}
-	res = update_resources(u->hc, upd);
-	json_object_put(upd);
-	rt->update(rst, c->id, res, update_applied, u);
-	json_object_put(res);
+	update_apply(u);
 	return;
 fail:
 	json_object_put(upd);

@@ -262,6 +262,16 @@ check "start it" dk start upst
 assert_eq "the limit stored by update applies at start" \
     "$(cat "$(cgdir upst memory)/memory.limit_in_bytes")" 50331648
 
+# An update that lands while the start builds the spec still applies.
+check "a container to start and update at once" dk create --name upra busybox sleep 300
+curl -s --unix-socket "$B_SOCK" -X POST http://localhost/containers/upra/start &
+SP=$!
+check "docker update --memory 40m --memory-swap 80m during its start" \
+    dk update --memory 40m --memory-swap 80m upra
+wait "$SP"
+assert_eq "an update during the start reaches the cgroup" \
+    "$(cat "$(cgdir upra memory)/memory.limit_in_bytes")" 41943040
+
 check "an --rm container" dk run -d --rm --name rmc busybox sleep 300
 RMID=$(dk inspect -f '{{.Id}}' rmc)
 OUT=$(dk update --restart=always rmc 2>&1)
@@ -290,7 +300,7 @@ assert_eq "the restarted container keeps the updated limit" \
     "$(cat "$(cgdir up memory)/memory.limit_in_bytes" 2>&1)" 67108864
 OUT=$(dk events --since "$T0" --until "$(( $(date +%s) + 1 ))" \
     --filter event=update --format '{{.Actor.Attributes.name}}' 2>&1 | sort -u | tr '\n' ' ')
-assert_eq "update events (the refused ones have none)" "$OUT" "up upst "
+assert_eq "update events (the refused ones have none)" "$OUT" "up upra upst "
 
 # --- exec inspect's Pid ---------------------------------------------------------
 
