@@ -324,6 +324,7 @@ containers_init(const struct berth_host *h, const struct berth_conf *conf,
 	TAILQ_INIT(&cs->list);
 	TAILQ_INIT(&cs->execs);
 	TAILQ_INIT(&cs->streams);
+	TAILQ_INIT(&cs->removals);
 	cs->img = h->lookup(h, BERTH_IMAGE_IFACE, BERTH_IMAGE_DRIVER,
 	    &cs->img_st);
 	if (cs->img == NULL) {
@@ -387,6 +388,7 @@ containers_fini(void *state)
 	containers_exec_fini(cs);
 	containers_policy_fini(cs);
 	containers_stream_fini(cs);
+	containers_run_fini(cs);
 	while ((c = TAILQ_FIRST(&cs->list)) != NULL) {
 		TAILQ_REMOVE(&cs->list, c, entry);
 		c->removed = 1;

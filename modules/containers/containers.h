@@ -90,6 +90,7 @@ struct ctr;
 struct containers;
 struct start_job;
 struct ctr_stream;
+struct remove_job;
 
 /*
  * An exec (containers_exec.c): in memory only, as in Docker.  Holds a
@@ -236,6 +237,8 @@ struct containers {
 	struct berth_timer		*boot_timer;	/* policies at start */
 	int				 nstreams;	/* cp/export workers */
 	TAILQ_HEAD(, ctr_stream)	 streams;	/* ... waiting for one */
+	/* Removals answered, waiting for the runtime's delete. */
+	TAILQ_HEAD(, remove_job)	 removals;
 	struct ctr_sysinfo		 sys;
 	int				 stopping;	/* fini started */
 };
@@ -290,6 +293,7 @@ void		 containers_start(struct ctr *, ctr_done_cb, void *);
 void		 containers_stop(struct ctr *, int, ctr_done_cb, void *);
 void		 containers_remove(struct ctr *, int, ctr_done_cb, void *);
 void		 containers_remove_bg(struct ctr *, const char *);
+void		 containers_run_fini(struct containers *);
 void		 containers_exited(struct ctr *, int, int, int64_t, int);
 extern const struct berth_runtime_events containers_rt_events;
 void		 containers_waits_answer(struct ctr *, int);

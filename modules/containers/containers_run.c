@@ -1260,11 +1260,13 @@ containers_h_restart(struct berth_req *req, void *state)
 /* --- remove ------------------------------------------------------------------ */
 
 struct remove_job {
-	struct ctr	*c;
-	ctr_done_cb	 cb;		/* NULL once answered */
-	void		*arg;
-	int		 pending;	/* pieces before the answer */
-	int		 rt_pending;	/* the runtime's delete runs */
+	TAILQ_ENTRY(remove_job)	 entry;		/* in cs->removals */
+	struct ctr		*c;
+	ctr_done_cb		 cb;		/* NULL once answered */
+	void			*arg;
+	int			 pending;	/* pieces before the answer */
+	int			 rt_pending;	/* the runtime's delete runs */
+	int			 listed;	/* in cs->removals */
 };
 
 static void
@@ -1326,6 +1328,10 @@ remove_tail(struct remove_job *rm)
 
 	if (rm->pending > 0 || rm->rt_pending)
 		return;
+	if (rm->listed) {
+		TAILQ_REMOVE(&c->cs->removals, rm, entry);
+		rm->listed = 0;
+	}
 	c->state_gone = 1;
 	c->save_again = 0;
 	if (c->saving && run_ops_add(&c->save_waiters, remove_state_go,
@@ -1370,7 +1376,29 @@ remove_piece_done(void *arg, int rc, const struct berth_err *err)
 		ctr_unref(c);	/* the list's reference */
 	}
 	remove_answer(rm, 0, NULL);
+	if (rm->rt_pending) {
+		TAILQ_INSERT_TAIL(&cs->removals, rm, entry);
+		rm->listed = 1;
+	}
 	remove_tail(rm);
+}
+
+/*
+ * At fini: removals still waiting for the runtime (whose answer will not
+ * come now) let go of their containers; the state says "removing", and
+ * the next start finishes them.
+ */
+void
+containers_run_fini(struct containers *cs)
+{
+	struct remove_job	*rm;
+
+	while ((rm = TAILQ_FIRST(&cs->removals)) != NULL) {
+		TAILQ_REMOVE(&cs->removals, rm, entry);
+		rm->c->removing = 0;
+		ctr_unref(rm->c);
+		free(rm);
+	}
 }
 
 static void
