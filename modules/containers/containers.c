@@ -402,6 +402,11 @@ containers_fini(void *state)
 			free(w);
 			ctr_unref(c);	/* the wait's; the list's is below */
 		}
+		/* A cleanup waits on the runtime, whose answer cannot come now. */
+		if (c->cleaning) {
+			c->cleaning = 0;
+			ctr_unref(c);
+		}
 		ctr_unref(c);
 	}
 	free(cs->root);
