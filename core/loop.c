@@ -552,6 +552,12 @@ loop_work(void *owner, berth_work_fn fn, berth_done_fn done, void *job)
 /* --- release and teardown ---------------------------------------------- */
 
 int
+loop_busy(void)
+{
+	return !TAILQ_EMPTY(&jobs) || !LIST_EMPTY(&children);
+}
+
+int
 loop_release_owner(void *owner)
 {
 	struct berth_timer	*t, *tnext;

@@ -53,5 +53,11 @@ int	loop_work(void *owner, berth_work_fn fn, berth_done_fn done, void *job);
  * Returns how many resources were released (for the shutdown log).
  */
 int	loop_release_owner(void *owner);
+/*
+ * loop_busy - work queued, running or not yet delivered, or a spawned
+ * child not yet reaped: what a shutdown lets finish before it stops the
+ * modules (their callbacks could not run after).
+ */
+int	loop_busy(void);
 
 #endif

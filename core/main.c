@@ -37,6 +37,8 @@
 #include "version.h"
 
 #define SHUTDOWN_GRACE_MS	5000
+/* What modules started (disk work, runtime execs) may finish first. */
+#define SHUTDOWN_SETTLE_MS	2000
 
 struct core_settings	 core;
 
@@ -268,25 +270,50 @@ shutdown_check(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(shutdown_timer, &tv);
 }
 
+/*
+ * Modules stop once the work they started has settled (or the time for
+ * it is up): a `docker rm` answered while its state directory is still
+ * being deleted finishes that, instead of leaving its completion (and
+ * the memory it holds) to nobody.
+ */
+static void
+shutdown_settle(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval	tv = { 0, 10000 };
+
+	if (loop_busy() && ++shutdown_ticks * 10 < SHUTDOWN_SETTLE_MS) {
+		evtimer_add(shutdown_timer, &tv);
+		return;
+	}
+	event_free(shutdown_timer);
+	shutdown_ticks = 0;
+	events_fini();
+	modules_stop();
+	http_shutdown();
+	/* Give queued responses a moment to reach their clients. */
+	tv.tv_usec = 0;
+	shutdown_timer = evtimer_new(base, shutdown_check, NULL);
+	if (shutdown_timer == NULL || evtimer_add(shutdown_timer, &tv) < 0)
+		event_base_loopexit(base, NULL);
+}
+
 static void
 begin_shutdown(const char *why)
 {
-	struct timeval	tv;
+	struct timeval	tv = { 0, 0 };
 
 	if (stopping)
 		return;
 	stopping = 1;
 	log_info("%s: shutting down", why);
 	http_close_listeners();
-	events_fini();
-	modules_stop();
-	http_shutdown();
-	/* Give queued responses a moment to reach their clients. */
-	tv.tv_sec = 0;
-	tv.tv_usec = 0;
-	shutdown_timer = evtimer_new(base, shutdown_check, NULL);
-	if (shutdown_timer == NULL || evtimer_add(shutdown_timer, &tv) < 0)
+	shutdown_timer = evtimer_new(base, shutdown_settle, NULL);
+	if (shutdown_timer == NULL || evtimer_add(shutdown_timer, &tv) < 0) {
+		events_fini();
+		modules_stop();
+		http_shutdown();
 		event_base_loopexit(base, NULL);
+	}
 }
 
 /* Record one mapped flag; Docker's messages for a malformed one. */

@@ -591,6 +591,7 @@ START_TEST(test_work)
 
 	loop_thread = pthread_self();
 	memset(j, 0, sizeof(j));
+	ck_assert(!loop_busy());
 	for (i = 0; i < 20; i++) {
 		j[i].count = &count;
 		j[i].all = &all;
@@ -598,7 +599,10 @@ START_TEST(test_work)
 		j[i].sleep_ms = 1;
 		ck_assert_int_eq(loop_work(NULL, job_fn, job_done, &j[i]), 0);
 	}
+	/* Busy until the last done has run: what a shutdown waits for. */
+	ck_assert(loop_busy());
 	ck_assert(run_until(&all, 5000));
+	ck_assert(!loop_busy());
 	for (i = 0; i < 20; i++) {
 		ck_assert_int_eq(j[i].done, 1);
 		ck_assert(!pthread_equal(j[i].fn_thread, loop_thread));
