@@ -21,6 +21,7 @@
 #define IMAGES_H
 
 #include <sys/queue.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <stdint.h>
@@ -180,6 +181,9 @@ struct images_unpack {
 };
 
 int	images_layer_unpack(struct images_unpack *u);
+/* The layer's `size` file in dirfd: "<unpacked bytes> <tar bytes>". */
+int	images_layer_write_size(int dirfd, const struct images_unpack *u,
+	    struct berth_err *err);
 /*
  * Lexically clean a path into a relative one ("" for the root).  Strict
  * (clamp 0): -EINVAL if absolute or climbing out.  Clamped: as
@@ -218,6 +222,7 @@ struct images_image {
 	long			 created_ns;
 	char			*last_tag;	/* RFC 3339 or NULL */
 	int64_t			 size;
+	char			 parent[IMAGES_HEX + 1]; /* committed from; "" */
 };
 
 struct images_tag {
@@ -379,6 +384,7 @@ struct images_commit_image {
 	char		*config;	/* the config blob, byte for byte */
 	size_t		 config_len;
 	char		*last_tag;	/* RFC 3339 or NULL */
+	char		 parent[IMAGES_HEX + 1];	/* or "" */
 };
 
 /* Owned by whoever made it; images_commit_free frees all it points to. */
@@ -439,5 +445,71 @@ void	images_rootfs_close(struct images *st);
 const char *images_user_of(struct images *st, const char *hex);
 const char *images_mounted_user_of(struct images *st, const char *hex);
 int	images_users_count(struct images *st, const char *hex);
+struct images_owner *images_owner_find(struct images *st, const char *owner);
+/*
+ * images_owner_call - run fn(arg) on a worker in owner's turn, after the
+ * mounts and removals asked for before it, then done(arg) on the loop
+ * (also, without fn, when the daemon stops first: fn must leave a mark
+ * in arg).  -ENOENT if owner has no rootfs.
+ */
+int	images_owner_call(struct images *st, const char *owner,
+	    berth_work_fn fn, berth_done_fn done, void *arg);
+/* Does another image name hex as its parent (a commit's child)? */
+int	images_has_child(struct images *st, const char *hex);
+
+/* --- images_rw.c: a container's changes (docker diff, docker commit) -- */
+
+#define IMAGES_CHANGE_MODIFY	0	/* Docker's archive.ChangeType */
+#define IMAGES_CHANGE_ADD	1
+#define IMAGES_CHANGE_DELETE	2
+
+/* The sha256 of an empty tar (1024 zero bytes): layer.DigestSHA256EmptyTar */
+#define IMAGES_EMPTY_TAR \
+	"5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"
+
+struct images_change {
+	char	*path;		/* "/etc/passwd" */
+	int	 kind;
+};
+
+struct images_changes {
+	struct images_change	*v;
+	size_t			 n, cap;
+};
+
+/* A rootfs as the worker sees it: descriptors it does not own. */
+struct images_rw_tree {
+	int			 upper;		/* directory fd, -1: none */
+	const int		*lowers;	/* layers' diff dirs, top first */
+	size_t			 nlowers;
+	const char *const	*hide;		/* NULL-terminated, or NULL */
+};
+
+/*
+ * The changes of t's upper dir against its lowers, as Docker's naive
+ * differ finds them between the container's and the image's trees.
+ */
+int	images_rw_changes(const struct images_rw_tree *t,
+	    struct images_changes *out, struct berth_err *err);
+void	images_changes_free(struct images_changes *c);
+/* [{"Path":..., "Kind":...}], or NULL (JSON null) when there are none. */
+json_object *images_changes_json(const struct images_changes *c);
+/*
+ * The AUFS name of an overlay whiteout (a 0:0 character device NAME):
+ * 1 with ".wh.NAME" in out; 0 if st is not one.
+ */
+int	images_rw_whiteout_name(const char *name, const struct stat *st,
+	    char *out, size_t len);
+/* Docker's statDifferent: mode, owner, rdev; size and mtime if no dir. */
+int	images_rw_stat_differ(const struct stat *a, const struct stat *b);
+/* t's upper dir as a tar into fd, whiteouts in AUFS form (Docker's). */
+int	images_rw_tar(const struct images_rw_tree *t, int fd,
+	    struct berth_err *err);
+
+/* The image/1 ops. */
+void	images_rw_changes_op(void *state, const char *owner,
+	    const char *const *hide, berth_image_changes_cb done, void *arg);
+void	images_rw_commit_op(void *state, const struct berth_image_commit *c,
+	    berth_image_id_cb done, void *arg);
 
 #endif

@@ -290,7 +290,11 @@ inspect_json(struct images *st, struct images_image *img)
 	json_object_object_add(o, "RepoDigests", digests ?
 	    json_object_get(digests) : json_object_new_array());
 	json_object_put(tags);
-	json_object_object_add(o, "Parent", str_or_empty(c, "parent"));
+	if (img->parent[0] != '\0') {
+		snprintf(id, sizeof(id), "sha256:%s", img->parent);
+		json_object_object_add(o, "Parent", json_object_new_string(id));
+	} else
+		json_object_object_add(o, "Parent", str_or_empty(c, "parent"));
 	comment = berth_json_str(c, "comment");
 	hist = berth_json_get(c, "history");
 	if ((comment == NULL || *comment == '\0') && hist != NULL &&
@@ -425,8 +429,10 @@ images_history(struct berth_req *req, void *state)
 		    json_object_new_string(s ? s : ""));
 		json_object_array_put_idx(out, n - 1 - i, item);
 	}
-	if (n > 0) {
-		item = json_object_array_get_idx(out, 0);
+	/* The top entry is the image's; those below, its parents' in turn
+	 * (a commit's), as Docker's ImageHistory walks them. */
+	for (i = 0; i < n && img != NULL; i++) {
+		item = json_object_array_get_idx(out, i);
 		snprintf(id, sizeof(id), "sha256:%s", img->hex);
 		json_object_object_add(item, "Id", json_object_new_string(id));
 		tags = json_object_new_object();
@@ -435,6 +441,8 @@ images_history(struct berth_req *req, void *state)
 		json_object_object_add(item, "Tags", e ? json_object_get(e) :
 		    NULL);
 		json_object_put(tags);
+		img = img->parent[0] != '\0' ? images_find_id(st, img->parent) :
+		    NULL;
 	}
 	h->resp_json(req, 200, out);
 	json_object_put(out);

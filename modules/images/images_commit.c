@@ -93,6 +93,9 @@ commit_work(void *arg)
 		if (img->last_tag != NULL)
 			json_object_object_add(meta, "LastTagTime",
 			    json_object_new_string(img->last_tag));
+		if (img->parent[0] != '\0')
+			json_object_object_add(meta, "Parent",
+			    json_object_new_string(img->parent));
 		snprintf(path, sizeof(path), "imagedb/%s", img->hex);
 		rc = images_fs_write_atomic(fd, path,
 		    json_object_to_json_string_ext(meta, JSON_C_TO_STRING_PLAIN),
@@ -132,6 +135,8 @@ commit_done(void *arg)
 		}
 		c->rc = images_image_add(st, ci->hex, cfg, ci->config,
 		    ci->config_len, ci->last_tag, &img, &c->err);
+		if (c->rc == 0 && ci->parent[0] != '\0')
+			memcpy(img->parent, ci->parent, sizeof(img->parent));
 	}
 	images_discard(st, c->tmpdir);
 	c->cb(c, c->arg);

@@ -20,7 +20,7 @@
 
 #define MAX_REFS	256
 
-#define CONFLICT_CHILD		0x1	/* never: berth images have no parent */
+#define CONFLICT_CHILD		0x1	/* a commit's parent */
 #define CONFLICT_RUNNING	0x2
 #define CONFLICT_REFERENCE	0x4
 #define CONFLICT_STOPPED	0x8
@@ -186,7 +186,10 @@ conflict(struct images *st, const char *hex, int mask, int *used,
 	int			 hard = 0;
 
 	*used = 0;
-	if ((mask & CONFLICT_RUNNING) &&
+	if ((mask & CONFLICT_CHILD) && images_has_child(st, hex)) {
+		msg = "image has dependent child images";
+		hard = 1;
+	} else if ((mask & CONFLICT_RUNNING) &&
 	    (user = images_mounted_user_of(st, hex)) != NULL) {
 		snprintf(buf, sizeof(buf),
 		    "image is being used by running container %.12s", user);
@@ -223,7 +226,8 @@ delete_image(struct images *st, struct images_image *img, int force,
 
 	if (conflict(st, img->hex, CONFLICT_HARD | (force ? 0 :
 	    CONFLICT_SOFT), &used, &cerr) < 0) {
-		dangling = images_refs_of(st, img->hex, refs, 1) == 0;
+		dangling = images_refs_of(st, img->hex, refs, 1) == 0 &&
+		    !images_has_child(st, img->hex);
 		/* An untag that leaves the image in use is not an error. */
 		if (quiet && (!dangling || used))
 			return 0;

@@ -67,16 +67,6 @@ pipe_read(void *arg, const void **buf)
 	return n;
 }
 
-static int
-write_size(int dirfd, const struct images_unpack *u, struct berth_err *err)
-{
-	char	line[64];
-
-	snprintf(line, sizeof(line), "%llu %llu\n",
-	    (unsigned long long)u->size, (unsigned long long)u->tar_size);
-	return images_fs_write_atomic(dirfd, "size", line, strlen(line), err);
-}
-
 static void
 import_work(void *arg)
 {
@@ -110,7 +100,7 @@ import_work(void *arg)
 	j->u.read_arg = j;
 	if ((j->rc = images_layer_unpack(&j->u)) < 0)
 		goto out;
-	j->rc = write_size(ldir, &j->u, &j->u.err);
+	j->rc = images_layer_write_size(ldir, &j->u, &j->u.err);
 out:
 	if (blob != -1)
 		close(blob);

@@ -777,3 +777,14 @@ out:
 		berth_err_set(&u->err, rc, "unpack failed");
 	return rc < 0 ? rc : 0;
 }
+
+int
+images_layer_write_size(int dirfd, const struct images_unpack *u,
+    struct berth_err *err)
+{
+	char	line[64];
+
+	snprintf(line, sizeof(line), "%llu %llu\n",
+	    (unsigned long long)u->size, (unsigned long long)u->tar_size);
+	return images_fs_write_atomic(dirfd, "size", line, strlen(line), err);
+}

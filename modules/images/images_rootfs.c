@@ -34,6 +34,7 @@
 #define OP_MOUNT	1
 #define OP_UNMOUNT	2
 #define OP_REMOVE	3
+#define OP_CALL		4	/* another file's work, in the owner's turn */
 
 struct images_rootfs_op {
 	TAILQ_ENTRY(images_rootfs_op) entry;
@@ -42,6 +43,8 @@ struct images_rootfs_op {
 	int			 kind;
 	berth_image_path_cb	 path_cb;
 	berth_image_done_cb	 done_cb;
+	berth_work_fn		 call_fn;	/* OP_CALL */
+	berth_done_fn		 call_done;
 	void			*arg;
 	/* the worker's */
 	int			 rootfd;
@@ -73,8 +76,8 @@ owner_ok(const char *s)
 	return 1;
 }
 
-static struct images_owner *
-owner_find(struct images *st, const char *owner)
+struct images_owner *
+images_owner_find(struct images *st, const char *owner)
 {
 	struct images_owner	*o;
 
@@ -396,6 +399,10 @@ op_work(void *arg)
 	case OP_UNMOUNT:
 		op_unmount(op);
 		break;
+	case OP_CALL:
+		op->call_fn(op->arg);	/* mounted stays as it was */
+		op->rc = 0;
+		break;
 	case OP_REMOVE:
 		op_unmount(op);
 		if (op->rc < 0)
@@ -438,7 +445,9 @@ op_answer(struct images_rootfs_op *op, int rc, const struct berth_err *err)
 	if (op->kind == OP_MOUNT) {
 		snprintf(merged, sizeof(merged), "%s/merged", op->abs);
 		op->path_cb(op->arg, rc, rc < 0 ? NULL : merged, err);
-	} else
+	} else if (op->kind == OP_CALL)
+		op->call_done(op->arg);
+	else
 		op->done_cb(op->arg, rc, err);
 }
 
@@ -572,7 +581,7 @@ rootfs_mount(void *state, const char *id, const char *owner,
 		done(arg, err.code, NULL, &err);
 		return;
 	}
-	if ((o = owner_find(st, owner)) == NULL) {
+	if ((o = images_owner_find(st, owner)) == NULL) {
 		if ((img = image_of(st, id)) == NULL) {
 			berth_err_set(&err, -ENOENT, "No such image: %s", id);
 			done(arg, err.code, NULL, &err);
@@ -621,7 +630,7 @@ rootfs_op(struct images *st, const char *owner, int kind,
 	struct images_owner	*o;
 	struct images_rootfs_op	*op;
 
-	if (!owner_ok(owner) || (o = owner_find(st, owner)) == NULL) {
+	if (!owner_ok(owner) || (o = images_owner_find(st, owner)) == NULL) {
 		/* Nothing to undo is done already. */
 		done(arg, 0, NULL);
 		return;
@@ -635,6 +644,25 @@ rootfs_op(struct images *st, const char *owner, int kind,
 	op->arg = arg;
 	TAILQ_INSERT_TAIL(&o->ops, op, entry);
 	op_next(st, o);
+}
+
+int
+images_owner_call(struct images *st, const char *owner, berth_work_fn fn,
+    berth_done_fn done, void *arg)
+{
+	struct images_owner	*o;
+	struct images_rootfs_op	*op;
+
+	if (!owner_ok(owner) || (o = images_owner_find(st, owner)) == NULL)
+		return -ENOENT;
+	if ((op = op_new(st, o, OP_CALL)) == NULL)
+		return -ENOMEM;
+	op->call_fn = fn;
+	op->call_done = done;
+	op->arg = arg;
+	TAILQ_INSERT_TAIL(&o->ops, op, entry);
+	op_next(st, o);
+	return 0;
 }
 
 static void
@@ -658,7 +686,7 @@ rootfs_paths(void *state, const char *owner, char *merged, char *upper,
 	struct images	*st = state;
 	int		 a, b;
 
-	if (!owner_ok(owner) || owner_find(st, owner) == NULL)
+	if (!owner_ok(owner) || images_owner_find(st, owner) == NULL)
 		return -ENOENT;
 	a = snprintf(merged, len, "%s/mounts/%s/merged", st->root, owner);
 	b = snprintf(upper, len, "%s/mounts/%s/upper", st->root, owner);
@@ -676,6 +704,8 @@ const struct berth_image_ops images_rootfs_ops = {
 	.rootfs_unmount = rootfs_unmount,
 	.rootfs_remove = rootfs_remove,
 	.rootfs_paths = rootfs_paths,
+	.changes = images_rw_changes_op,
+	.commit = images_rw_commit_op,
 };
 
 /* --- start and stop -------------------------------------------------------- */

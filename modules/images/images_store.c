@@ -179,6 +179,18 @@ images_find_id(struct images *st, const char *hex)
 	return NULL;
 }
 
+/* Children: Docker's imageStore.Children, from the Parent we record. */
+int
+images_has_child(struct images *st, const char *hex)
+{
+	struct images_image	*img;
+
+	TAILQ_FOREACH(img, &st->images, entry)
+		if (strcmp(img->parent, hex) == 0)
+			return 1;
+	return 0;
+}
+
 struct images_layer *
 images_find_layer(struct images *st, const char *hex)
 {
@@ -782,6 +794,9 @@ meta_start(void *arg)
 	if (img->last_tag != NULL)
 		json_object_object_add(o, "LastTagTime",
 		    json_object_new_string(img->last_tag));
+	if (img->parent[0] != '\0')
+		json_object_object_add(o, "Parent",
+		    json_object_new_string(img->parent));
 	j->json = strdup(json_object_to_json_string_ext(o,
 	    JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
@@ -925,7 +940,7 @@ read_image(struct images *st, const char *hex, struct berth_err *err)
 	char			 path[PATH_MAX], *buf, *meta = NULL;
 	char			 sum[IMAGES_HEX + 1];
 	json_object		*cfg, *m;
-	const char		*last = NULL;
+	const char		*last = NULL, *parent;
 	size_t			 len;
 	int			 rc;
 
@@ -944,6 +959,10 @@ read_image(struct images *st, const char *hex, struct berth_err *err)
 	    (m = json_tokener_parse(meta)) != NULL)
 		last = berth_json_str(m, "LastTagTime");
 	rc = images_image_add(st, hex, cfg, buf, len, last, &img, err);
+	parent = berth_json_str(m, "Parent");
+	if (rc == 0 && parent != NULL && strlen(parent) == IMAGES_HEX &&
+	    images_is_hex(parent, IMAGES_HEX))
+		memcpy(img->parent, parent, sizeof(img->parent));
 	json_object_put(m);
 	free(meta);
 	free(buf);

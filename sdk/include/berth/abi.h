@@ -8,6 +8,8 @@
  * and tests/unit/abi/check_abi.c pins every offset so that a layout move
  * cannot pass unnoticed.
  *
+ * 1.3  image.h: berth_image_ops changes and commit appended (docker
+ *      diff and docker commit), BERTH_IMAGE_HAS
  * 1.2  runtime.h: berth_runtime_ops update and exec_state appended,
  *      BERTH_RUNTIME_HAS
  * 1.1  berth_host: req_body_to_fd, resp_from_fd, withdraw appended;
@@ -23,7 +25,7 @@
 
 #define BERTH_MODULE_MAGIC	0x42525448u	/* "BRTH" */
 #define BERTH_ABI_MAJOR		1
-#define BERTH_ABI_MINOR		2
+#define BERTH_ABI_MINOR		3
 
 /*
  * BERTH_BUILD_ID identifies one build of berthd.  Only modules that set

@@ -13,6 +13,7 @@
 #ifndef BERTH_IMAGE_H
 #define BERTH_IMAGE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <json-c/json.h>
@@ -30,6 +31,36 @@ typedef void	(*berth_image_path_cb)(void *arg, int rc, const char *path,
 		    const struct berth_err *err);
 typedef void	(*berth_image_done_cb)(void *arg, int rc,
 		    const struct berth_err *err);
+/*
+ * Docker's changes (GET /containers/{id}/changes): an array of
+ * {"Path": "/etc", "Kind": 0} (0 modified, 1 added, 2 deleted), or NULL
+ * for none, as Docker answers null.  Borrowed for the call.
+ */
+typedef void	(*berth_image_changes_cb)(void *arg, int rc,
+		    json_object *changes, const struct berth_err *err);
+/*
+ * A commit's result: the new image's "sha256:<hex>" and, if it was
+ * tagged, the reference as Docker's commit event names it ("x:1"), else
+ * "".  Borrowed for the call; NULL when rc < 0.
+ */
+typedef void	(*berth_image_id_cb)(void *arg, int rc, const char *id,
+		    const char *ref, const struct berth_err *err);
+
+/* What a commit is made of; borrowed for the call only. */
+struct berth_image_commit {
+	const char		*owner;		/* whose rootfs (container ID) */
+	const char		*image;		/* the image it was made from */
+	/* Paths left out, as Docker's init layer hides them; may be NULL. */
+	const char *const	*hide;		/* NULL-terminated */
+	json_object		*container_config; /* the container's Config */
+	json_object		*config;	/* the request's Config or NULL */
+	const char *const	*changes;	/* Dockerfile instructions */
+	size_t			 nchanges;
+	const char		*repo;		/* each may be NULL or "" */
+	const char		*tag;
+	const char		*comment;
+	const char		*author;
+};
 
 struct berth_image_ops {
 	uint32_t	 size;		/* sizeof(struct berth_image_ops) */
@@ -79,6 +110,38 @@ struct berth_image_ops {
 	 */
 	int	(*rootfs_paths)(void *st, const char *owner, char *merged,
 		    char *upper, size_t len);
+
+	/* --- since ABI 1.3: check size before calling these --------- */
+
+	/*
+	 * changes - what owner's rootfs changed against its image, as
+	 * Docker's `docker diff` lists it, read from the rootfs's upper
+	 * directory whether it is mounted or not (an owner that has none
+	 * yet changed nothing).  Paths in hide (NULL-terminated, may be
+	 * NULL), and what is beneath them, are left out.  Runs in a work
+	 * job; done is called on the loop thread, once.
+	 */
+	void	(*changes)(void *st, const char *owner,
+		    const char *const *hide, berth_image_changes_cb done,
+		    void *arg);
+	/*
+	 * commit - a new image from owner's changes (`docker commit`): the
+	 * image c->image plus one layer of the upper directory (none if
+	 * nothing changed, as Docker), with a config built as Docker
+	 * builds it: c->config (else c->container_config), then
+	 * c->changes, then what it lacks from c->container_config; a
+	 * history entry, and the container and container_config fields.
+	 * Then repo:tag is tagged if repo is given.  A bad reference or
+	 * change is -EINVAL before anything is written.  done gets the
+	 * new ID, on the loop thread, once (maybe before commit returns).
+	 */
+	void	(*commit)(void *st, const struct berth_image_commit *c,
+		    berth_image_id_cb done, void *arg);
 };
+
+/* Is op present in a provider's table of the given size? */
+#define BERTH_IMAGE_HAS(ops, op)					\
+	((ops)->size >= offsetof(struct berth_image_ops, op) +		\
+	    sizeof((ops)->op) && (ops)->op != NULL)
 
 #endif

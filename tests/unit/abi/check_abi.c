@@ -42,7 +42,7 @@ START_TEST(abi_version)
 {
 	ck_assert_int_eq(BERTH_ABI_MAJOR, 1);
 	/* Bumped with every addition; the changelog in abi.h says what. */
-	ck_assert_int_eq(BERTH_ABI_MINOR, 2);
+	ck_assert_int_eq(BERTH_ABI_MINOR, 3);
 	ck_assert_uint_eq(BERTH_MODULE_MAGIC, 0x42525448u);	/* "BRTH" */
 	ck_assert_uint_eq(BERTH_ABI_STRICT, 0x1u);
 }
@@ -305,7 +305,22 @@ START_TEST(abi_image)
 	OFF(struct berth_image_ops, rootfs_unmount, 40);
 	OFF(struct berth_image_ops, rootfs_remove, 48);
 	OFF(struct berth_image_ops, rootfs_paths, 56);
-	SIZE(struct berth_image_ops, 64);
+	/* 1.3 */
+	OFF(struct berth_image_ops, changes, 64);
+	OFF(struct berth_image_ops, commit, 72);
+	SIZE(struct berth_image_ops, 80);
+	OFF(struct berth_image_commit, owner, 0);
+	OFF(struct berth_image_commit, image, 8);
+	OFF(struct berth_image_commit, hide, 16);
+	OFF(struct berth_image_commit, container_config, 24);
+	OFF(struct berth_image_commit, config, 32);
+	OFF(struct berth_image_commit, changes, 40);
+	OFF(struct berth_image_commit, nchanges, 48);
+	OFF(struct berth_image_commit, repo, 56);
+	OFF(struct berth_image_commit, tag, 64);
+	OFF(struct berth_image_commit, comment, 72);
+	OFF(struct berth_image_commit, author, 80);
+	SIZE(struct berth_image_commit, 88);
 }
 END_TEST
 
