@@ -17,6 +17,7 @@
  *	containers_attach.c	POST /containers/{id}/attach and resize
  *	containers_exec.c	exec create, start, inspect, resize
  *	containers_ops.c	pause, unpause, rename, top, prune
+ *	containers_commit.c	diff and commit, through image/1
  *	containers_policy.c	restart policies and their backoff
  *	containers_update.c	POST /containers/{id}/update, host limits
  *	containers_stats.c	GET /containers/{id}/stats: cgroup readers
@@ -322,6 +323,10 @@ void		 containers_h_prune(struct berth_req *, void *);
 int		 containers_top_parse(const char *, const pid_t *, size_t,
 		    json_object **, struct berth_err *);
 int		 containers_until_parse(const char *, int64_t, int64_t *);
+
+/* containers_commit.c */
+void		 containers_h_changes(struct berth_req *, void *);
+void		 containers_h_commit(struct berth_req *, void *);
 
 /* containers_policy.c */
 const char	*containers_policy_of(json_object *, int *);

@@ -2,6 +2,7 @@ MODULES			+= containers
 containers-SRCS		:= modules/containers/containers.c \
 			   modules/containers/containers_archive.c \
 			   modules/containers/containers_attach.c \
+			   modules/containers/containers_commit.c \
 			   modules/containers/containers_create.c \
 			   modules/containers/containers_exec.c \
 			   modules/containers/containers_export.c \

@@ -608,6 +608,10 @@ struct tarw {
 	struct hardlink			*links;
 	size_t				 nlinks;
 	int				 depth;
+	/* Directories above hidden paths, written only if used. */
+	struct archive_entry		*pending[WALK_DEPTH_MAX];
+	int				 npending;
+	uint64_t			 flushes;	/* each empties pending */
 };
 
 static int
@@ -616,6 +620,24 @@ tar_fail(struct tarw *tw, const char *what)
 	return berth_err_set(tw->err, -EIO, "commit: %s %s: %s", what,
 	    tw->path, archive_error_string(tw->a) ?
 	    archive_error_string(tw->a) : "tar failed");
+}
+
+/* Write the held directories (outermost first) before anything in them. */
+static int
+tar_flush(struct tarw *tw)
+{
+	int	i, rc = 0;
+
+	for (i = 0; i < tw->npending; i++) {
+		if (rc == 0 && archive_write_header(tw->a, tw->pending[i]) <
+		    ARCHIVE_WARN)
+			rc = tar_fail(tw, "write");
+		archive_entry_free(tw->pending[i]);
+	}
+	if (tw->npending > 0)
+		tw->flushes++;
+	tw->npending = 0;
+	return rc;
 }
 
 static struct archive_entry *
@@ -640,6 +662,8 @@ tar_marker(struct tarw *tw, const char *name, const struct stat *st,
 	struct archive_entry	*e;
 	int			 r;
 
+	if (tar_flush(tw) < 0)
+		return tw->err->code;
 	if ((e = tar_entry(name, st)) == NULL)
 		return berth_err_set(tw->err, -ENOMEM, "out of memory");
 	archive_entry_set_filetype(e, AE_IFREG);
@@ -722,7 +746,8 @@ tar_one(struct tarw *tw, int dfd, const char *name, size_t len)
 	char			 cap[CAP_MAX], hidden_path[PATH_MAX + 1];
 	const char		*slash, *link = NULL;
 	ssize_t			 n;
-	int			 rc = 0, cfd;
+	uint64_t		 flushes = 0;
+	int			 rc = 0, cfd, held;
 
 	snprintf(hidden_path, sizeof(hidden_path), "/%s", tw->path);
 	if (hidden(tw->t->hide, hidden_path))
@@ -758,9 +783,25 @@ tar_one(struct tarw *tw, int dfd, const char *name, size_t len)
 	if (!S_ISLNK(st.st_mode) && (n = xattr_at(dfd, name, XATTR_CAP, cap,
 	    sizeof(cap))) > 0)
 		archive_entry_xattr_add_entry(e, XATTR_CAP, cap, (size_t)n);
-	if (rc == 0 && archive_write_header(tw->a, e) < ARCHIVE_WARN)
-		rc = tar_fail(tw, "write");
-	archive_entry_free(e);
+	/*
+	 * A directory Docker's init layer holds (/etc for /etc/hosts) is in
+	 * the upper dir only for those: held until something else in it
+	 * is written, so that a commit of nothing is the empty layer.
+	 */
+	held = S_ISDIR(st.st_mode) && rc == 0 &&
+	    hide_parent(tw->t->hide, hidden_path) && !is_opaque(dfd, name) &&
+	    tw->npending < WALK_DEPTH_MAX;
+	if (held) {
+		flushes = tw->flushes;
+		tw->pending[tw->npending++] = e;
+	}
+	else {
+		if (rc == 0)
+			rc = tar_flush(tw);
+		if (rc == 0 && archive_write_header(tw->a, e) < ARCHIVE_WARN)
+			rc = tar_fail(tw, "write");
+		archive_entry_free(e);
+	}
 	if (rc < 0)
 		return rc;
 	if (S_ISREG(st.st_mode) && link == NULL)
@@ -780,6 +821,9 @@ tar_one(struct tarw *tw, int dfd, const char *name, size_t len)
 		return 0;
 	rc = tar_dir(tw, cfd, len);
 	close(cfd);
+	/* Nothing was written in it: it was never there. */
+	if (held && tw->flushes == flushes && tw->npending > 0)
+		archive_entry_free(tw->pending[--tw->npending]);
 	return rc;
 }
 
@@ -841,6 +885,8 @@ images_rw_tar(const struct images_rw_tree *t, int fd, struct berth_err *err)
 	if (rc == 0 && archive_write_close(tw.a) != ARCHIVE_OK)
 		rc = tar_fail(&tw, "close");
 	archive_write_free(tw.a);
+	while (tw.npending > 0)
+		archive_entry_free(tw.pending[--tw.npending]);
 	for (i = 0; i < tw.nlinks; i++)
 		free(tw.links[i].name);
 	free(tw.links);

@@ -704,6 +704,9 @@ commit_config(struct rw_job *j, const struct berth_image_commit *c,
 	    json_type_object) ? c->config : j->container_config;
 	if ((j->config = copy(base)) == NULL)
 		j->config = images_config_new();
+	/* The body is a ContainerConfigWrapper: only its Config counts. */
+	json_object_object_del(j->config, "HostConfig");
+	json_object_object_del(j->config, "NetworkingConfig");
 	if ((rc = images_changes_apply(j->config, c->changes, c->nchanges,
 	    err)) < 0)
 		return rc;

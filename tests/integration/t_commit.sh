@@ -1,0 +1,173 @@
+#!/bin/bash
+# t_commit.sh - docker diff and docker commit through the real CLI: the
+# A/C/D lines of a container that added, changed and deleted files (with
+# the parent directories Docker lists); a commit's image sees the new
+# file and the new content and not the deleted file; --change, -m, -a
+# in inspect and history; a running container paused around its commit
+# (events) and still running after; tags, refusals, the parent's rmi
+# refused while the child exists; save | load of the committed image.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/busybox.sh"
+
+if [ ! -f "$MODULE_DIR/images.so" ]; then
+	pass "commit needs the images module (not built): skipped"
+	exit 0
+fi
+YAML="log-level: info
+modules:
+  - name: authz-noop
+    required: true
+  - name: images
+    required: true
+  - name: runtime-oci
+    required: true
+  - name: containers
+    required: true"
+
+berth_start "$YAML" || {
+	fail "berthd with images, runtime-oci and containers" "$(cat "$B_LOG")"
+	exit 1
+}
+busybox_tarball "$T_TMP/busybox.tar" || { fail "busybox tarball" "no busybox"; exit 1; }
+check "docker import busybox" sh -c "$DOCKER -H unix://$B_SOCK import - busybox <'$T_TMP/busybox.tar'"
+T0=$(date +%s.%N)
+
+# --- docker diff ---------------------------------------------------------------
+
+check "a container that adds, changes and deletes" dk run --name writer busybox \
+    sh -c 'echo new >/root/new.txt; mkdir -p /data/sub; echo f >/data/sub/f;
+           echo "extra:x:99:99::/:/bin/sh" >>/etc/passwd; rm /bin/vi'
+OUT=$(dk diff writer 2>&1)
+WANT='C /bin
+D /bin/vi
+A /data
+A /data/sub
+A /data/sub/f
+C /etc
+C /etc/passwd
+C /root
+A /root/new.txt'
+assert_eq "docker diff of a stopped container: A, C and D, parents C" \
+    "$OUT" "$WANT"
+req GET /v1.41/containers/writer/changes
+assert_match "GET /containers/{id}/changes: Docker's shape" "$BODY" \
+    '^\[\{"Path":"/bin","Kind":0\},\{"Path":"/bin/vi","Kind":2\},'
+
+check "a container created, never started" dk create --name fresh busybox true
+req GET /v1.41/containers/fresh/changes
+assert_eq "changes of a container never started: null" "$STATUS $BODY" "200 null"
+req GET /v1.41/containers/nosuch/changes
+assert_json_error "changes of no such container: 404" 404 \
+    '^No such container: nosuch$'
+
+# --- docker commit ---------------------------------------------------------------
+
+ID=$(dk commit -m "the message" -a "A. Author <a@example.org>" \
+    --change 'CMD ["cat", "/root/new.txt"]' --change 'ENV CFOO=bar' \
+    writer committed:v1 2>&1)
+assert_match "docker commit prints the new ID" "$ID" '^sha256:[0-9a-f]{64}$'
+OUT=$(dk run --rm committed:v1 2>&1)
+assert_eq "the committed image's CMD (--change) shows the new file" "$OUT" new
+OUT=$(dk run --rm committed:v1 tail -n 1 /etc/passwd 2>&1)
+assert_eq "the committed image has the changed content" "$OUT" \
+    "extra:x:99:99::/:/bin/sh"
+OUT=$(dk run --rm committed:v1 sh -c 'ls /bin/vi 2>&1; cat /data/sub/f' 2>&1)
+assert_match "the deleted file is gone in the committed image (whiteout)" \
+    "$OUT" 'No such file'
+assert_match "a new directory tree is in it" "$OUT" '^f$'
+OUT=$(dk run --rm committed:v1 sh -c 'echo $CFOO' 2>&1)
+assert_eq "ENV from --change" "$OUT" bar
+OUT=$(dk diff "$(dk create committed:v1)" 2>&1)
+assert_eq "a container of the committed image starts with no changes" "$OUT" ""
+
+OUT=$(dk inspect -f '{{.Comment}}|{{.Author}}|{{json .Config.Cmd}}|{{.Container}}|{{len .RootFS.Layers}}|{{.Parent}}' committed:v1 2>&1)
+WID=$(dk inspect -f '{{.Id}}' writer)
+BID=$(dk inspect -f '{{.Id}}' busybox)
+assert_eq "inspect: comment, author, Cmd, container, layers, parent" "$OUT" \
+    "the message|A. Author <a@example.org>|[\"cat\",\"/root/new.txt\"]|$WID|2|$BID"
+OUT=$(dk history --no-trunc --format '{{.ID}}|{{.CreatedBy}}|{{.Comment}}' committed:v1 2>&1)
+assert_eq "history: the commit on top (created_by, comment), then the parent" \
+    "$OUT" "$ID|sh -c echo new >/root/new.txt; mkdir -p /data/sub; echo f >/data/sub/f;
+           echo \"extra:x:99:99::/:/bin/sh\" >>/etc/passwd; rm /bin/vi|the message
+$BID||Imported from -"
+
+# Nothing changed: no layer, as Docker (empty_layer in the history).
+check "a container that changes nothing" dk run --name idle busybox true
+OUT=$(dk commit idle 2>&1)
+assert_match "commit without repo: an untagged image" "$OUT" '^sha256:'
+OUT=$(dk inspect -f '{{len .RootFS.Layers}} {{json .RepoTags}}' "$OUT" 2>&1)
+assert_eq "commit of no changes adds no layer" "$OUT" "1 []"
+
+# A running container is paused around its commit and runs on.
+check "a running container" dk run -d --name run busybox \
+    sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/n; sleep 0.05; done'
+sleep 0.3
+T1=$(date +%s.%N)
+ID2=$(dk commit run running:1 2>&1)
+assert_match "commit of a running container" "$ID2" '^sha256:'
+EV=$(dk events --since "$T1" --until "$(date +%s.%N)" \
+    --format '{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{index .Actor.Attributes "imageRef"}}' 2>&1)
+assert_eq "events: pause, tag, commit, unpause" "$EV" "container pause run 
+image tag running:1 
+container commit run running:1
+container unpause run "
+OUT=$(dk inspect -f '{{.State.Status}} {{.State.Paused}}' run 2>&1)
+assert_eq "it is still running after" "$OUT" "running false"
+N1=$(dk exec run cat /tmp/n); sleep 0.3; N2=$(dk exec run cat /tmp/n)
+check "and still counting" test "$N2" -gt "$N1"
+OUT=$(dk run --rm running:1 cat /tmp/n 2>&1)
+assert_match "the image of a running container has its files" "$OUT" '^[0-9]+$'
+T2=$(date +%s.%N)
+check "commit --pause=false" dk commit --pause=false run
+EV=$(dk events --since "$T2" --until "$(date +%s.%N)" \
+    --filter container=run --format '{{.Action}}' 2>&1)
+assert_eq "--pause=false: no pause" "$EV" commit
+check "a paused container" dk pause run
+check "commit of a paused container" dk commit run
+OUT=$(dk inspect -f '{{.State.Status}}' run 2>&1)
+assert_eq "a container paused by hand stays paused" "$OUT" paused
+check "unpause" dk unpause run
+
+EV=$(dk events --since "$T0" --until "$(date +%s.%N)" --filter event=commit \
+    --filter container=writer --format '{{.Actor.Attributes.comment}}|{{.Actor.Attributes.imageID}}|{{.Actor.Attributes.imageRef}}|{{.Actor.Attributes.image}}' 2>&1)
+assert_eq "event commit: comment, imageID, imageRef, image" "$EV" \
+    "the message|$ID|committed:v1|busybox"
+
+# --- refusals ------------------------------------------------------------------------
+
+OUT=$(dk commit nosuch 2>&1)
+assert_contains "commit of no such container" "$OUT" "No such container: nosuch"
+req POST "/v1.41/commit?container=writer&repo=Bad:ref"
+assert_json_error "commit with a bad repo: 400" 400 'invalid reference format'
+req POST "/v1.41/commit?container=writer&repo=ok&tag=bad:tag"
+assert_json_error "commit with a bad tag: 400" 400 'invalid tag format'
+req POST "/v1.41/commit?container=writer&changes=FROB%20x"
+assert_json_error "commit with a bad change: 400" 400 \
+    'frob is not a valid change command'
+req POST "/v1.41/commit?container=writer" -H 'Content-Type: application/json' \
+    -d '{"Cmd":["echo","from-body"],"Labels":{"l":"v"}}'
+assert_eq "commit with a Config body: 201" "$STATUS" 201
+OUT=$(dk inspect -f '{{json .Config.Cmd}} {{.Config.Labels.l}}' "$(json_field "$BODY" Id)" 2>&1)
+assert_eq "the body's Config is the image's" "$OUT" '["echo","from-body"] v'
+
+OUT=$(dk rmi "$BID" 2>&1)
+assert_match "rmi of the parent while a child exists: Docker's 409" "$OUT" \
+    "conflict: unable to delete ${BID:7:12} \(cannot be forced\) - image has dependent child images"
+OUT=$(dk rmi -f "$BID" 2>&1)
+assert_contains "even with -f" "$OUT" "cannot be forced"
+
+# --- save | load ------------------------------------------------------------------------
+
+check "docker save the committed image" \
+    sh -c "$DOCKER -H unix://$B_SOCK save committed:v1 >'$T_TMP/c.tar'"
+dk rm -f $(dk ps -aq --filter ancestor=committed:v1) >/dev/null 2>&1
+check "docker rmi it" dk rmi committed:v1
+OUT=$(dk load -i "$T_TMP/c.tar" 2>&1)
+assert_contains "docker load gives it back" "$OUT" "Loaded image: committed:v1"
+OUT=$(dk inspect -f '{{.Id}}' committed:v1 2>&1)
+assert_eq "with the same ID" "$OUT" "$ID"
+OUT=$(dk run --rm committed:v1 sh -c 'cat /root/new.txt; ls /bin/vi 2>/dev/null || echo gone' 2>&1)
+assert_eq "and the same files (the whiteout too)" "$OUT" "new
+gone"
+
+berth_stop
