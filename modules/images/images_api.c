@@ -164,8 +164,9 @@ images_list(struct berth_req *req, void *state)
 	struct images_image	**v = NULL, *img, *bf = NULL, *sf = NULL;
 	json_object		*out = NULL, *o, *tags, *digests;
 	size_t			 n, i;
-	int			 dangling_only = 0;
+	int			 dangling_only = 0, all;
 
+	all = h->req_query_bool(req, "all");
 	if (images_filters_parse(h->req_query(req, "filters", 0), &f,
 	    &err) < 0 || images_filters_validate(f, accepted, &err) < 0)
 		goto fail;
@@ -201,6 +202,14 @@ images_list(struct berth_req *req, void *state)
 		add_refs(st, img, o, f);
 		json_object_object_get_ex(o, "RepoTags", &tags);
 		json_object_object_get_ex(o, "RepoDigests", &digests);
+		/* Untagged parents of commits only with all=1 (Heads()
+		 * for dangling=true), as Docker lists them. */
+		if ((tags == NULL && digests == NULL && !all &&
+		    images_has_child(st, img->hex)) ||
+		    (dangling_only && images_has_child(st, img->hex))) {
+			json_object_put(o);
+			continue;
+		}
 		if (tags == NULL && digests == NULL) {
 			if ((images_filters_has(f, "dangling") &&
 			    !dangling_only) ||

@@ -419,6 +419,11 @@ images_prune(struct berth_req *req, void *state)
 		if (cfg != NULL && !labels_match(f, berth_json_get(cfg,
 		    "Labels")))
 			continue;
+		/* A commit's parent goes only with its children: Heads(),
+		 * and no untagged intermediate image. */
+		if (images_has_child(st, img->hex) && (dangling_only ||
+		    images_refs_of(st, img->hex, refs, 1) == 0))
+			continue;
 		v[n++] = img;
 	}
 	deleted = json_object_new_array();

@@ -115,6 +115,9 @@ OUT=$(dk inspect -f '{{.State.Status}} {{.State.Paused}}' run 2>&1)
 assert_eq "it is still running after" "$OUT" "running false"
 N1=$(dk exec run cat /tmp/n); sleep 0.3; N2=$(dk exec run cat /tmp/n)
 check "and still counting" test "$N2" -gt "$N1"
+OUT=$(dk diff run 2>&1)
+assert_eq "docker diff of a running container" "$OUT" "C /tmp
+A /tmp/n"
 OUT=$(dk run --rm running:1 cat /tmp/n 2>&1)
 assert_match "the image of a running container has its files" "$OUT" '^[0-9]+$'
 T2=$(date +%s.%N)

@@ -741,6 +741,258 @@ START_TEST(layer_refuses_garbage)
 }
 END_TEST
 
+/* --- a container's changes: docker diff and the commit's tar ------------------- */
+
+START_TEST(rw_whiteouts_and_stats)
+{
+	struct stat	a, b;
+	char		out[64];
+
+	memset(&a, 0, sizeof(a));
+	a.st_mode = S_IFCHR | 0600;
+	a.st_rdev = makedev(0, 0);
+	ck_assert_int_eq(images_rw_whiteout_name("vi", &a, out, sizeof(out)),
+	    1);
+	ck_assert_str_eq(out, ".wh.vi");
+	a.st_rdev = makedev(1, 3);	/* /dev/null is no whiteout */
+	ck_assert_int_eq(images_rw_whiteout_name("null", &a, out,
+	    sizeof(out)), 0);
+	a.st_mode = S_IFREG | 0644;
+	a.st_rdev = 0;
+	ck_assert_int_eq(images_rw_whiteout_name("f", &a, out, sizeof(out)),
+	    0);
+	ck_assert_int_eq(images_rw_whiteout_name("f", &(struct stat){
+	    .st_mode = S_IFCHR }, out, 4), -ENAMETOOLONG);
+
+	/* Docker's statDifferent. */
+	memset(&a, 0, sizeof(a));
+	a.st_mode = S_IFREG | 0644;
+	a.st_size = 5;
+	a.st_mtim.tv_sec = 100;
+	a.st_mtim.tv_nsec = 5;
+	b = a;
+	ck_assert(!images_rw_stat_differ(&a, &b));
+	b.st_mtim.tv_nsec = 0;		/* no fraction on one side: same */
+	ck_assert(!images_rw_stat_differ(&a, &b));
+	b.st_mtim.tv_nsec = 6;
+	ck_assert(images_rw_stat_differ(&a, &b));
+	b = a;
+	b.st_size = 6;
+	ck_assert(images_rw_stat_differ(&a, &b));
+	b = a;
+	b.st_uid = 1;
+	ck_assert(images_rw_stat_differ(&a, &b));
+	/* A directory's size and mtime are no change; its mode is. */
+	a.st_mode = b.st_mode = S_IFDIR | 0755;
+	b = a;
+	b.st_size = 4096;
+	b.st_mtim.tv_sec = 200;
+	ck_assert(!images_rw_stat_differ(&a, &b));
+	b.st_mode = S_IFDIR | 0700;
+	ck_assert(images_rw_stat_differ(&a, &b));
+}
+END_TEST
+
+static void
+rw_file(const char *rel, const char *content)
+{
+	char		 path[512], dir[512], *slash;
+	struct timespec	 ts[2] = { { 1000, 0 }, { 1000, 0 } };
+	int		 fd;
+
+	snprintf(path, sizeof(path), "%s/%s", scratch, rel);
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		ck_assert_int_eq(berth_mkdirs(dir, 0755), 0);
+	}
+	ck_assert_int_ge(fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644),
+	    0);
+	ck_assert_int_eq(write(fd, content, strlen(content)),
+	    (ssize_t)strlen(content));
+	/* One mtime for all: only sizes, modes and kinds differ. */
+	ck_assert_int_eq(futimens(fd, ts), 0);
+	close(fd);
+}
+
+static void
+rw_dir(const char *rel, int opaque)
+{
+	char	path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", scratch, rel);
+	ck_assert_int_eq(berth_mkdirs(path, 0755), 0);
+	if (opaque)
+		ck_assert_int_eq(setxattr(path, "trusted.overlay.opaque", "y",
+		    1, 0), 0);
+}
+
+static void
+rw_whiteout(const char *rel)
+{
+	char	path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", scratch, rel);
+	ck_assert_int_eq(mknod(path, S_IFCHR | 0600, makedev(0, 0)), 0);
+}
+
+/*
+ * Two image layers and an upper dir: every kind of change, whiteouts
+ * and opaque dirs both in the image and in the upper dir.
+ */
+static void
+rw_tree(void)
+{
+	/* the image's bottom layer */
+	rw_file("l0/a/keep", "k");
+	rw_file("l0/a/old", "old");
+	rw_file("l0/b/x", "x");
+	rw_file("l0/c/c1", "1");
+	rw_file("l0/c/c2", "2");
+	rw_file("l0/d/d0", "0");
+	rw_file("l0/f", "f");
+	/* its top layer: b/x deleted, d replaced by an opaque dir */
+	rw_dir("l1/b", 0);
+	rw_whiteout("l1/b/x");
+	rw_dir("l1/d", 1);
+	rw_file("l1/d/d1", "1");
+	/* the container's upper dir */
+	rw_dir("up/a", 0);
+	rw_file("up/a/added", "new");
+	rw_whiteout("up/a/keep");
+	rw_file("up/a/old", "changed");
+	rw_file("up/b/x", "x again");
+	rw_dir("up/c", 1);
+	rw_file("up/c/c2", "two");
+	rw_file("up/d/d0", "0");
+	rw_file("up/e/f", "f");
+	rw_whiteout("up/f");
+	rw_file("up/etc/hosts", "");	/* a mount point: hidden */
+}
+
+static int
+rw_open(const char *rel)
+{
+	char	path[512];
+	int	fd;
+
+	snprintf(path, sizeof(path), "%s/%s", scratch, rel);
+	ck_assert_int_ge(fd = open(path, O_RDONLY | O_DIRECTORY), 0);
+	return fd;
+}
+
+START_TEST(rw_changes_as_docker)
+{
+	static const char *const hide[] = { "/etc/hosts", "/proc", NULL };
+	static const char *const want =
+	    "C /a\nA /a/added\nC /a/old\nD /a/keep\n"
+	    "C /b\nA /b/x\n"
+	    "C /c\nC /c/c2\nD /c/c1\n"
+	    "C /d\nA /d/d0\n"
+	    "A /e\nA /e/f\n"
+	    "D /f\n";
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct images_changes	 ch;
+	struct images_rw_tree	 t;
+	json_object		*j;
+	char			 got[1024];
+	size_t			 i, len = 0;
+	int			 lowers[2];
+
+	rw_tree();
+	lowers[0] = rw_open("l1");	/* top first */
+	lowers[1] = rw_open("l0");
+	t.upper = rw_open("up");
+	t.lowers = lowers;
+	t.nlowers = 2;
+	t.hide = hide;
+	ck_assert_msg(images_rw_changes(&t, &ch, &err) == 0, "%s", err.msg);
+	got[0] = '\0';
+	for (i = 0; i < ch.n; i++)
+		len += (size_t)snprintf(got + len, sizeof(got) - len, "%c %s\n",
+		    "CAD"[ch.v[i].kind], ch.v[i].path);
+	ck_assert_str_eq(got, want);
+	j = images_changes_json(&ch);
+	ck_assert_str_eq(json_object_to_json_string_ext(
+	    json_object_array_get_idx(j, 0), JSON_C_TO_STRING_PLAIN),
+	    "{\"Path\":\"\\/a\",\"Kind\":0}");
+	json_object_put(j);
+	images_changes_free(&ch);
+
+	/* No upper dir (never started): nothing, and JSON null. */
+	t.upper = -1;
+	ck_assert_int_eq(images_rw_changes(&t, &ch, &err), 0);
+	ck_assert_uint_eq(ch.n, 0);
+	ck_assert_ptr_null(images_changes_json(&ch));
+	close(lowers[0]);
+	close(lowers[1]);
+}
+END_TEST
+
+START_TEST(rw_tar_aufs_whiteouts)
+{
+	static const char *const hide[] = { "/etc/hosts", NULL };
+	static const char *const want =
+	    "a/ a/added a/.wh.keep a/old b/ b/x c/ c/.wh..wh..opq c/c2 "
+	    "d/ d/d0 e/ e/f .wh.f ";
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct images_rw_tree	 t;
+	struct archive		*a;
+	struct archive_entry	*e;
+	struct stat		 st;
+	char			 path[512], got[1024], hex[IMAGES_HEX + 1];
+	char			 buf[2048], *p;
+	size_t			 len = 0;
+	int			 fd;
+
+	rw_tree();
+	memset(&t, 0, sizeof(t));
+	t.upper = rw_open("up");
+	t.hide = hide;
+	snprintf(path, sizeof(path), "%s/up.tar", scratch);
+	ck_assert_int_ge(fd = open(path, O_RDWR | O_CREAT, 0644), 0);
+	ck_assert_msg(images_rw_tar(&t, fd, &err) == 0, "%s", err.msg);
+	close(fd);
+	close(t.upper);
+	ck_assert_ptr_nonnull(a = archive_read_new());
+	archive_read_support_format_tar(a);
+	ck_assert_int_eq(archive_read_open_filename(a, path, 10240),
+	    ARCHIVE_OK);
+	got[0] = '\0';
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		len += (size_t)snprintf(got + len, sizeof(got) - len, "%s%s ",
+		    archive_entry_pathname(e),
+		    archive_entry_filetype(e) == AE_IFDIR ? "/" : "");
+		if (strstr(archive_entry_pathname(e), ".wh.") != NULL) {
+			ck_assert_int_eq(archive_entry_filetype(e), AE_IFREG);
+			ck_assert_int_eq(archive_entry_size(e), 0);
+		}
+	}
+	archive_read_free(a);
+	/* libarchive may end a directory's name with '/': one form. */
+	for (p = got; (p = strstr(p, "// ")) != NULL; )
+		memmove(p, p + 1, strlen(p));
+	ck_assert_str_eq(got, want);
+
+	/* Only a hidden mount point changed: the empty tar, Docker's empty
+	 * layer, whose diff ID the commit recognises. */
+	snprintf(path, sizeof(path), "%s/up2/etc", scratch);
+	ck_assert_int_eq(berth_mkdirs(path, 0755), 0);
+	rw_file("up2/etc/hosts", "");
+	t.upper = rw_open("up2");
+	snprintf(path, sizeof(path), "%s/up2.tar", scratch);
+	ck_assert_int_ge(fd = open(path, O_RDWR | O_CREAT, 0644), 0);
+	ck_assert_msg(images_rw_tar(&t, fd, &err) == 0, "%s", err.msg);
+	close(t.upper);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_int_eq(st.st_size, 1024);
+	ck_assert_int_eq(pread(fd, buf, sizeof(buf), 0), 1024);
+	images_sha256_hex(buf, 1024, hex);
+	ck_assert_str_eq(hex, IMAGES_EMPTY_TAR);
+	close(fd);
+}
+END_TEST
+
 /* --- the API through the mock host -------------------------------------------- */
 
 static void	*state;
@@ -1229,6 +1481,9 @@ suite(void)
 	tcase_add_test(lay, layer_unpacks);
 	tcase_add_test(lay, layer_refuses_escapes);
 	tcase_add_test(lay, layer_refuses_garbage);
+	tcase_add_test(lay, rw_whiteouts_and_stats);
+	tcase_add_test(lay, rw_changes_as_docker);
+	tcase_add_test(lay, rw_tar_aufs_whiteouts);
 	suite_add_tcase(s, lay);
 	tcase_add_checked_fixture(api, api_setup, api_teardown);
 	tcase_set_timeout(api, 30);
