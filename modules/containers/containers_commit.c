@@ -232,8 +232,14 @@ containers_h_commit(struct berth_req *req, void *state)
 	void				*rst;
 	int				 pause;
 
-	if ((c = containers_find(cs, h->req_query(req, "container", 0),
-	    &err)) == NULL) {
+	p = h->req_query(req, "container", 0);
+	if (p == NULL || *p == '\0') {
+		berth_err_set(&err, -EINVAL, "invalid name or ID supplied: "
+		    "\"\"");
+		h->resp_error(req, &err);
+		return;
+	}
+	if ((c = containers_find(cs, p, &err)) == NULL) {
 		h->resp_error(req, &err);
 		return;
 	}

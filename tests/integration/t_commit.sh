@@ -140,6 +140,9 @@ assert_eq "event commit: comment, imageID, imageRef, image" "$EV" \
 
 OUT=$(dk commit nosuch 2>&1)
 assert_contains "commit of no such container" "$OUT" "No such container: nosuch"
+req POST "/v1.41/commit"
+assert_json_error "commit without a container: 400" 400 \
+    '^invalid name or ID supplied: ""$'
 req POST "/v1.41/commit?container=writer&repo=Bad:ref"
 assert_json_error "commit with a bad repo: 400" 400 'invalid reference format'
 req POST "/v1.41/commit?container=writer&repo=ok&tag=bad:tag"
