@@ -227,7 +227,8 @@ change_cmp(const void *a, const void *b)
 static int
 names_has(const struct names *nm, const char *name)
 {
-	return bsearch(&name, nm->v, nm->n, sizeof(*nm->v), name_cmp) != NULL;
+	return nm->n > 0 && bsearch(&name, nm->v, nm->n, sizeof(*nm->v),
+	    name_cmp) != NULL;
 }
 
 /* --- xattrs through a directory fd, never following the name ------------ */
