@@ -118,8 +118,10 @@ check "and still counting" test "$N2" -gt "$N1"
 OUT=$(dk diff run 2>&1)
 assert_eq "docker diff of a running container" "$OUT" "C /tmp
 A /tmp/n"
-OUT=$(dk run --rm running:1 cat /tmp/n 2>&1)
-assert_match "the image of a running container has its files" "$OUT" '^[0-9]+$'
+# (Its content may be empty: the pause can fall between the shell's
+# truncate and its write, with Docker too.)
+OUT=$(dk run --rm running:1 ls /tmp/n 2>&1)
+assert_eq "the image of a running container has its files" "$OUT" /tmp/n
 T2=$(date +%s.%N)
 check "commit --pause=false" dk commit --pause=false run
 EV=$(dk events --since "$T2" --until "$(date +%s.%N)" \
