@@ -473,9 +473,7 @@ child_config(struct rw_job *j, int empty_layer)
 	if (j->author != NULL && *j->author != '\0')
 		json_object_object_add(o, "author",
 		    json_object_new_string(j->author));
-	if (j->comment != NULL && *j->comment != '\0')
-		json_object_object_add(o, "comment",
-		    json_object_new_string(j->comment));
+	/* No top-level comment: NewChildImage puts it in the history. */
 	json_object_object_add(o, "config", images_config_canonical(j->config));
 	json_object_object_add(o, "container", json_object_new_string(j->owner));
 	json_object_object_add(o, "container_config",
