@@ -252,6 +252,18 @@ out:
 
 /* --- changes ---------------------------------------------------------------- */
 
+/* A job that never ran: berthd stops, or the rootfs went first. */
+static void
+not_run(struct rw_job *j)
+{
+	if (j->st->stopping)
+		berth_err_set(&j->err, -ECANCELED,
+		    "the daemon is shutting down");
+	else
+		j->rc = berth_err_set(&j->err, -ENOENT,
+		    "the rootfs of %s was removed", j->owner);
+}
+
 static void
 changes_done(void *arg)
 {
@@ -259,8 +271,7 @@ changes_done(void *arg)
 	json_object	*out;
 
 	if (j->rc == -ECANCELED)
-		berth_err_set(&j->err, -ECANCELED,
-		    "the daemon is shutting down");
+		not_run(j);
 	out = j->rc < 0 ? NULL : images_changes_json(&j->changes);
 	j->changes_cb(j->arg, j->rc, out, j->rc < 0 ? &j->err : NULL);
 	json_object_put(out);
@@ -605,8 +616,8 @@ commit_worked(void *arg)
 	int			 empty_layer;
 
 	if (st->stopping || j->rc == -ECANCELED) {
-		berth_err_set(&err, -ECANCELED, "the daemon is shutting down");
-		commit_fail(j, &err);
+		not_run(j);
+		commit_fail(j, &j->err);
 		return;
 	}
 	if (j->rc < 0) {
