@@ -183,6 +183,6 @@ gone"
 IDS=$(dk ps -aq)
 # shellcheck disable=SC2086 # IDs are words
 [ -n "$IDS" ] && dk rm -f $IDS >/dev/null 2>&1
-wait_for 10 sh -c "[ -z \"\$(ls '$B_DIR/data/containers' \
-    '$B_DIR/exec/containers' 2>/dev/null)\" ]"
+wait_for 10 sh -c "[ -z \"\$(find '$B_DIR/data/containers' \
+    '$B_DIR/exec/containers' -mindepth 1 -maxdepth 1 2>/dev/null)\" ]"
 berth_stop
