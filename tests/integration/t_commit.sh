@@ -164,6 +164,22 @@ assert_match "rmi of the parent while a child exists: Docker's 409" "$OUT" \
 OUT=$(dk rmi -f "$BID" 2>&1)
 assert_contains "even with -f" "$OUT" "cannot be forced"
 
+# The parent is kept on disk: through a tag (which rewrites the image's
+# record) and a restart of berthd.
+check "docker tag the committed image" dk tag committed:v1 committed:again
+berth_stop
+"$BERTHD" --config-file "$B_CONF" -H "unix://$B_SOCK" \
+    --data-root "$B_DIR/data" --exec-root "$B_DIR/exec" \
+    --pidfile "$B_PIDFILE" --module-dir "$MODULE_DIR" >>"$B_LOG" 2>&1 &
+B_PID=$!
+track_pid $B_PID
+check "berthd comes back" wait_ping "$B_SOCK" 10
+OUT=$(dk inspect -f '{{.Parent}}' committed:again 2>&1)
+assert_eq "after a tag and a restart the parent is still recorded" "$OUT" "$BID"
+OUT=$(dk rmi "$BID" 2>&1)
+assert_contains "and its rmi still refused" "$OUT" "image has dependent child images"
+check "docker rmi the second tag" dk rmi committed:again
+
 # --- save | load ------------------------------------------------------------------------
 
 check "docker save the committed image" \
