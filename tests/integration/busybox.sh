@@ -6,8 +6,11 @@
 #                          ls, sleep, date, id, ...), etc/passwd, etc/group,
 #                          tmp (1777), root, home/www, proc, sys, dev
 #   busybox_tarball FILE   that tree as an uncompressed tar, owned by root
+#   busybox_daemon ...     berthd for the container tests, busybox imported
+#                          (below; needs lib.sh)
 #
-# Both return non-zero (and print why) if busybox-static is missing.
+# The first two return non-zero (and print why) if busybox-static is
+# missing.
 
 busybox_rootfs()
 {
@@ -44,4 +47,55 @@ busybox_tarball()
 	tar --numeric-owner --owner=0 --group=0 -C "$dir" -cf "$out" . ||
 	    { rm -rf "$dir"; return 1; }
 	rm -rf "$dir"
+}
+
+# busybox_daemon [-m MODULE]... [BERTHD FLAG...] - the daemon the
+# container tests share: ROOTFS ($T_TMP/rootfs) built from busybox-static,
+# berthd with authz-noop, images (where images.so is not built, the
+# image-stub serving ROOTFS as busybox), runtime-oci, each -m MODULE in
+# order, and containers; then ROOTFS imported as busybox.  YAML holds the
+# configuration (a test may restart berthd on it).  Ends the test if any
+# of it fails.
+busybox_daemon()
+{
+	local extra="" images
+
+	while [ "${1:-}" = -m ]; do
+		extra="$extra
+  - name: $2
+    required: true"
+		shift 2
+	done
+	ROOTFS=$T_TMP/rootfs
+	busybox_rootfs "$ROOTFS" ||
+	    { fail "busybox root filesystem" "no busybox"; exit 1; }
+	if [ -f "$MODULE_DIR/images.so" ]; then
+		images='  - name: images
+    required: true'
+	else
+		images="  - path: $TEST_MODULE_DIR/image-stub.so
+    required: true
+    config:
+      rootfs: $ROOTFS
+      ref: busybox"
+	fi
+	YAML="log-level: info
+modules:
+  - name: authz-noop
+    required: true
+$images
+  - name: runtime-oci
+    required: true$extra
+  - name: containers
+    required: true"
+	berth_start "$YAML" "$@" ||
+	    { fail "berthd for $T_NAME" "$(cat "$B_LOG")"; exit 1; }
+	[ -f "$MODULE_DIR/images.so" ] || return 0
+	if tar -C "$ROOTFS" -cf - . |
+	    "$DOCKER" -H "unix://$B_SOCK" import - busybox >/dev/null 2>&1; then
+		pass "docker import busybox"
+	else
+		fail "docker import busybox" "$(tail -n 8 "$B_LOG")"
+		exit 1
+	fi
 }

@@ -13,23 +13,7 @@ if [ ! -f "$MODULE_DIR/images.so" ]; then
 	pass "commit needs the images module (not built): skipped"
 	exit 0
 fi
-YAML="log-level: info
-modules:
-  - name: authz-noop
-    required: true
-  - name: images
-    required: true
-  - name: runtime-oci
-    required: true
-  - name: containers
-    required: true"
-
-berth_start "$YAML" || {
-	fail "berthd with images, runtime-oci and containers" "$(cat "$B_LOG")"
-	exit 1
-}
-busybox_tarball "$T_TMP/busybox.tar" || { fail "busybox tarball" "no busybox"; exit 1; }
-check "docker import busybox" sh -c "$DOCKER -H unix://$B_SOCK import - busybox <'$T_TMP/busybox.tar'"
+busybox_daemon
 T0=$(date +%s.%N)
 
 # --- docker diff ---------------------------------------------------------------

@@ -30,7 +30,6 @@ fix_hybrid_cgroups()
 	return 0
 }
 
-busybox_rootfs "$ROOTFS" || { fail "busybox root filesystem" "no busybox"; exit 1; }
 fix_hybrid_cgroups
 
 cat >"$T_TMP/custom-rt" <<EOF
@@ -40,38 +39,7 @@ exec $(command -v crun) "\$@"
 EOF
 chmod 755 "$T_TMP/custom-rt"
 
-if [ -f "$MODULE_DIR/images.so" ]; then
-	IMAGE_MODULE='  - name: images
-    required: true'
-	USE_IMPORT=1
-else
-	IMAGE_MODULE="  - path: $TEST_MODULE_DIR/image-stub.so
-    required: true
-    config:
-      rootfs: $ROOTFS
-      ref: busybox"
-	USE_IMPORT=0
-fi
-YAML="log-level: info
-modules:
-  - name: authz-noop
-    required: true
-$IMAGE_MODULE
-  - name: runtime-oci
-    required: true
-  - name: containers
-    required: true"
-
-berth_start "$YAML" --add-runtime "custom=$T_TMP/custom-rt" || {
-	fail "berthd with images, runtime-oci and containers" "$(cat "$B_LOG")"
-	exit 1
-}
-
-
-if [ "$USE_IMPORT" = 1 ]; then
-	check "docker import a busybox root filesystem as busybox" \
-	    sh -c "tar -C '$ROOTFS' -cf - . | $DOCKER -H unix://$B_SOCK import - busybox"
-fi
+busybox_daemon --add-runtime "custom=$T_TMP/custom-rt"
 
 # --- docker run: exit codes, stdin, a tty ---------------------------------
 

@@ -7,41 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/busybox.sh"
 
-ROOTFS=$T_TMP/rootfs
-busybox_rootfs "$ROOTFS" || { fail "busybox root filesystem" "no busybox"; exit 1; }
-
-if [ -f "$MODULE_DIR/images.so" ]; then
-	IMAGE_MODULE='  - name: images
-    required: true'
-	USE_IMPORT=1
-else
-	IMAGE_MODULE="  - path: $TEST_MODULE_DIR/image-stub.so
-    required: true
-    config:
-      rootfs: $ROOTFS
-      ref: busybox"
-	USE_IMPORT=0
-fi
-YAML="log-level: info
-modules:
-  - name: authz-noop
-    required: true
-$IMAGE_MODULE
-  - name: runtime-oci
-    required: true
-  - name: containers
-    required: true"
-
-berth_start "$YAML" || {
-	fail "berthd with images, runtime-oci and containers" "$(cat "$B_LOG")"
-	exit 1
-}
-
-
-if [ "$USE_IMPORT" = 1 ]; then
-	check "docker import a busybox root filesystem as busybox" \
-	    sh -c "tar -C '$ROOTFS' -cf - . | $DOCKER -H unix://$B_SOCK import - busybox"
-fi
+busybox_daemon
 
 T0=$(date +%s)
 check "a container to exec into" dk run -d --name ex -e CFOO=c busybox sleep 300
