@@ -17,66 +17,14 @@
 
 set -uo pipefail
 
-cd "$(dirname "$0")/.." || exit 1
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/lib.sh"
+bench_init commit
 SIZE_MB=${SIZE_MB:-200}
 FILES=${FILES:-2000}
-DOCKER=${DOCKER:-$(command -v docker)}
-export DOCKER_CLI_HINTS=false
-unset DOCKER_HOST DOCKER_CONTEXT
-
-die() { echo "commit.sh: $*" >&2; exit 1; }
-[ -x "$BUILD/berthd" ] || die "$BUILD/berthd not built (make all)"
-[ -n "$DOCKER" ] || die "no docker CLI"
 . tests/integration/busybox.sh
 
-tmp=$(mktemp -d /tmp/berth-bench-commit.XXXXXX)
-export DOCKER_CONFIG=$tmp/docker-config
-berthd_pid=""
-cleanup()
-{
-	local ids
-
-	if [ -n "$berthd_pid" ] && kill -0 "$berthd_pid" 2>/dev/null; then
-		ids=$(bk ps -aq 2>/dev/null)
-		# shellcheck disable=SC2086 # IDs are words
-		[ -n "$ids" ] && bk rm -f $ids >/dev/null 2>&1
-		kill "$berthd_pid"
-		wait "$berthd_pid" 2>/dev/null
-	fi
-	umount -R "$tmp/data" 2>/dev/null
-	rm -rf "$tmp"
-	ref_stop
-}
-. bench/ref-dockerd.sh
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-bk() { "$DOCKER" -H "unix://$tmp/berth.sock" "$@"; }
-
 busybox_tarball "$tmp/busybox.tar" || die "no busybox"
-cat >"$tmp/engine.yaml" <<EOF
-log-level: warn
-modules:
-  - name: authz-noop
-  - name: images
-  - name: runtime-oci
-  - name: containers
-EOF
-"$BUILD/berthd" --config-file "$tmp/engine.yaml" -H "unix://$tmp/berth.sock" \
-    --data-root "$tmp/data" --exec-root "$tmp/exec" \
-    --pidfile "$tmp/berthd.pid" --module-dir "$BUILD/modules" \
-    >"$tmp/berthd.log" 2>&1 &
-berthd_pid=$!
-for _ in $(seq 1 100); do
-	bk version >/dev/null 2>&1 && break
-	sleep 0.05
-done
-bk version >/dev/null 2>&1 || { cat "$tmp/berthd.log"; die "berthd did not start"; }
-
-hwm_kb() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
-hwm_reset() { echo 5 >"/proc/$1/clear_refs" 2>/dev/null; }
-ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+bench_berthd authz-noop images runtime-oci containers
 
 # The container's work: random files, then many small ones.
 WRITE="mkdir -p /data/small; i=0; while [ \$i -lt $(( (SIZE_MB + 7) / 8 )) ]; do
@@ -96,12 +44,12 @@ run()
 	sync
 	t0=$(date +%s%N)
 	"$DOCKER" -H "$d" diff writer >"$tmp/diff.$2" || die "diff on $d"
-	D_MS=$(ms "$t0")
+	D_MS=$(ms_since "$t0")
 	N=$(wc -l <"$tmp/diff.$2")
 	t0=$(date +%s%N)
 	"$DOCKER" -H "$d" commit writer bench:committed >/dev/null ||
 	    die "commit on $d"
-	C_MS=$(ms "$t0")
+	C_MS=$(ms_since "$t0")
 	"$DOCKER" -H "$d" rm -f writer >/dev/null
 }
 

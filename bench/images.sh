@@ -20,36 +20,11 @@
 # shellcheck disable=SC2034
 set -uo pipefail
 
-cd "$(dirname "$0")/.." || exit 1
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/lib.sh"
+bench_init images
 SIZE_MB=${SIZE_MB:-200}
 LAYERS=${LAYERS:-4}
-DOCKER=${DOCKER:-$(command -v docker)}
-export DOCKER_CLI_HINTS=false
-unset DOCKER_HOST DOCKER_CONTEXT
-
-die() { echo "images.sh: $*" >&2; exit 1; }
-[ -x "$BUILD/berthd" ] || die "$BUILD/berthd not built (make all)"
 [ -f "$BUILD/modules/images.so" ] || die "no images module in $BUILD"
-[ -n "$DOCKER" ] || die "no docker CLI"
-
-tmp=$(mktemp -d /tmp/berth-bench-images.XXXXXX)
-export DOCKER_CONFIG=$tmp/docker-config
-berthd_pid=""
-cleanup()
-{
-	if [ -n "$berthd_pid" ] && kill -0 "$berthd_pid" 2>/dev/null; then
-		kill "$berthd_pid"
-		wait "$berthd_pid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-	ref_stop
-}
-. bench/ref-dockerd.sh
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-bk() { "$DOCKER" -H "unix://$tmp/berth.sock" "$@"; }
 
 # --- the image: LAYERS layers of random files, Docker's save format ------
 
@@ -104,29 +79,11 @@ EOF
 sync
 echo "# image.tar $(du -m "$tmp/image.tar" | cut -f1) MiB, rootfs.tar $(du -m "$tmp/rootfs.tar" | cut -f1) MiB, $(nproc) CPUs"
 
-cat >"$tmp/engine.yaml" <<EOF
-log-level: warn
-modules:
-  - name: images
-    required: true
-EOF
-"$BUILD/berthd" --config-file "$tmp/engine.yaml" -H "unix://$tmp/berth.sock" \
-    --data-root "$tmp/data" --exec-root "$tmp/exec" \
-    --pidfile "$tmp/berthd.pid" --module-dir "$BUILD/modules" \
-    >"$tmp/berthd.log" 2>&1 &
-berthd_pid=$!
-for _ in $(seq 1 100); do
-	bk version >/dev/null 2>&1 && break
-	sleep 0.05
-done
-bk version >/dev/null 2>&1 || { cat "$tmp/berthd.log"; die "berthd did not start"; }
+bench_berthd images
 
 # --- measuring ---------------------------------------------------------------
 
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
-hwm_kb() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
-# Peak RSS counts from here (Linux >= 4.0: clear_refs 5).
-hwm_reset() { echo 5 >"/proc/$1/clear_refs" 2>/dev/null; }
 
 # timed NAME PID CMD... - wall ms of CMD, and PID's peak RSS meanwhile.
 timed()

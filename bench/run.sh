@@ -18,48 +18,13 @@
 
 set -uo pipefail
 
-cd "$(dirname "$0")/.." || exit 1
-ROOT=$(pwd)
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/lib.sh"
+bench_init run
 RUNS=${RUNS:-20}
 [ "$RUNS" -ge 20 ] || RUNS=20
 RUNTIMES=${RUNTIMES:-runc crun}
 IDLE=${IDLE:-5}
-DOCKER=${DOCKER:-$(command -v docker)}
-export DOCKER_CLI_HINTS=false
-unset DOCKER_HOST DOCKER_CONTEXT
-
-die() { echo "run.sh: $*" >&2; exit 1; }
-[ -x "$BUILD/berthd" ] || die "$BUILD/berthd not built (make all tests-build)"
-[ -n "$DOCKER" ] || die "no docker CLI"
-
-tmp=$(mktemp -d /tmp/berth-run.XXXXXX)
-export DOCKER_CONFIG=$tmp/docker-config
-berthd_pid=""
-cleanup()
-{
-	local ids
-
-	if [ -n "$berthd_pid" ] && kill -0 "$berthd_pid" 2>/dev/null; then
-		ids=$(bk ps -aq 2>/dev/null)
-		# shellcheck disable=SC2086
-		[ -n "$ids" ] && bk rm -f $ids >/dev/null 2>&1
-		kill "$berthd_pid"
-		wait "$berthd_pid" 2>/dev/null
-	fi
-	crun --root "$tmp/crun" list -q 2>/dev/null | while read -r c; do
-		crun --root "$tmp/crun" delete -f "$c" >/dev/null 2>&1
-	done
-	grep -F " $tmp/" /proc/mounts | awk '{ print $2 }' | sort -r |
-	    while read -r m; do umount -l "$m"; done
-	rm -rf "$tmp"
-	ref_stop
-}
-. bench/ref-dockerd.sh
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-bk() { "$DOCKER" -H "unix://$tmp/berth.sock" "$@"; }
+[ -f "$BUILD/modules/images.so" ] || die "no images module in $BUILD"
 
 # The busybox root filesystem the integration tests use.
 . tests/integration/busybox.sh
@@ -76,38 +41,8 @@ if [ -r /sys/fs/cgroup/unified/cgroup.controllers ]; then
 	done
 fi
 
-if [ -f "$BUILD/modules/images.so" ]; then
-	image_module='  - name: images
-    required: true'
-	import=1
-else
-	image_module="  - path: $ROOT/$BUILD/tests/modules/image-stub.so
-    required: true
-    config:
-      rootfs: $rootfs"
-	import=0
-fi
-cat >"$tmp/engine.yaml" <<EOF
-log-level: warn
-modules:
-$image_module
-  - name: runtime-oci
-    required: true
-  - name: containers
-    required: true
-EOF
-"$BUILD/berthd" --config-file "$tmp/engine.yaml" -H "unix://$tmp/berth.sock" \
-    --data-root "$tmp/data" --exec-root "$tmp/exec" \
-    --pidfile "$tmp/berthd.pid" --module-dir "$BUILD/modules" \
-    >"$tmp/berthd.log" 2>&1 &
-berthd_pid=$!
-for _ in $(seq 1 100); do
-	bk version >/dev/null 2>&1 && break
-	sleep 0.05
-done
-bk version >/dev/null 2>&1 || { cat "$tmp/berthd.log"; die "berthd did not start"; }
-[ "$import" = 0 ] || bk import "$tmp/busybox.tar" busybox >/dev/null ||
-    die "docker import failed"
+bench_berthd images runtime-oci containers
+bk import "$tmp/busybox.tar" busybox >/dev/null || die "docker import failed"
 
 # time_us CMD... - microseconds of one run of CMD (which must succeed).
 time_us()
@@ -171,6 +106,9 @@ crun_once()
 }
 median_of "bare crun run (berthd's bundle, seccomp on)" crun_once
 crun=$MED
+crun --root "$tmp/crun" list -q 2>/dev/null | while read -r c; do
+	crun --root "$tmp/crun" delete -f "$c" >/dev/null 2>&1
+done
 bk rm -f "$cid" >/dev/null
 
 ref=0
