@@ -1265,7 +1265,7 @@ struct remove_job {
 	ctr_done_cb		 cb;		/* NULL once answered */
 	void			*arg;
 	int			 pending;	/* pieces before the answer */
-	int			 rt_pending;	/* the runtime's delete runs */
+	int			 tail;		/* pieces before the state goes */
 	int			 listed;	/* in cs->removals */
 };
 
@@ -1318,15 +1318,16 @@ remove_state_go(void *arg, int rc, const struct berth_err *err)
 }
 
 /*
- * Once the container is gone for users and the runtime has let go of
- * it: stop writes, let one in flight finish, then delete the state.
+ * Once the container is gone for users and the rest of it (its rootfs,
+ * its logs, the runtime's record) is too: stop writes, let one in flight
+ * finish, then delete the state.
  */
 static void
 remove_tail(struct remove_job *rm)
 {
 	struct ctr	*c = rm->c;
 
-	if (rm->pending > 0 || rm->rt_pending)
+	if (rm->pending > 0 || rm->tail > 0)
 		return;
 	if (rm->listed) {
 		TAILQ_REMOVE(&c->cs->removals, rm, entry);
@@ -1341,11 +1342,13 @@ remove_tail(struct remove_job *rm)
 }
 
 /*
- * Every piece a user can see is gone: so is the container, for them.
- * This is what `docker rm` and `docker run --rm` wait for.  The runtime's
- * delete may still be running (its monitor started it at the exit and
- * sees it through whatever happens to berthd); the state on disk says
- * Dead until both are over, so a restart in between finishes the job.
+ * The state on disk says Dead and the volumes are let go: the container
+ * is gone for users.  This is what `docker rm` and `docker run --rm` wait
+ * for.  The runtime's delete (its monitor started it at the exit and
+ * sees it through whatever happens to berthd), the rootfs and the logs
+ * may still be going; the state says Dead until they are gone, so a
+ * restart in between finishes the job.  The image is let go now: a layer
+ * the rootfs still uses stays pinned until the rootfs is gone.
  */
 static void
 remove_piece_done(void *arg, int rc, const struct berth_err *err)
@@ -1376,17 +1379,30 @@ remove_piece_done(void *arg, int rc, const struct berth_err *err)
 		ctr_unref(c);	/* the list's reference */
 	}
 	remove_answer(rm, 0, NULL);
-	if (rm->rt_pending) {
+	if (rm->tail > 0) {
 		TAILQ_INSERT_TAIL(&cs->removals, rm, entry);
 		rm->listed = 1;
 	}
 	remove_tail(rm);
 }
 
+static void
+remove_tail_done(void *arg, int rc, const struct berth_err *err)
+{
+	struct remove_job	*rm = arg;
+
+	if (rc < 0 && rc != -ENOENT)
+		rm->c->cs->h->log(rm->c->cs->h, BERTH_LOG_WARN,
+		    "container %.12s: remove: %s", rm->c->id,
+		    err != NULL ? err->msg : strerror(-rc));
+	rm->tail--;
+	remove_tail(rm);
+}
+
 /*
- * At fini: removals still waiting for the runtime (whose answer will not
- * come now) let go of their containers; the state says "removing", and
- * the next start finishes them.
+ * At fini: removals answered but not finished (the runtime's answer, or
+ * a work job's, cannot come now) let go of their containers; the state
+ * says "removing", and the next start finishes them.
  */
 void
 containers_run_fini(struct containers *cs)
@@ -1411,7 +1427,7 @@ remove_rt_deleted(void *arg, int rc, const struct berth_err *err)
 		    "container %.12s: runtime delete: %s", rm->c->id,
 		    err != NULL ? err->msg : strerror(-rc));
 	rm->c->st.rt_created = 0;
-	rm->rt_pending = 0;
+	rm->tail--;
 	remove_tail(rm);
 }
 
@@ -1428,13 +1444,14 @@ remove_cleaned(void *arg, int rc, const struct berth_err *err)
 	c->st.status = CTR_REMOVING;
 	if (c->st.rt_created)
 		rt = containers_runtime_of(c, &rst, &e);
-	/* The volumes, the rootfs, the logs and the Dead state. */
-	rm->pending = 4;
-	rm->rt_pending = rt != NULL;
+	/* Before the answer: the volumes and the Dead state. */
+	rm->pending = 2;
+	/* After it, before the state goes: rootfs, logs, runtime record. */
+	rm->tail = rt != NULL ? 3 : 2;
 	containers_mounts_unmount(c, remove_piece_done, rm);
-	c->cs->img->rootfs_remove(c->cs->img_st, c->id, remove_piece_done, rm);
-	containers_store_remove(c, 0, remove_piece_done, rm);
 	containers_save_sync_wait(c, remove_piece_done, rm);
+	c->cs->img->rootfs_remove(c->cs->img_st, c->id, remove_tail_done, rm);
+	containers_store_remove(c, 0, remove_tail_done, rm);
 	if (rt != NULL)
 		rt->delete(rst, c->id, remove_rt_deleted, rm);
 }

@@ -44,6 +44,17 @@ busybox_daemon --add-runtime "custom=$T_TMP/custom-rt"
 # --- docker run: exit codes, stdin, a tty ---------------------------------
 
 check "docker run --rm busybox true exits 0" dk run --rm busybox true
+# The answer comes before the rootfs is gone, but the image is free
+# already: an image only a --rm container used is deleted right after.
+if [ -f "$MODULE_DIR/images.so" ]; then
+	tar -C "$ROOTFS" -cf - . | dk import --change 'ENV SOLO=1' - solo:1 >/dev/null
+	N0=$(ls "$B_DIR/data/images/mounts" 2>/dev/null | wc -l)
+	dk run --rm solo:1 true
+	assert_contains "docker rmi right after docker run --rm deletes the image" \
+	    "$(dk rmi solo:1 2>&1)" "Deleted: sha256:"
+	rootfs_gone() { [ "$(ls "$B_DIR/data/images/mounts" | wc -l)" -le "$N0" ]; }
+	check "  and the container's rootfs goes after it" wait_for 5 rootfs_gone
+fi
 
 dk run --rm busybox sh -c 'exit 3' >/dev/null 2>&1
 assert_eq "docker run --rm busybox sh -c 'exit 3' exits 3" "$?" 3
