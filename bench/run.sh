@@ -15,6 +15,12 @@
 #	BUILD		build directory (default build)
 #	RUNTIMES	berth runtimes to time (default "runc crun")
 #	IDLE		running containers for the memory figure (default 5)
+#	PAUSE_MS	quiet time before every timed run (default 100): each
+#			run, berth's, bare crun's and dockerd's alike, starts
+#			as a user's single `docker run` would, with nothing
+#			left running from the one before and no kernel state
+#			still warm from it (cgroup v1's attach waits for an
+#			RCU grace period unless another attach just did)
 
 set -uo pipefail
 
@@ -24,6 +30,7 @@ RUNS=${RUNS:-20}
 [ "$RUNS" -ge 20 ] || RUNS=20
 RUNTIMES=${RUNTIMES:-runc crun}
 IDLE=${IDLE:-5}
+PAUSE_MS=${PAUSE_MS:-100}
 [ -f "$BUILD/modules/images.so" ] || die "no images module in $BUILD"
 
 # The busybox root filesystem the integration tests use.
@@ -64,6 +71,7 @@ median_of()
 	shift
 	for _ in 1 2 3; do "$@" >/dev/null 2>&1; done
 	for _ in $(seq 1 "$RUNS"); do
+		sleep "$(echo "$PAUSE_MS / 1000" | bc -l)"
 		us=$(time_us "$@") || { echo "$name: a run failed: $*" >&2; MED=0; return 1; }
 		all+=("$us")
 	done
@@ -74,7 +82,7 @@ median_of()
 	    "$(echo "$MED / 1000" | bc -l)" "$RUNS"
 }
 
-echo "# docker run --rm busybox true, $(nproc) CPUs, $RUNS runs each"
+echo "# docker run --rm busybox true, $(nproc) CPUs, $RUNS runs each, ${PAUSE_MS} ms apart"
 median_of "docker CLI start-up (docker --version)" "$DOCKER" --version
 cli=$MED
 declare -A berth
