@@ -11,12 +11,15 @@
  * image/1 (and unmounted again afterwards if nothing else holds it, so
  * the container is left as it was found), its volumes are mounted
  * through volumes/1 for the copy (their mount/unmount events, as
- * Docker's), and a worker builds a detached mount tree: a clone of the
- * rootfs (open_tree) with a clone of each volume, bind source and /etc
- * file moved onto its destination (move_mount onto a detached tree,
- * Linux 6.15 and later), read-only where the mount point is.  The tree
- * lives in no namespace: nothing appears on the host, a concurrent
- * start sees nothing of it, and closing the fd takes it all down.
+ * Docker's), and a worker builds a detached mount tree: the rootfs with
+ * a clone of each volume, bind source and /etc file on its destination,
+ * read-only where the mount point is.  Mounting onto a detached tree
+ * needs Linux 6.15, so the tree is put together in a mount namespace of
+ * its own (a thread's private copy of berthd's, see fs_build_tree) and
+ * cloned out of it whole: the same calls on every kernel from 5.12 on,
+ * Debian 12's 6.1 included.  The tree lives in no namespace: nothing
+ * appears on the host, a concurrent start sees nothing of it, a crash
+ * leaves nothing behind, and closing the fd takes it all down.
  *
  * Export wants the root filesystem alone, without volumes (as Docker):
  * the stopped path without the mounts, whatever the state.
@@ -31,6 +34,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,8 +264,9 @@ containers_fs_open(struct ctr_fs *fs, ctr_done_cb cb, void *arg)
 
 /* --- the worker side ----------------------------------------------------- */
 
+/* On the build thread: m's clone onto its place under root, in its ns. */
 static int
-fs_attach(struct ctr_fs *fs, int tree, json_object *m, struct berth_err *err)
+fs_attach(struct ctr_fs *fs, int root, json_object *m, struct berth_err *err)
 {
 	const char		*dst = fs_str(m, "Destination");
 	const char		*src = fs_str(m, "Source");
@@ -273,13 +279,13 @@ fs_attach(struct ctr_fs *fs, int tree, json_object *m, struct berth_err *err)
 	if (file) {
 		/* Only where both the file and its place exist. */
 		if (stat(src, &st) == -1 || !S_ISREG(st.st_mode) ||
-		    (dfd = containers_in_root(tree, dst, O_PATH, 1)) < 0)
+		    (dfd = containers_in_root(root, dst, O_PATH, 1)) < 0)
 			return 0;
 		if (fstat(dfd, &st) == -1 || !S_ISREG(st.st_mode)) {
 			close(dfd);
 			return 0;
 		}
-	} else if ((dfd = containers_mkdirs_in_root(tree, dst)) < 0)
+	} else if ((dfd = containers_mkdirs_in_root(root, dst)) < 0)
 		return berth_err_set(err, dfd, "cannot make the mount point "
 		    "%s in the container: %s", dst, strerror(-dfd));
 	sfd = (int)syscall(SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE |
@@ -298,9 +304,7 @@ fs_attach(struct ctr_fs *fs, int tree, json_object *m, struct berth_err *err)
 	}
 	if (syscall(SYS_move_mount, sfd, "", dfd, "",
 	    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) == -1)
-		rc = berth_err_errno(err, "cannot attach %s at %s (a copy "
-		    "through a stopped container's mounts needs Linux 6.15)",
-		    src, dst);
+		rc = berth_err_errno(err, "cannot mount %s at %s", src, dst);
 out:
 	if (sfd != -1)
 		close(sfd);
@@ -309,15 +313,91 @@ out:
 }
 
 /*
+ * The tree, built on a thread of its own.  unshare(CLONE_NEWNS) gives
+ * that thread alone (it takes the thread's root and cwd with it, never
+ * the process's) a copy of berthd's mounts, made private at once so
+ * that nothing mounted there propagates back to the host.  There the
+ * clones are moved onto the rootfs as onto any mount of one's own
+ * namespace (Linux 5.2), and a recursive open_tree clone of the result
+ * is the tree, detached.  When the thread ends, its namespace ends with
+ * it: the copies of the host's other mounts (other containers' rootfs,
+ * a disk someone means to unmount) are held for milliseconds, never for
+ * the length of a copy, and a pool worker is never left in another
+ * namespace.
+ */
+struct fs_build {
+	struct ctr_fs		*fs;
+	struct berth_err	*err;
+	int			 rc;	/* the tree's fd, or -errno */
+};
+
+static int
+fs_build_tree(struct ctr_fs *fs, struct berth_err *err)
+{
+	struct mount_attr	 attr;
+	struct stat		 st, pst;
+	char			 parent[PATH_MAX];
+	size_t			 i;
+	int			 r, t, rc;
+
+	if (unshare(CLONE_NEWNS) == -1)
+		return berth_err_errno(err, "cannot make a mount namespace "
+		    "for the copy");
+	memset(&attr, 0, sizeof(attr));
+	attr.propagation = MS_PRIVATE;
+	if (syscall(SYS_mount_setattr, AT_FDCWD, "/", AT_RECURSIVE, &attr,
+	    sizeof(attr)) == -1)
+		return berth_err_errno(err, "cannot make the copy's mounts "
+		    "private");
+	if ((r = open(fs->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return berth_err_errno(err, "cannot open the root "
+		    "filesystem %s", fs->rootfs);
+	/* The mount itself, not the directory under it (a start and exit
+	 * of the container meanwhile can unmount it). */
+	snprintf(parent, sizeof(parent), "%s/..", fs->rootfs);
+	if (fstat(r, &st) == -1 || stat(parent, &pst) == -1 ||
+	    st.st_dev == pst.st_dev) {
+		close(r);
+		return berth_err_set(err, -EAGAIN, "the root filesystem of "
+		    "the container was unmounted meanwhile: try again");
+	}
+	for (i = 0; !fs->rootfs_only &&
+	    i < json_object_array_length(fs->attach); i++)
+		if ((rc = fs_attach(fs, r, json_object_array_get_idx(
+		    fs->attach, i), err)) < 0) {
+			close(r);
+			return rc;
+		}
+	/* Export wants the rootfs alone; else all that is on it now. */
+	t = (int)syscall(SYS_open_tree, r, "", OPEN_TREE_CLONE |
+	    OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+	    (fs->rootfs_only ? 0 : AT_RECURSIVE));
+	if (t == -1)
+		rc = berth_err_errno(err, "cannot open the root filesystem "
+		    "%s", fs->rootfs);
+	close(r);
+	return t == -1 ? rc : t;
+}
+
+static void *
+fs_build_main(void *arg)
+{
+	struct fs_build	*b = arg;
+
+	b->rc = fs_build_tree(b->fs, b->err);
+	return NULL;
+}
+
+/*
  * Worker: set fs->rootfd, the container's "/", once.  0 or -errno.
  */
 int
 containers_fs_enter(struct ctr_fs *fs, struct berth_err *err)
 {
-	struct stat	 st, pst;
-	char		 p[64], parent[PATH_MAX];
-	size_t		 i;
-	int		 t, rc;
+	struct fs_build	 b;
+	pthread_t	 th;
+	char		 p[64];
+	int		 rc;
 
 	if (fs->rootfd >= 0)
 		return 0;
@@ -328,28 +408,16 @@ containers_fs_enter(struct ctr_fs *fs, struct berth_err *err)
 			return berth_err_errno(err, "the container's root");
 		return 0;
 	}
-	t = (int)syscall(SYS_open_tree, AT_FDCWD, fs->rootfs,
-	    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-	if (t == -1)
-		return berth_err_errno(err, "cannot open the root "
-		    "filesystem %s", fs->rootfs);
-	/* The mount itself, not the directory under it (a start and exit
-	 * of the container meanwhile can unmount it). */
-	snprintf(parent, sizeof(parent), "%s/..", fs->rootfs);
-	if (fstat(t, &st) == -1 || stat(parent, &pst) == -1 ||
-	    st.st_dev == pst.st_dev) {
-		close(t);
-		return berth_err_set(err, -EAGAIN, "the root filesystem of "
-		    "the container was unmounted meanwhile: try again");
-	}
-	for (i = 0; !fs->rootfs_only &&
-	    i < json_object_array_length(fs->attach); i++)
-		if ((rc = fs_attach(fs, t, json_object_array_get_idx(
-		    fs->attach, i), err)) < 0) {
-			close(t);
-			return rc;
-		}
-	fs->rootfd = t;
+	b.fs = fs;
+	b.err = err;
+	b.rc = -EINVAL;
+	if ((rc = pthread_create(&th, NULL, fs_build_main, &b)) != 0)
+		return berth_err_set(err, -rc, "cannot start a thread for "
+		    "the copy: %s", strerror(rc));
+	(void)pthread_join(th, NULL);
+	if (b.rc < 0)
+		return b.rc;
+	fs->rootfd = b.rc;
 	return 0;
 }
 
