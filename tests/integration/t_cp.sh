@@ -6,8 +6,11 @@
 # escapes (/lnk -> /, /up -> ../../..) acting inside the container with
 # the host untouched, Docker's errors (missing path, no path, not a
 # directory, read-only rootfs and volume), hostile tars PUT by curl,
-# export | tar t, the rootfs of a stopped container left unmounted, the
-# events, and /_ping answering during a big copy.
+# an exited container's volume, bind, read-only bind and /etc files
+# (the mount tree every kernel from 6.1 on builds, nothing of it left
+# on the host, a start in the middle of a copy), export | tar t, the
+# rootfs of a stopped container left unmounted, the events, and /_ping
+# answering during a big copy.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/busybox.sh"
 
@@ -53,6 +56,20 @@ mkdir -p "$BIND"
 mode_of()
 {
 	stat -c %a "$1" 2>/dev/null
+}
+
+# unmounted_under DIR - wait up to 2 s for berthd's namespace to have
+# no mount at or under DIR (an exit or a copy unmounts once answered).
+unmounted_under()
+{
+	local n=0
+
+	while awk -v d="$1" '$5 == d || index($5, d "/") == 1 { f = 1 }
+	    END { exit !f }' "/proc/$B_PID/mountinfo"; do
+		[ $n -ge 40 ] && return 1
+		sleep 0.05
+		n=$((n + 1))
+	done
 }
 
 check "a running container with a volume and a bind" \
@@ -240,7 +257,8 @@ dk rm -f ro >/dev/null 2>&1
 # --- hostile archives -------------------------------------------------------------------
 
 # put_tar NAME SPEC... - PUT a tar made by python (one entry per SPEC:
-# f:NAME, l:NAME:TARGET symlink, h:NAME:TARGET hardlink) into run:/tmp.
+# f:NAME, l:NAME:TARGET symlink, h:NAME:TARGET hardlink) into run:/tmp
+# (or $PUT_TO:/tmp).
 put_tar()
 {
 	python3 - "$T_TMP/evil.tar" "$@" <<'EOF'
@@ -257,7 +275,7 @@ with tarfile.open(sys.argv[1], "w", format=tarfile.GNU_FORMAT) as t:
         i.linkname = rest.split(":", 1)[1]
         t.addfile(i)
 EOF
-	req PUT "/v1.41/containers/run/archive?path=/tmp" \
+	req PUT "/v1.41/containers/${PUT_TO:-run}/archive?path=/tmp" \
 	    -H 'Content-Type: application/x-tar' --data-binary "@$T_TMP/evil.tar"
 }
 
@@ -308,6 +326,60 @@ else
 	fail "a hard link to an absolute name outside the archive is refused" \
 	    "$STATUS $BODY"
 fi
+
+# --- a stopped container's mounts, as any kernel from 6.1 builds them -----------------
+
+RO=$T_TMP/robind
+mkdir -p "$RO"
+echo r >"$RO/r"
+check "an exited container with a volume, a bind and a read-only bind" \
+    dk run --name ran -h ranhost -v cpvol2:/vol -v "$BIND:/bind" \
+    -v "$RO:/ro:ro" busybox true
+RAN=$(dk inspect -f '{{.GraphDriver.Data.MergedDir}}' ran)
+[ -n "$RAN" ] || fail "ran's rootfs" "no GraphDriver.Data.MergedDir"
+
+assert_eq "its /etc/hostname out: the file mounted there, not the image's" \
+    "$(dk cp ran:/etc/hostname - | tar xOf - 2>&1)" ranhost
+check "docker cp FILE ran:/vol/ (exited)" dk cp "$SRC/file" ran:/vol/from-ran
+assert_eq "... lands in the volume" \
+    "$(dk run --rm -v cpvol2:/v busybox cat /v/from-ran 2>&1)" f
+check "docker cp FILE ran:/bind/ (exited)" dk cp "$SRC/file" ran:/bind/from-ran
+assert_eq "... lands in the bind's source" "$(cat "$BIND/from-ran" 2>&1)" f
+assert_eq "a read-only bind's file out of an exited container" \
+    "$(dk cp ran:/ro/r - | tar xOf - 2>&1)" r
+OUT=$(dk cp "$SRC/file" ran:/ro/ 2>&1)
+assert_contains "cp into its read-only bind: Docker's words" "$OUT" \
+    "mounted volume is marked read-only"
+# Past Docker's check (a symlink in the archive), the mount says no.
+PUT_TO=ran put_tar "l:rolnk:/ro" "f:rolnk/$U-w"
+if [ "$STATUS" != 200 ] && [ ! -e "$RO/$U-w" ]; then
+	pass "the read-only bind is read-only in the copy's tree"
+else
+	fail "the read-only bind is read-only in the copy's tree" \
+	    "$STATUS $BODY" "$(ls "$RO")"
+fi
+OUT=$(dk cp ran:/ - | tar tf - 2>&1)
+assert_contains "docker cp ran:/ - : its volume in the tar" "$OUT" vol/from-ran
+assert_contains "... its bind" "$OUT" bind/from-ran
+check "nothing left mounted on or in its rootfs on the host" \
+    unmounted_under "$RAN"
+check "an exited container that has run twice" dk start -a ran
+assert_eq "... still copies its /etc/hostname" \
+    "$(dk cp ran:/etc/hostname - | tar xOf - 2>&1)" ranhost
+# A start while a copy of the stopped container streams: both go on.
+head -c $((64 << 20)) /dev/urandom >"$T_TMP/mid" 2>/dev/null
+check "64 MB into the exited container" dk cp "$T_TMP/mid" ran:/tmp/mid
+dk cp ran:/tmp/mid "$T_TMP/mid.out" &
+CP=$!
+check "docker start during a copy out of it" dk start ran
+wait "$CP"
+assert_eq "the copy ends well" "$?" 0
+check "... with the same bytes" cmp "$T_TMP/mid" "$T_TMP/mid.out"
+dk wait ran >/dev/null 2>&1
+assert_eq "and the container ran meanwhile (exit 0)" \
+    "$(dk inspect -f '{{.State.ExitCode}}' ran 2>&1)" 0
+rm -f "$T_TMP/mid" "$T_TMP/mid.out"
+check "... nor after it all" unmounted_under "$RAN"
 
 # --- export -------------------------------------------------------------------------------
 
