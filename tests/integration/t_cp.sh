@@ -327,7 +327,7 @@ else
 	    "$STATUS $BODY"
 fi
 
-# --- a stopped container's mounts, as any kernel from 6.1 builds them -----------------
+# --- a stopped container's mounts, as every kernel from 6.1 builds them ---
 
 RO=$T_TMP/robind
 mkdir -p "$RO"
