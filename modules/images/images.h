@@ -76,6 +76,9 @@ int	images_pipe(int p[2]);
 /* Write name in dirfd: a temp file, fsync, rename, fsync the dir. */
 int	images_fs_write_atomic(int dirfd, const char *name, const void *data,
 	    size_t len, struct berth_err *err);
+/* The same without the fsyncs: for what is rebuilt if a power cut eats it. */
+int	images_fs_write_nosync(int dirfd, const char *name, const void *data,
+	    size_t len, struct berth_err *err);
 /* Read a whole (small) file; *buf is malloc'd and NUL-terminated. */
 int	images_fs_read(int dirfd, const char *name, size_t max, char **buf,
 	    size_t *len);

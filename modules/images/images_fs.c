@@ -62,9 +62,9 @@ images_fs_fsync_dir(int dirfd, const char *name)
 	return rc;
 }
 
-int
-images_fs_write_atomic(int dirfd, const char *name, const void *data,
-    size_t len, struct berth_err *err)
+static int
+write_file(int dirfd, const char *name, const void *data, size_t len,
+    int sync, struct berth_err *err)
 {
 	char		 tmp[PATH_MAX], dir[PATH_MAX];
 	const char	*slash;
@@ -76,7 +76,7 @@ images_fs_write_atomic(int dirfd, const char *name, const void *data,
 	if ((fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0644)) == -1)
 		return berth_err_errno(err, "create %s", tmp);
-	if ((rc = write_all(fd, data, len)) < 0 || fsync(fd) == -1) {
+	if ((rc = write_all(fd, data, len)) < 0 || (sync && fsync(fd) == -1)) {
 		if (rc == 0)
 			rc = -errno;
 		close(fd);
@@ -89,6 +89,8 @@ images_fs_write_atomic(int dirfd, const char *name, const void *data,
 		(void)unlinkat(dirfd, tmp, 0);
 		return rc;
 	}
+	if (!sync)
+		return 0;
 	/* The rename is durable once the directory holding it is. */
 	if ((slash = strrchr(name, '/')) != NULL)
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - name), name);
@@ -96,6 +98,20 @@ images_fs_write_atomic(int dirfd, const char *name, const void *data,
 		snprintf(dir, sizeof(dir), ".");
 	(void)images_fs_fsync_dir(dirfd, dir);
 	return 0;
+}
+
+int
+images_fs_write_atomic(int dirfd, const char *name, const void *data,
+    size_t len, struct berth_err *err)
+{
+	return write_file(dirfd, name, data, len, 1, err);
+}
+
+int
+images_fs_write_nosync(int dirfd, const char *name, const void *data,
+    size_t len, struct berth_err *err)
+{
+	return write_file(dirfd, name, data, len, 0, err);
 }
 
 int

@@ -323,9 +323,16 @@ op_mount(struct images_rootfs_op *op)
 		op->rc = berth_err_errno(&op->err, "mkdir %s", path);
 		return;
 	}
+	/*
+	 * Not synced, as Docker's overlay2 does not sync its: the file is
+	 * written at a container's first start, right before what runs in
+	 * it writes (unsynced) into upper/; a power cut that eats it finds
+	 * the rootfs unfinished at the next start, and the container starts
+	 * again from its image.  Two disk flushes off every first start.
+	 */
 	if (op->lower_file != NULL) {
 		snprintf(path, sizeof(path), "%s/lower", op->base);
-		if ((rc = images_fs_write_atomic(op->rootfd, path,
+		if ((rc = images_fs_write_nosync(op->rootfd, path,
 		    op->lower_file, strlen(op->lower_file), &op->err)) < 0) {
 			op->rc = rc;
 			return;
