@@ -503,6 +503,8 @@ int		 containers_new_id(char *);
 int		 containers_signal_parse(const char *, int *);
 const char	*containers_signal_name(int);
 int64_t		 containers_now_ns(void);
+int		 containers_req_size(const struct berth_host *, struct berth_req *,
+		    unsigned *, unsigned *, struct berth_err *);
 void		 containers_time_fmt(int64_t, char *, size_t);
 int		 containers_time_parse(const char *, int64_t *);
 int		 containers_ts_parse(const char *, int64_t *);

@@ -246,22 +246,6 @@ resize_done(void *arg, int rc, const struct berth_err *err)
 	free(rr);
 }
 
-static int
-resize_dim(const char *s, unsigned *out)
-{
-	char		*end;
-	unsigned long	 v;
-
-	if (s == NULL || *s == '\0')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > 65535)
-		return -EINVAL;
-	*out = (unsigned)v;
-	return 0;
-}
-
 void
 containers_h_resize(struct berth_req *req, void *state)
 {
@@ -278,9 +262,7 @@ containers_h_resize(struct berth_req *req, void *state)
 		h->resp_error(req, &err);
 		return;
 	}
-	if (resize_dim(h->req_query(req, "h", 0), &rows) < 0 ||
-	    resize_dim(h->req_query(req, "w", 0), &cols) < 0) {
-		berth_err_set(&err, -EINVAL, "invalid height or width");
+	if (containers_req_size(h, req, &rows, &cols, &err) < 0) {
 		h->resp_error(req, &err);
 		return;
 	}

@@ -756,22 +756,6 @@ exec_resized(void *arg, int rc, const struct berth_err *err)
 	free(r);
 }
 
-static int
-exec_dim(const char *s, unsigned *out)
-{
-	char		*end;
-	unsigned long	 v;
-
-	if (s == NULL || *s == '\0')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > 65535)
-		return -EINVAL;
-	*out = (unsigned)v;
-	return 0;
-}
-
 void
 containers_h_exec_resize(struct berth_req *req, void *state)
 {
@@ -788,9 +772,7 @@ containers_h_exec_resize(struct berth_req *req, void *state)
 		h->resp_error(req, &err);
 		return;
 	}
-	if (exec_dim(h->req_query(req, "h", 0), &rows) < 0 ||
-	    exec_dim(h->req_query(req, "w", 0), &cols) < 0) {
-		berth_err_set(&err, -EINVAL, "invalid height or width");
+	if (containers_req_size(h, req, &rows, &cols, &err) < 0) {
 		h->resp_error(req, &err);
 		return;
 	}

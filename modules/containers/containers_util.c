@@ -339,3 +339,30 @@ containers_path_join(char *buf, size_t len, const char *a, const char *b)
 		return -ENAMETOOLONG;
 	return 0;
 }
+
+static int
+util_dim(const char *s, unsigned *out)
+{
+	char		*end;
+	unsigned long	 v;
+
+	if (s == NULL || *s == '\0')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > 65535)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* A resize's ?h=ROWS&w=COLS (container or exec), Docker's 400 if bad. */
+int
+containers_req_size(const struct berth_host *h, struct berth_req *req,
+    unsigned *rows, unsigned *cols, struct berth_err *err)
+{
+	if (util_dim(h->req_query(req, "h", 0), rows) < 0 ||
+	    util_dim(h->req_query(req, "w", 0), cols) < 0)
+		return berth_err_set(err, -EINVAL, "invalid height or width");
+	return 0;
+}
