@@ -342,6 +342,23 @@ struct req_job {
 	int			 pending;
 };
 
+/* A job for req, or NULL with the 500 answered already. */
+static struct req_job *
+req_job_new(struct volumes *vs, struct berth_req *req)
+{
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct req_job		*rj;
+
+	if ((rj = calloc(1, sizeof(*rj))) == NULL) {
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		vs->h->resp_error(req, &err);
+		return NULL;
+	}
+	rj->vs = vs;
+	rj->req = req;
+	return rj;
+}
+
 static void
 h_create_done(void *arg, int rc, struct vs_vol *v, const struct berth_err *err)
 {
@@ -412,13 +429,8 @@ volumes_h_create(struct berth_req *req, void *state)
 		h->resp_error(req, &err);
 		return;
 	}
-	if ((rj = calloc(1, sizeof(*rj))) == NULL) {
-		berth_err_set(&err, -ENOMEM, "out of memory");
-		h->resp_error(req, &err);
+	if ((rj = req_job_new(vs, req)) == NULL)
 		return;
-	}
-	rj->vs = vs;
-	rj->req = req;
 	volumes_create(vs, berth_json_str(body, "Name"),
 	    berth_json_str(body, "Driver"),
 	    json_object_is_type(opts, json_type_object) ? opts : NULL,
@@ -495,13 +507,8 @@ volumes_h_inspect(struct berth_req *req, void *state)
 		h->resp_error(req, &err);
 		return;
 	}
-	if ((rj = calloc(1, sizeof(*rj))) == NULL) {
-		berth_err_set(&err, -ENOMEM, "out of memory");
-		h->resp_error(req, &err);
+	if ((rj = req_job_new(vs, req)) == NULL)
 		return;
-	}
-	rj->vs = vs;
-	rj->req = req;
 	rj->v = v;
 	volumes_vol_ref(v);
 	/* The driver's Status, as Docker shows it; none if it is gone. */
@@ -543,13 +550,8 @@ volumes_h_remove(struct berth_req *req, void *state)
 		h->resp_error(req, &err);
 		return;
 	}
-	if ((rj = calloc(1, sizeof(*rj))) == NULL) {
-		berth_err_set(&err, -ENOMEM, "out of memory");
-		h->resp_error(req, &err);
+	if ((rj = req_job_new(vs, req)) == NULL)
 		return;
-	}
-	rj->vs = vs;
-	rj->req = req;
 	volumes_remove(vs, v, h_remove_done, rj);
 }
 
@@ -634,19 +636,14 @@ volumes_h_prune(struct berth_req *req, void *state)
 	struct vs_vol		*v;
 	size_t			 n, i;
 
-	if ((rj = calloc(1, sizeof(*rj))) == NULL) {
-		berth_err_set(&err, -ENOMEM, "out of memory");
-		h->resp_error(req, &err);
+	if ((rj = req_job_new(vs, req)) == NULL)
 		return;
-	}
 	if (volumes_filters_parse(h->req_query(req, "filters", 0), 1, &rj->f,
 	    &err) < 0) {
 		free(rj);
 		h->resp_error(req, &err);
 		return;
 	}
-	rj->vs = vs;
-	rj->req = req;
 	rj->deleted = json_object_new_array();
 	rj->pending = 1;
 	/* Chosen first, then measured and removed: removal edits the list. */
