@@ -14,30 +14,11 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/busybox.sh"
 
-ROOTFS=$T_TMP/rootfs
-busybox_rootfs "$ROOTFS" || { fail "busybox root filesystem" "no busybox"; exit 1; }
 if [ ! -f "$MODULE_DIR/images.so" ] || [ ! -f "$MODULE_DIR/volumes.so" ]; then
 	fail "modules" "images.so and volumes.so must be built"
 	exit 1
 fi
-YAML="log-level: info
-modules:
-  - name: authz-noop
-    required: true
-  - name: images
-    required: true
-  - name: runtime-oci
-    required: true
-  - name: volume-local
-    required: true
-  - name: volumes
-    required: true
-  - name: containers
-    required: true"
-
-berth_start "$YAML" || { fail "berthd for cp" "$(cat "$B_LOG")"; exit 1; }
-check "docker import busybox" \
-    sh -c "tar -C '$ROOTFS' -cf - . | $DOCKER -H unix://$B_SOCK import - busybox"
+busybox_daemon -m volume-local -m volumes
 
 T0=$(date +%s)
 U=berth-cp-$$-$RANDOM		# names no one else makes on the host
