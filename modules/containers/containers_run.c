@@ -827,7 +827,8 @@ cleanup_deleted(void *arg, int rc, const struct berth_err *err)
 {
 	struct ctr	*c = arg;
 
-	if (rc < 0 && rc != -ENOENT)
+	/* -ECANCELED: the monitor deleted it first, which is what we asked. */
+	if (rc < 0 && rc != -ENOENT && rc != -ECANCELED)
 		c->cs->h->log(c->cs->h, BERTH_LOG_WARN,
 		    "container %.12s: runtime delete: %s", c->id,
 		    err != NULL ? err->msg : strerror(-rc));
@@ -1012,7 +1013,11 @@ kill_sent(void *arg, int rc, const struct berth_err *err)
 {
 	struct ctr	*c = arg;
 
-	if (rc < 0 && rc != -ENOENT && rc != -ESRCH)
+	/*
+	 * Gone already is not a failure: -ECANCELED is a kill still queued
+	 * when the process exited and its monitor deleted the container.
+	 */
+	if (rc < 0 && rc != -ENOENT && rc != -ESRCH && rc != -ECANCELED)
 		c->cs->h->log(c->cs->h, BERTH_LOG_WARN,
 		    "container %.12s: kill: %s", c->id,
 		    err != NULL ? err->msg : strerror(-rc));
@@ -1422,7 +1427,7 @@ remove_rt_deleted(void *arg, int rc, const struct berth_err *err)
 {
 	struct remove_job	*rm = arg;
 
-	if (rc < 0 && rc != -ENOENT)
+	if (rc < 0 && rc != -ENOENT && rc != -ECANCELED)
 		rm->c->cs->h->log(rm->c->cs->h, BERTH_LOG_WARN,
 		    "container %.12s: runtime delete: %s", rm->c->id,
 		    err != NULL ? err->msg : strerror(-rc));
