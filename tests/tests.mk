@@ -26,6 +26,16 @@ $(BUILD)/tests/unit/abi/check_%: tests/unit/abi/check_%.c tests/unit/main.c \
     $$(call unit-deps,$$*) $(UNIT_HEADERS)
 	$(unit-link)
 
+# SDK unit tests: the static inline helpers of sdk/include/berth, alone.
+UNIT_SDK_SRCS	:= $(wildcard tests/unit/sdk/check_*.c)
+UNIT_SDK_BINS	:= $(UNIT_SDK_SRCS:%.c=$(BUILD)/%)
+
+$(BUILD)/tests/unit/sdk/check_%: tests/unit/sdk/check_%.c tests/unit/main.c \
+    $(UNIT_HEADERS)
+	@mkdir -p $(@D)
+	$(QLD)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests/unit -o $@ \
+	    $(filter %.c,$^) $(CHECK_LIBS)
+
 # Module unit tests compile the module's sources with the mock host.
 UNIT_MOD_SRCS	:= $(wildcard tests/unit/modules/check_*.c)
 UNIT_MOD_BINS	:= $(UNIT_MOD_SRCS:%.c=$(BUILD)/%)
@@ -56,6 +66,6 @@ $(BUILD)/tests/modules/%.so: $$($$*-SRCS) sdk/module.map $(HEADERS)
 	$(QLD)$(CC) $(MODULE_CFLAGS) -o $@ $(filter %.c,$^) $(MODULE_LDFLAGS) \
 	    $($*-LIBS) $(PKG_LIBS)
 
-tests-build: $(UNIT_CORE_BINS) $(UNIT_MOD_BINS) $(FIXTURE_SOS) $(TEST_MODULE_SOS)
+tests-build: $(UNIT_CORE_BINS) $(UNIT_SDK_BINS) $(UNIT_MOD_BINS) $(FIXTURE_SOS) $(TEST_MODULE_SOS)
 
 .PHONY: tests-build

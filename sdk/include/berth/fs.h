@@ -1,17 +1,20 @@
 /*
- * berth/fs.h - the two file helpers every service needs: mkdir -p and
- * an atomic write.  Static inline, so a module links nothing from the
- * core.  They block: call them from `work` functions, never the loop.
+ * berth/fs.h - the file helpers every service needs: mkdir -p, an
+ * atomic write and rm -rf.  Static inline, so a module links nothing
+ * from the core.  They block: call them from `work` functions, never the
+ * loop.  (Paths that come from an image or a client: berth/inroot.h.)
  */
 #ifndef BERTH_FS_H
 #define BERTH_FS_H
 
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -83,6 +86,64 @@ berth_write_file(const char *path, const void *data, size_t len, mode_t mode,
 		return rc;
 	}
 	return 0;
+}
+
+/*
+ * rm -rf of name in dirfd (AT_FDCWD: a path), never following a link.
+ * A directory's names are read and its DIR closed before descending, so
+ * a tree holds one fd per level, however wide.  0 (also when name is
+ * missing) or the first -errno; removal goes on past a failure.
+ */
+static inline int
+berth_rmtree_at(int dirfd, const char *name)
+{
+	struct stat	 st;
+	struct dirent	*de;
+	DIR		*d;
+	char		*names = NULL, *p, *grown;
+	size_t		 len = 0, cap = 0, nlen;
+	int		 fd, dfd, rc = 0, r;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dirfd, name, 0) == -1 && errno != ENOENT ?
+		    -errno : 0;
+	if ((fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return -errno;
+	if ((dfd = dup(fd)) == -1 || (d = fdopendir(dfd)) == NULL) {
+		rc = -errno;
+		if (dfd != -1)
+			close(dfd);
+		close(fd);
+		return rc;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		nlen = strlen(de->d_name) + 1;
+		if (len + nlen > cap) {
+			cap = (cap + nlen) * 2;
+			if ((grown = realloc(names, cap)) == NULL) {
+				rc = -ENOMEM;
+				break;
+			}
+			names = grown;
+		}
+		memcpy(names + len, de->d_name, nlen);
+		len += nlen;
+	}
+	closedir(d);
+	for (p = names; p != NULL && p < names + len; p += strlen(p) + 1)
+		if ((r = berth_rmtree_at(fd, p)) < 0 && rc == 0)
+			rc = r;
+	free(names);
+	close(fd);
+	if (rc == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) == -1 &&
+	    errno != ENOENT)
+		rc = -errno;
+	return rc;
 }
 
 #endif
