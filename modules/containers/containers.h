@@ -48,6 +48,7 @@
 #include <berth/fs.h>
 #include <berth/host.h>
 #include <berth/image.h>
+#include <berth/inroot.h>
 #include <berth/runtime.h>
 
 /* glibc's sys/queue.h lacks the _SAFE iterators. */
@@ -471,8 +472,6 @@ int		 containers_apath(const char *, struct ctr_apath *);
 int		 containers_path_clean(const char *, char *, size_t);
 uint32_t	 containers_go_filemode(mode_t);
 int		 containers_b64(const void *, size_t, char *, size_t);
-int		 containers_in_root(int, const char *, int, int);
-int		 containers_mkdirs_in_root(int, const char *);
 int		 containers_root_path(int, int, char *, size_t);
 int		 containers_tar_write(int, const char *, const char *, int, int,
 		    struct berth_err *);

@@ -163,7 +163,7 @@ stat_work(void *arg)
 
 	if ((j->rc = containers_fs_enter(j->fs, &j->err)) < 0)
 		return;
-	j->dfd = containers_in_root(j->fs->rootfd, j->ap.dir,
+	j->dfd = berth_open_in_root(j->fs->rootfd, j->ap.dir,
 	    O_PATH | O_DIRECTORY, 0);
 	if (j->dfd < 0) {
 		rc = j->dfd;
@@ -181,7 +181,7 @@ stat_work(void *arg)
 	if (!S_ISLNK(j->st.st_mode))
 		return;
 	/* Where the link leads, followed inside the container. */
-	fd = containers_in_root(j->fs->rootfd, j->ap.abs, O_PATH, 0);
+	fd = berth_open_in_root(j->fs->rootfd, j->ap.abs, O_PATH, 0);
 	if (fd >= 0) {
 		rc = containers_root_path(j->fs->rootfd, fd, j->link,
 		    sizeof(j->link));
@@ -384,7 +384,7 @@ put_work(void *arg)
 		goto out;
 	/* All of it followed: a symlink to a directory is a directory. */
 	(void)containers_path_clean(j->path, clean, sizeof(clean));
-	if ((fd = containers_in_root(j->fs->rootfd, clean, O_PATH, 0)) < 0) {
+	if ((fd = berth_open_in_root(j->fs->rootfd, clean, O_PATH, 0)) < 0) {
 		j->rc = fd == -ENOENT ? arch_not_found(j) : berth_err_set(
 		    &j->err, fd, "%s: %s", j->path, strerror(-fd));
 		goto out;

@@ -279,13 +279,14 @@ fs_attach(struct ctr_fs *fs, int root, json_object *m, struct berth_err *err)
 	if (file) {
 		/* Only where both the file and its place exist. */
 		if (stat(src, &st) == -1 || !S_ISREG(st.st_mode) ||
-		    (dfd = containers_in_root(root, dst, O_PATH, 1)) < 0)
+		    (dfd = berth_open_in_root(root, dst, O_PATH | O_NOFOLLOW, 0)) < 0)
 			return 0;
 		if (fstat(dfd, &st) == -1 || !S_ISREG(st.st_mode)) {
 			close(dfd);
 			return 0;
 		}
-	} else if ((dfd = containers_mkdirs_in_root(root, dst)) < 0)
+	} else if ((dfd = berth_mkdirs_in_root(root, dst, 0755,
+	    (uid_t)-1, (gid_t)-1, 0)) < 0)
 		return berth_err_set(err, dfd, "cannot make the mount point "
 		    "%s in the container: %s", dst, strerror(-dfd));
 	sfd = (int)syscall(SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE |

@@ -16,7 +16,6 @@
  * call; binds and tmpfs need nothing but the spec.
  */
 #include <sys/stat.h>
-#include <sys/syscall.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +25,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <linux/openat2.h>
 
 #include <berth/json.h>
 #include <berth/volume.h>
@@ -777,20 +775,16 @@ oci_tmpfs(json_object *m)
 static int
 resolve_in_root(const char *root, const char *dst, char *out, size_t len)
 {
-	struct open_how	 how;
 	char		 fdp[64];
 	ssize_t		 n;
 	int		 rfd, fd;
 
 	if ((rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return -errno;
-	memset(&how, 0, sizeof(how));
-	how.flags = O_PATH | O_CLOEXEC;
-	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-	fd = (int)syscall(SYS_openat2, rfd, dst + 1, &how, sizeof(how));
+	fd = berth_open_in_root(rfd, dst, O_PATH, 0);
 	close(rfd);
-	if (fd == -1)
-		return -errno;
+	if (fd < 0)
+		return fd;
 	snprintf(fdp, sizeof(fdp), "/proc/self/fd/%d", fd);
 	n = readlink(fdp, out, len - 1);
 	close(fd);

@@ -14,7 +14,6 @@
  * cleaning, removing); a request arriving meanwhile queues behind them.
  */
 #include <sys/stat.h>
-#include <sys/syscall.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +25,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <linux/openat2.h>
 
 #include <berth/json.h>
 
@@ -201,63 +199,18 @@ static void	start_fail(struct start_job *, int, const struct berth_err *);
 static int
 start_mkdir_in_root(const char *root, const char *path, uid_t uid, gid_t gid)
 {
-	char		 buf[PATH_MAX], *p, *slash;
-	struct open_how	 how;
-	int		 rfd, dfd, rc = 0;
+	int	rfd, fd;
 
-	if (path == NULL || strcmp(path, "/") == 0 || *path == '\0')
+	if (path == NULL || *path == '\0')
 		return 0;
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
 	if ((rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return -errno;
-	memset(&how, 0, sizeof(how));
-	how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
-	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-	p = buf;
-	while (*p == '/')
-		p++;
-	while (*p != '\0') {
-		slash = strchr(p, '/');
-		if (slash != NULL)
-			*slash = '\0';
-		dfd = (int)syscall(SYS_openat2, rfd, buf[0] == '/' ? buf + 1 :
-		    buf, &how, sizeof(how));
-		if (dfd == -1 && errno == ENOENT) {
-			char	*base = strrchr(buf, '/');
-			char	 parent[PATH_MAX];
-			int	 pfd;
-
-			snprintf(parent, sizeof(parent), "%.*s",
-			    base != NULL ? (int)(base - buf) : 0, buf);
-			pfd = (int)syscall(SYS_openat2, rfd, parent[0] == '/' ?
-			    parent + 1 : (parent[0] == '\0' ? "." : parent),
-			    &how, sizeof(how));
-			if (pfd == -1) {
-				rc = -errno;
-				break;
-			}
-			if (mkdirat(pfd, base != NULL ? base + 1 : buf,
-			    0755) == -1 && errno != EEXIST)
-				rc = -errno;
-			else
-				(void)fchownat(pfd, base != NULL ? base + 1 :
-				    buf, uid, gid, AT_SYMLINK_NOFOLLOW);
-			close(pfd);
-			if (rc < 0)
-				break;
-		} else if (dfd == -1) {
-			rc = -errno;
-			break;
-		} else
-			close(dfd);
-		if (slash == NULL)
-			break;
-		*slash = '/';
-		p = slash + 1;
-	}
+	fd = berth_mkdirs_in_root(rfd, path, 0755, uid, gid, 0);
 	close(rfd);
-	return rc;
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
 }
 
 static int

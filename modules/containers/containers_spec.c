@@ -7,7 +7,6 @@
  * on the loop.  It touches no module state, only what spec_in carries.
  */
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 
@@ -22,7 +21,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <linux/openat2.h>
 #include <sys/capability.h>
 
 #include <berth/json.h>
@@ -198,20 +196,14 @@ containers_env(json_object *cenv, const char *hostname, int tty)
 static FILE *
 spec_open_in_root(const char *root, const char *path)
 {
-	struct open_how	 how;
-	int		 rfd, fd;
-	FILE		*f;
+	int	 rfd, fd;
+	FILE	*f;
 
 	if ((rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return NULL;
-	memset(&how, 0, sizeof(how));
-	how.flags = O_RDONLY | O_CLOEXEC;
-	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-	while (*path == '/')
-		path++;
-	fd = (int)syscall(SYS_openat2, rfd, path, &how, sizeof(how));
+	fd = berth_open_in_root(rfd, path, O_RDONLY, 0);
 	close(rfd);
-	if (fd == -1)
+	if (fd < 0)
 		return NULL;
 	if ((f = fdopen(fd, "r")) == NULL)
 		close(fd);

@@ -356,41 +356,12 @@ struct store_rm {
 };
 
 static int
-store_rm_rf(const char *path)
-{
-	DIR		*d;
-	struct dirent	*e;
-	struct stat	 sb;
-	char		 p[PATH_MAX];
-	int		 rc = 0;
-
-	if (lstat(path, &sb) == -1)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISDIR(sb.st_mode))
-		return unlink(path) == -1 ? -errno : 0;
-	if ((d = opendir(path)) == NULL)
-		return -errno;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (containers_path_join(p, sizeof(p), path, e->d_name) < 0)
-			continue;
-		if (store_rm_rf(p) < 0)
-			rc = -errno;
-	}
-	closedir(d);
-	if (rmdir(path) == -1 && rc == 0)
-		rc = -errno;
-	return rc;
-}
-
-static int
 store_rm_contents(const char *dir, int keep_state)
 {
 	DIR		*d;
 	struct dirent	*e;
 	char		 p[PATH_MAX];
-	int		 rc = 0;
+	int		 rc = 0, r;
 
 	if ((d = opendir(dir)) == NULL)
 		return errno == ENOENT ? 0 : -errno;
@@ -403,8 +374,8 @@ store_rm_contents(const char *dir, int keep_state)
 			continue;
 		if (containers_path_join(p, sizeof(p), dir, e->d_name) < 0)
 			continue;
-		if (store_rm_rf(p) < 0)
-			rc = -errno;
+		if ((r = berth_rmtree_at(AT_FDCWD, p)) < 0 && rc == 0)
+			rc = r;
 	}
 	closedir(d);
 	return rc;
@@ -424,8 +395,8 @@ store_rm_work(void *arg)
 	/* The state file first: a crash midway leaves no half container. */
 	if (containers_path_join(p, sizeof(p), j->dir, "config.v2.json") == 0)
 		(void)unlink(p);
-	j->rc = store_rm_rf(j->dir);
-	(void)store_rm_rf(j->bundle);
+	j->rc = berth_rmtree_at(AT_FDCWD, j->dir);
+	(void)berth_rmtree_at(AT_FDCWD, j->bundle);
 }
 
 static void

@@ -14,7 +14,6 @@
  * unit tested; the rest runs in work jobs and blocks.
  */
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <sys/xattr.h>
 
@@ -28,7 +27,6 @@
 #include <unistd.h>
 
 #include <linux/magic.h>
-#include <linux/openat2.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -226,65 +224,6 @@ containers_b64(const void *data, size_t len, char *out, size_t outlen)
 }
 
 /* --- resolving in the container's root ----------------------------------- */
-
-/*
- * open path (absolute in the container) under rootfd as if rootfd were
- * "/": symlinks and ".." never leave it.  Mounts inside (volumes, binds)
- * are crossed.  flags as openat's; nofollow: the last part is not
- * followed.  An fd or -errno.
- */
-int
-containers_in_root(int rootfd, const char *path, int flags, int nofollow)
-{
-	struct open_how	how;
-	long		fd;
-
-	while (*path == '/')
-		path++;
-	memset(&how, 0, sizeof(how));
-	how.flags = (uint64_t)(flags | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
-	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-	do
-		fd = syscall(SYS_openat2, rootfd, *path != '\0' ? path : ".",
-		    &how, sizeof(how));
-	while (fd < 0 && errno == EAGAIN);
-	return fd < 0 ? -errno : (int)fd;
-}
-
-static int
-mkdirs_in_root(int rootfd, const char *dir, int depth)
-{
-	char		 parent[PATH_MAX];
-	const char	*slash;
-	int		 fd, pfd;
-
-	fd = containers_in_root(rootfd, dir, O_PATH | O_DIRECTORY, 0);
-	if (fd >= 0 || fd != -ENOENT || strcmp(dir, "/") == 0 ||
-	    (slash = strrchr(dir, '/')) == NULL || depth > PATH_MAX / 2)
-		return fd;
-	snprintf(parent, sizeof(parent), "%.*s",
-	    slash == dir ? 1 : (int)(slash - dir), dir);
-	if ((pfd = mkdirs_in_root(rootfd, parent, depth + 1)) < 0)
-		return pfd;
-	/* Docker's MkdirAll(0777) under berthd's umask 022. */
-	if (mkdirat(pfd, slash + 1, 0755) == -1 && errno != EEXIST) {
-		fd = -errno;
-		close(pfd);
-		return fd;
-	}
-	close(pfd);
-	return containers_in_root(rootfd, dir, O_PATH | O_DIRECTORY, 0);
-}
-
-/*
- * mkdir -p of dir (clean, absolute in the container) under rootfd, each
- * part made in its resolved parent.  An O_PATH fd on it, or -errno.
- */
-int
-containers_mkdirs_in_root(int rootfd, const char *dir)
-{
-	return mkdirs_in_root(rootfd, dir, 0);
-}
 
 /*
  * Where fd is, as a path in the container: the kernel's name for it

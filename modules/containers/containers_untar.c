@@ -51,9 +51,7 @@ struct ux {
 	struct archive		*a;
 	struct berth_err	*err;
 	size_t			 dlen;		/* strlen(dest) */
-	/* the last parent resolved */
-	char			 lastdir[PATH_MAX];
-	int			 lastfd;
+	struct berth_parent	 parent;	/* the last one resolved */
 	struct ux_dir		*dirs;
 	size_t			 ndirs, capdirs;
 };
@@ -82,67 +80,6 @@ ux_under(const struct ux *x, const char *path)
 	    (path[x->dlen] == '\0' || path[x->dlen] == '/');
 }
 
-/* --- parents ------------------------------------------------------------- */
-
-static void
-ux_forget(struct ux *x)
-{
-	if (x->lastfd >= 0)
-		close(x->lastfd);
-	x->lastfd = -1;
-	x->lastdir[0] = '\0';
-}
-
-static int
-ux_parent(struct ux *x, const char *dir)
-{
-	int	fd;
-
-	if (x->lastfd >= 0 && strcmp(dir, x->lastdir) == 0)
-		return x->lastfd;
-	ux_forget(x);
-	if ((fd = containers_mkdirs_in_root(x->rootfd, dir)) < 0)
-		return fd;
-	snprintf(x->lastdir, sizeof(x->lastdir), "%s", dir);
-	x->lastfd = fd;
-	return fd;
-}
-
-/* --- what is in the way -------------------------------------------------- */
-
-static int
-ux_rmtree_at(int pfd, const char *name, int depth)
-{
-	DIR		*d;
-	struct dirent	*de;
-	int		 fd, rc = 0;
-
-	if (unlinkat(pfd, name, 0) == 0 || errno == ENOENT)
-		return 0;
-	if (errno != EISDIR && errno != EPERM)
-		return -errno;
-	if (depth > 256)
-		return -ELOOP;
-	if ((fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
-		return -errno;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return -errno;
-	}
-	while (rc == 0 && (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		rc = ux_rmtree_at(dirfd(d), de->d_name, depth + 1);
-	}
-	closedir(d);
-	if (rc == 0 && unlinkat(pfd, name, AT_REMOVEDIR) == -1 &&
-	    errno != ENOENT)
-		rc = -errno;
-	return rc;
-}
-
 /*
  * Docker's rule for an existing name: an error with noOverwriteDirNonDir
  * for a directory/non-directory swap; kept if both are directories;
@@ -166,7 +103,7 @@ ux_clear(struct ux *x, int pfd, const char *base, const char *path,
 		    "\"%s\" with directory \"%s\"", path, x->o->dest);
 	if (S_ISDIR(st.st_mode) && isdir)
 		return 1;
-	if ((rc = ux_rmtree_at(pfd, base, 0)) < 0)
+	if ((rc = berth_rmtree_at(pfd, base)) < 0)
 		return ux_fail(x, rc, "remove %s: %s", path, strerror(-rc));
 	return 0;
 }
@@ -358,7 +295,8 @@ ux_hardlink(struct ux *x, struct archive_entry *e, int pfd,
 	    !ux_under(x, clean))
 		return ux_fail(x, -EIO, "invalid hardlink \"%s\" -> \"%s\"",
 		    path, target);
-	if ((tfd = containers_in_root(x->rootfd, clean, O_PATH, 1)) < 0)
+	if ((tfd = berth_open_in_root(x->rootfd, clean, O_PATH | O_NOFOLLOW,
+	    0)) < 0)
 		return ux_fail(x, tfd, "invalid hardlink \"%s\" -> \"%s\": %s",
 		    path, target, strerror(-tfd));
 	if (fstat(tfd, &st) == -1 || S_ISDIR(st.st_mode)) {
@@ -425,7 +363,7 @@ ux_entry(struct ux *x, struct archive_entry *e)
 	base = strrchr(path, '/') + 1;
 	snprintf(dir, sizeof(dir), "%.*s",
 	    base - 1 == path ? 1 : (int)(base - 1 - path), path);
-	if ((pfd = ux_parent(x, dir)) < 0)
+	if ((pfd = berth_parent_get(&x->parent, x->rootfd, dir, 0)) < 0)
 		return ux_fail(x, pfd, "cannot extract \"%s\": %s", name,
 		    strerror(-pfd));
 	if ((rc = ux_clear(x, pfd, base, path, isdir)) < 0)
@@ -459,8 +397,8 @@ ux_dir_times(struct ux *x)
 	int	fd;
 
 	for (i = x->ndirs; i > 0; i--) {
-		fd = containers_in_root(x->rootfd, x->dirs[i - 1].path,
-		    O_RDONLY | O_DIRECTORY, 1);
+		fd = berth_open_in_root(x->rootfd, x->dirs[i - 1].path,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
 		if (fd < 0)
 			continue;
 		(void)futimens(fd, x->dirs[i - 1].ts);
@@ -486,7 +424,7 @@ containers_untar(int rootfd, const struct ctr_untar *o, int in,
 	x.rootfd = rootfd;
 	x.o = o;
 	x.err = err;
-	x.lastfd = -1;
+	x.parent.fd = -1;
 	x.dlen = strlen(o->dest);
 	if ((x.a = archive_read_new()) == NULL)
 		return berth_err_set(err, -ENOMEM, "out of memory");
@@ -517,10 +455,10 @@ containers_untar(int rootfd, const struct ctr_untar *o, int in,
 			goto out;
 		rc = 0;
 	}
-	ux_forget(&x);
+	berth_parent_forget(&x.parent);
 	ux_dir_times(&x);
 out:
-	ux_forget(&x);
+	berth_parent_forget(&x.parent);
 	for (i = 0; i < x.ndirs; i++)
 		free(x.dirs[i].path);
 	free(x.dirs);

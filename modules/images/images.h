@@ -82,10 +82,7 @@ int	images_fs_write_nosync(int dirfd, const char *name, const void *data,
 /* Read a whole (small) file; *buf is malloc'd and NUL-terminated. */
 int	images_fs_read(int dirfd, const char *name, size_t max, char **buf,
 	    size_t *len);
-/* mkdir -p of an absolute path. */
-/* rm -rf name in dirfd without ever following a symlink. */
-int	images_fs_rmtree_at(int dirfd, const char *name);
-int	images_fs_rmtree(const char *path);
+/* fsync the directory name in dirfd (rm -rf: berth_rmtree_at). */
 int	images_fs_fsync_dir(int dirfd, const char *name);
 
 /* --- images_ref.c: references as Docker parses them -------------------- */

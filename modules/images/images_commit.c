@@ -31,7 +31,7 @@ discard_work(void *arg)
 {
 	struct discard	*d = arg;
 
-	(void)images_fs_rmtree_at(d->rootfd, d->path);
+	(void)berth_rmtree_at(d->rootfd, d->path);
 	free(d);
 }
 

@@ -20,7 +20,6 @@
  * byte for byte.
  */
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
@@ -33,10 +32,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <linux/openat2.h>
 
 #include <archive.h>
 #include <archive_entry.h>
+
+#include <berth/inroot.h>
 
 #include "images.h"
 
@@ -59,9 +59,7 @@ struct xctx {
 	char			*buf;		/* the tar reader's window */
 	int			 read_failed;	/* the source, not the data */
 	int			 blob_failed;
-	/* the last parent directory resolved, kept while nothing moves */
-	char			 lastdir[PATH_MAX];
-	int			 lastfd;
+	struct berth_parent	 parent;	/* the last one resolved */
 	struct dirtime		*dirs;
 	size_t			 ndirs, capdirs;
 };
@@ -157,74 +155,6 @@ images_sniff(const void *buf, size_t len)
 	if (i < len && (b[i] == '{' || b[i] == '['))
 		return IMAGES_SNIFF_JSON;
 	return IMAGES_SNIFF_OTHER;
-}
-
-/* --- resolving inside the root ----------------------------------------- */
-
-static int
-x_open(struct xctx *x, const char *path, int flags)
-{
-	struct open_how	how;
-	long		fd;
-
-	memset(&how, 0, sizeof(how));
-	how.flags = (uint64_t)(flags | O_CLOEXEC);
-	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS |
-	    RESOLVE_NO_XDEV;
-	fd = syscall(SYS_openat2, x->u->dirfd, *path ? path : ".", &how,
-	    sizeof(how));
-	return fd < 0 ? -errno : (int)fd;
-}
-
-/* An O_PATH fd on directory dir (clean, relative), made if missing. */
-static int
-x_mkdirs(struct xctx *x, const char *dir, int depth)
-{
-	char		 parent[PATH_MAX];
-	const char	*slash, *base;
-	int		 fd, pfd;
-
-	if ((fd = x_open(x, dir, O_PATH | O_DIRECTORY)) >= 0 || fd != -ENOENT)
-		return fd;
-	if (*dir == '\0' || depth > PATH_MAX / 2)
-		return -ENOENT;
-	slash = strrchr(dir, '/');
-	snprintf(parent, sizeof(parent), "%.*s",
-	    slash ? (int)(slash - dir) : 0, dir);
-	base = slash ? slash + 1 : dir;
-	if ((pfd = x_mkdirs(x, parent, depth + 1)) < 0)
-		return pfd;
-	if (mkdirat(pfd, base, 0755) == -1 && errno != EEXIST) {
-		fd = -errno;
-		close(pfd);
-		return fd;
-	}
-	close(pfd);
-	return x_open(x, dir, O_PATH | O_DIRECTORY);
-}
-
-static void
-x_forget_parent(struct xctx *x)
-{
-	if (x->lastfd >= 0)
-		close(x->lastfd);
-	x->lastfd = -1;
-	x->lastdir[0] = '\0';
-}
-
-static int
-x_parent(struct xctx *x, const char *dir)
-{
-	int	fd;
-
-	if (x->lastfd >= 0 && strcmp(dir, x->lastdir) == 0)
-		return x->lastfd;
-	x_forget_parent(x);
-	if ((fd = x_mkdirs(x, dir, 0)) < 0)
-		return fd;
-	snprintf(x->lastdir, sizeof(x->lastdir), "%s", dir);
-	x->lastfd = fd;
-	return fd;
 }
 
 /* --- the streams ------------------------------------------------------- */
@@ -473,7 +403,8 @@ x_link(struct xctx *x, struct archive_entry *e, int pfd, const char *base,
 	    clean[0] == '\0')
 		return x_fail(x, -EINVAL, "invalid hardlink \"%s\" -> \"%s\"",
 		    name, target);
-	if ((tfd = x_open(x, clean, O_PATH | O_NOFOLLOW)) < 0)
+	if ((tfd = berth_open_in_root(x->u->dirfd, clean, O_PATH | O_NOFOLLOW,
+	    RESOLVE_NO_XDEV)) < 0)
 		return x_fail(x, -EINVAL, "invalid hardlink \"%s\" -> \"%s\": "
 		    "no such file in the layer", name, target);
 	if (fstat(tfd, &st) == -1 || S_ISDIR(st.st_mode)) {
@@ -544,7 +475,7 @@ x_clear(struct xctx *x, int pfd, const char *base, int isdir,
 		    berth_err_errno(&x->u->err, "stat %s", name);
 	if (isdir && S_ISDIR(st.st_mode))
 		return 0;
-	if ((rc = images_fs_rmtree_at(pfd, base)) < 0)
+	if ((rc = berth_rmtree_at(pfd, base)) < 0)
 		return berth_err_set(&x->u->err, rc, "remove %s: %s", name,
 		    strerror(-rc));
 	return 0;
@@ -558,7 +489,8 @@ x_whiteout(struct xctx *x, struct archive_entry *e, const char *dir,
 	struct timespec	 ts[2];
 	int		 pfd, fd, rc;
 
-	if ((pfd = x_parent(x, dir)) < 0)
+	if ((pfd = berth_parent_get(&x->parent, x->u->dirfd, dir,
+	    RESOLVE_NO_XDEV)) < 0)
 		return x_fail(x, content_err(pfd), "cannot unpack \"%s\": %s",
 		    name, strerror(-pfd));
 	if (strcmp(base, WH_OPAQUE) == 0) {
@@ -611,8 +543,10 @@ x_entry(struct xctx *x, struct archive_entry *e)
 	if (strncmp(base, WH_PREFIX, sizeof(WH_PREFIX) - 1) == 0)
 		return x_whiteout(x, e, dir, base, name);
 
-	if ((pfd = x_parent(x, dir)) < 0)
-		return x_fail(x, content_err(pfd), "cannot unpack \"%s\": %s", name, strerror(-pfd));
+	if ((pfd = berth_parent_get(&x->parent, x->u->dirfd, dir,
+	    RESOLVE_NO_XDEV)) < 0)
+		return x_fail(x, content_err(pfd), "cannot unpack \"%s\": %s",
+		    name, strerror(-pfd));
 	if ((rc = x_clear(x, pfd, base, type == AE_IFDIR &&
 	    archive_entry_hardlink(e) == NULL, name)) < 0)
 		return rc;
@@ -646,14 +580,15 @@ x_dir_times(struct xctx *x)
 	size_t		 i;
 	int		 pfd;
 
-	x_forget_parent(x);
+	berth_parent_forget(&x->parent);
 	for (i = x->ndirs; i > 0; i--) {
 		slash = strrchr(x->dirs[i - 1].name, '/');
 		snprintf(parent, sizeof(parent), "%.*s",
 		    slash ? (int)(slash - x->dirs[i - 1].name) : 0,
 		    x->dirs[i - 1].name);
 		base = slash ? slash + 1 : x->dirs[i - 1].name;
-		if ((pfd = x_open(x, parent, O_PATH | O_DIRECTORY)) < 0)
+		if ((pfd = berth_open_in_root(x->u->dirfd, parent,
+		    O_PATH | O_DIRECTORY, RESOLVE_NO_XDEV)) < 0)
 			continue;
 		(void)utimensat(pfd, base, x->dirs[i - 1].ts,
 		    AT_SYMLINK_NOFOLLOW);
@@ -700,7 +635,7 @@ images_layer_unpack(struct images_unpack *u)
 
 	memset(&x, 0, sizeof(x));
 	x.u = u;
-	x.lastfd = -1;
+	x.parent.fd = -1;
 	u->size = u->tar_size = u->raw_size = 0;
 	berth_err_clear(&u->err);
 	if ((x.buf = malloc(BUFSZ)) == NULL ||
@@ -762,7 +697,7 @@ images_layer_unpack(struct images_unpack *u)
 	images_sha_final(x.rawsha, u->raw_hex);
 	x.diff = x.rawsha = NULL;
 out:
-	x_forget_parent(&x);
+	berth_parent_forget(&x.parent);
 	for (i = 0; i < x.ndirs; i++)
 		free(x.dirs[i].name);
 	free(x.dirs);

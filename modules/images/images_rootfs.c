@@ -420,7 +420,7 @@ op_work(void *arg)
 			    op->base);
 			break;
 		}
-		if ((rc = images_fs_rmtree_at(op->rootfd, op->trash)) < 0)
+		if ((rc = berth_rmtree_at(op->rootfd, op->trash)) < 0)
 			op->rc = berth_err_set(&op->err, rc, "remove %s: %s",
 			    op->base, strerror(-rc));
 		break;
@@ -735,7 +735,7 @@ owner_load(struct images *st, const char *name)
 		snprintf(parent, sizeof(parent), "trash/rootfs-%s-%llu", name,
 		    (unsigned long long)++st->seq);
 		if (renameat(st->rootfd, path, st->rootfd, parent) == -1)
-			(void)images_fs_rmtree_at(st->rootfd, path);
+			(void)berth_rmtree_at(st->rootfd, path);
 		return;
 	}
 	for (p = buf; *p != '\0'; p++)

@@ -467,7 +467,7 @@ trash_work(void *arg)
 {
 	struct rm_job	*j = arg;
 
-	(void)images_fs_rmtree_at(j->rootfd, j->trash);
+	(void)berth_rmtree_at(j->rootfd, j->trash);
 	free(j);
 }
 
@@ -900,7 +900,7 @@ to_trash(struct images *st, const char *dir, const char *name)
 	snprintf(to, sizeof(to), "trash/%s-%s-%llu", dir, name,
 	    (unsigned long long)++st->seq);
 	if (renameat(st->rootfd, from, st->rootfd, to) == -1)
-		(void)images_fs_rmtree_at(st->rootfd, from);
+		(void)berth_rmtree_at(st->rootfd, from);
 }
 
 static int
@@ -1131,7 +1131,7 @@ trash_all_work(void *arg)
 	}
 	while ((de = readdir(d)) != NULL)
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			(void)images_fs_rmtree_at(dirfd(d), de->d_name);
+			(void)berth_rmtree_at(dirfd(d), de->d_name);
 	closedir(d);
 	free(t);
 }

@@ -530,7 +530,7 @@ scratch_setup(void)
 static void
 scratch_teardown(void)
 {
-	images_fs_rmtree(scratch);
+	berth_rmtree_at(AT_FDCWD, scratch);
 }
 
 /* Unpack ents into scratch/<dir>; the rc, with the message in err. */
