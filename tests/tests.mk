@@ -26,7 +26,8 @@ $(BUILD)/tests/unit/abi/check_%: tests/unit/abi/check_%.c tests/unit/main.c \
     $$(call unit-deps,$$*) $(UNIT_HEADERS)
 	$(unit-link)
 
-# SDK unit tests: the static inline helpers of sdk/include/berth, alone.
+# SDK unit tests: the static inline helpers of sdk/include/berth, alone
+# (untar.h is for modules that link libarchive).
 UNIT_SDK_SRCS	:= $(wildcard tests/unit/sdk/check_*.c)
 UNIT_SDK_BINS	:= $(UNIT_SDK_SRCS:%.c=$(BUILD)/%)
 
@@ -34,7 +35,7 @@ $(BUILD)/tests/unit/sdk/check_%: tests/unit/sdk/check_%.c tests/unit/main.c \
     $(UNIT_HEADERS)
 	@mkdir -p $(@D)
 	$(QLD)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests/unit -o $@ \
-	    $(filter %.c,$^) $(CHECK_LIBS)
+	    $(filter %.c,$^) -larchive $(CHECK_LIBS)
 
 # Module unit tests compile the module's sources with the mock host.
 UNIT_MOD_SRCS	:= $(wildcard tests/unit/modules/check_*.c)

@@ -21,9 +21,7 @@
  */
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/xattr.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -35,6 +33,8 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+
+#include <berth/untar.h>
 
 #include "containers.h"
 
@@ -110,18 +110,6 @@ ux_clear(struct ux *x, int pfd, const char *base, const char *path,
 
 /* --- one entry ----------------------------------------------------------- */
 
-static void
-ux_times(struct archive_entry *e, struct timespec ts[2])
-{
-	ts[1].tv_sec = archive_entry_mtime(e);
-	ts[1].tv_nsec = archive_entry_mtime_nsec(e);
-	if (archive_entry_atime_is_set(e)) {
-		ts[0].tv_sec = archive_entry_atime(e);
-		ts[0].tv_nsec = archive_entry_atime_nsec(e);
-	} else
-		ts[0] = ts[1];
-}
-
 static uid_t
 ux_uid(struct ux *x, struct archive_entry *e)
 {
@@ -134,90 +122,18 @@ ux_gid(struct ux *x, struct archive_entry *e)
 	return x->o->chown ? x->o->gid : (gid_t)archive_entry_gid(e);
 }
 
-/*
- * The archive's extended attributes, as Docker restores them; one the
- * filesystem refuses is skipped.  overlayfs's own never: only the
- * layer store says what overlayfs sees.
- */
-static void
-ux_xattrs(struct archive_entry *e, int fd)
-{
-	const char	*name;
-	const void	*value;
-	size_t		 size;
-
-	archive_entry_xattr_reset(e);
-	while (archive_entry_xattr_next(e, &name, &value, &size) ==
-	    ARCHIVE_OK)
-		if (strncmp(name, "trusted.overlay.", 16) != 0)
-			(void)fsetxattr(fd, name, value, size, 0);
-}
-
-/* Owner, mode, times through fd (never a name that could be swapped). */
-static int
-ux_attrs(struct ux *x, struct archive_entry *e, int fd, const char *path,
-    int times)
-{
-	struct timespec	ts[2];
-
-	if (fchown(fd, ux_uid(x, e), ux_gid(x, e)) == -1 ||
-	    fchmod(fd, archive_entry_perm(e) & 07777) == -1)
-		return berth_err_errno(x->err, "set owner and mode of %s",
-		    path);
-	/* After the chown, which clears security.capability. */
-	ux_xattrs(e, fd);
-	if (times) {
-		ux_times(e, ts);
-		(void)futimens(fd, ts);
-	}
-	return 0;
-}
-
 static int
 ux_file(struct ux *x, struct archive_entry *e, int pfd, const char *base,
     const char *path)
 {
-	const void	*buf;
-	size_t		 size;
-	la_int64_t	 off, end = 0;
-	ssize_t		 n;
-	int		 fd, r, rc = 0;
+	int	rc;
 
-	if ((fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) == -1)
-		return berth_err_errno(x->err, "create %s", path);
-	for (;;) {
-		r = archive_read_data_block(x->a, &buf, &size, &off);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r < ARCHIVE_WARN) {
-			rc = ux_fail(x, -EIO, "Error processing tar file: %s",
-			    archive_error_string(x->a) ?
-			    archive_error_string(x->a) : "unexpected EOF");
-			goto out;
-		}
-		while (size > 0) {
-			if ((n = pwrite(fd, buf, size, off)) < 0) {
-				if (errno == EINTR)
-					continue;
-				rc = berth_err_errno(x->err, "write %s", path);
-				goto out;
-			}
-			buf = (const char *)buf + n;
-			size -= (size_t)n;
-			off += n;
-		}
-		if (off > end)
-			end = off;
-	}
-	if (archive_entry_size_is_set(e) && archive_entry_size(e) > end &&
-	    ftruncate(fd, archive_entry_size(e)) == -1) {
-		rc = berth_err_errno(x->err, "truncate %s", path);
-		goto out;
-	}
-	rc = ux_attrs(x, e, fd, path, 1);
-out:
-	close(fd);
+	rc = berth_untar_file(x->a, e, pfd, base, ux_uid(x, e), ux_gid(x, e),
+	    path, NULL, x->err);
+	if (rc == BERTH_UNTAR_EARCHIVE)
+		return ux_fail(x, -EIO, "Error processing tar file: %s",
+		    archive_error_string(x->a) ? archive_error_string(x->a) :
+		    "unexpected EOF");
 	return rc;
 }
 
@@ -227,16 +143,10 @@ ux_dir(struct ux *x, struct archive_entry *e, int pfd, const char *base,
 {
 	struct ux_dir	*grown;
 	size_t		 cap;
-	int		 fd, rc;
+	int		 rc;
 
-	if (!exists && mkdirat(pfd, base, 0700) == -1 && errno != EEXIST)
-		return berth_err_errno(x->err, "mkdir %s", path);
-	if ((fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
-		return berth_err_errno(x->err, "open %s", path);
-	rc = ux_attrs(x, e, fd, path, 0);
-	close(fd);
-	if (rc < 0)
+	if ((rc = berth_untar_dir(e, pfd, base, exists, ux_uid(x, e),
+	    ux_gid(x, e), path, x->err)) < 0)
 		return rc;
 	/* Times last: whatever lands inside would move them. */
 	if (x->ndirs == x->capdirs) {
@@ -248,7 +158,7 @@ ux_dir(struct ux *x, struct archive_entry *e, int pfd, const char *base,
 	}
 	if ((x->dirs[x->ndirs].path = strdup(path)) == NULL)
 		return ux_fail(x, -ENOMEM, "out of memory");
-	ux_times(e, x->dirs[x->ndirs].ts);
+	berth_untar_times(e, x->dirs[x->ndirs].ts);
 	x->ndirs++;
 	return 0;
 }
@@ -259,7 +169,6 @@ ux_symlink(struct ux *x, struct archive_entry *e, int pfd, const char *base,
 {
 	const char	*target = archive_entry_symlink(e);
 	char		 joined[2 * PATH_MAX + 2], clean[PATH_MAX];
-	struct timespec	 ts[2];
 
 	if (target == NULL || *target == '\0')
 		return ux_fail(x, -EIO, "invalid symlink \"%s\"", path);
@@ -270,13 +179,8 @@ ux_symlink(struct ux *x, struct archive_entry *e, int pfd, const char *base,
 	    !ux_under(x, clean))
 		return ux_fail(x, -EIO, "invalid symlink \"%s\" -> \"%s\"",
 		    path, target);
-	if (symlinkat(target, pfd, base) == -1)
-		return berth_err_errno(x->err, "symlink %s", path);
-	(void)fchownat(pfd, base, ux_uid(x, e), ux_gid(x, e),
-	    AT_SYMLINK_NOFOLLOW);
-	ux_times(e, ts);
-	(void)utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW);
-	return 0;
+	return berth_untar_symlink(e, pfd, base, target, ux_uid(x, e),
+	    ux_gid(x, e), path, x->err);
 }
 
 static int
@@ -285,9 +189,8 @@ ux_hardlink(struct ux *x, struct archive_entry *e, int pfd,
 {
 	const char	*target = archive_entry_hardlink(e);
 	char		 joined[2 * PATH_MAX + 2], clean[PATH_MAX];
-	char		 proc[64];
 	struct stat	 st;
-	int		 tfd, rc = 0;
+	int		 tfd, rc;
 
 	/* Docker's: the target is a name in the archive, under dest. */
 	snprintf(joined, sizeof(joined), "%s/%s", x->o->dest, target);
@@ -304,39 +207,8 @@ ux_hardlink(struct ux *x, struct archive_entry *e, int pfd,
 		return ux_fail(x, -EIO, "invalid hardlink \"%s\" -> \"%s\"",
 		    path, target);
 	}
-	if (linkat(tfd, "", pfd, base, AT_EMPTY_PATH) == -1) {
-		/* Without CAP_DAC_READ_SEARCH: through the fd's proc link. */
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", tfd);
-		if (linkat(AT_FDCWD, proc, pfd, base, AT_SYMLINK_FOLLOW) == -1)
-			rc = berth_err_errno(x->err, "link %s", path);
-	}
+	rc = berth_untar_hardlink(tfd, pfd, base, path, x->err);
 	close(tfd);
-	return rc;
-}
-
-static int
-ux_node(struct ux *x, struct archive_entry *e, int pfd, const char *base,
-    const char *path, mode_t type, dev_t dev)
-{
-	struct timespec	ts[2];
-	struct stat	st;
-	char		proc[64];
-	int		fd, rc = 0;
-
-	if (mknodat(pfd, base, type | 0600, dev) == -1)
-		return berth_err_errno(x->err, "mknod %s", path);
-	/* A node cannot be opened safely: its O_PATH fd's proc link. */
-	if ((fd = openat(pfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return berth_err_errno(x->err, "open %s", path);
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	ux_times(e, ts);
-	if (fstat(fd, &st) == -1 || (st.st_mode & S_IFMT) != type ||
-	    fchownat(fd, "", ux_uid(x, e), ux_gid(x, e), AT_EMPTY_PATH) == -1 ||
-	    chmod(proc, archive_entry_perm(e) & 07777) == -1)
-		rc = berth_err_errno(x->err, "set owner and mode of %s", path);
-	else
-		(void)utimensat(AT_FDCWD, proc, ts, 0);
-	close(fd);
 	return rc;
 }
 
@@ -379,12 +251,14 @@ ux_entry(struct ux *x, struct archive_entry *e)
 		return ux_symlink(x, e, pfd, base, path);
 	case AE_IFCHR:
 	case AE_IFBLK:
-		return ux_node(x, e, pfd, base, path,
+		return berth_untar_node(e, pfd, base,
 		    type == AE_IFCHR ? S_IFCHR : S_IFBLK,
 		    makedev(archive_entry_rdevmajor(e),
-		    archive_entry_rdevminor(e)));
+		    archive_entry_rdevminor(e)), ux_uid(x, e), ux_gid(x, e),
+		    path, x->err);
 	case AE_IFIFO:
-		return ux_node(x, e, pfd, base, path, S_IFIFO, 0);
+		return berth_untar_node(e, pfd, base, S_IFIFO, 0, ux_uid(x, e),
+		    ux_gid(x, e), path, x->err);
 	default:
 		return 0;	/* as Docker: what it cannot make, skipped */
 	}

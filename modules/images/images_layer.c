@@ -37,6 +37,7 @@
 #include <archive_entry.h>
 
 #include <berth/inroot.h>
+#include <berth/untar.h>
 
 #include "images.h"
 
@@ -265,92 +266,19 @@ content_err(int rc)
 	}
 }
 
-static void
-x_xattrs(struct archive_entry *e, int fd)
-{
-	const char	*name;
-	const void	*value;
-	size_t		 size;
-
-	archive_entry_xattr_reset(e);
-	while (archive_entry_xattr_next(e, &name, &value, &size) ==
-	    ARCHIVE_OK) {
-		/* Only berth says what overlayfs sees. */
-		if (strncmp(name, "trusted.overlay.", 16) == 0)
-			continue;
-		/* Not every filesystem takes every xattr: as Docker, go on. */
-		(void)fsetxattr(fd, name, value, size, 0);
-	}
-}
-
-static void
-x_times(struct archive_entry *e, struct timespec ts[2])
-{
-	ts[1].tv_sec = archive_entry_mtime(e);
-	ts[1].tv_nsec = archive_entry_mtime_nsec(e);
-	if (archive_entry_atime_is_set(e)) {
-		ts[0].tv_sec = archive_entry_atime(e);
-		ts[0].tv_nsec = archive_entry_atime_nsec(e);
-	} else
-		ts[0] = ts[1];
-}
-
 static int
 x_file(struct xctx *x, struct archive_entry *e, int pfd, const char *base,
     const char *name)
 {
-	const void	*buf;
-	size_t		 size;
-	la_int64_t	 off, end = 0;
-	struct timespec	 ts[2];
-	ssize_t		 n;
-	int		 fd, r, rc = 0;
+	int64_t	size = 0;
+	int	rc;
 
-	if ((fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) == -1)
-		return berth_err_errno(&x->u->err, "create %s", name);
-	for (;;) {
-		r = archive_read_data_block(x->tar, &buf, &size, &off);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r < ARCHIVE_WARN) {
-			rc = -EINVAL;
-			goto out;
-		}
-		while (size > 0) {
-			if ((n = pwrite(fd, buf, size, off)) < 0) {
-				if (errno == EINTR)
-					continue;
-				rc = berth_err_errno(&x->u->err, "write %s",
-				    name);
-				goto out;
-			}
-			buf = (const char *)buf + n;
-			size -= (size_t)n;
-			off += n;
-		}
-		if (off > end)
-			end = off;
-	}
-	/* A sparse file may end in a hole. */
-	if (archive_entry_size_is_set(e) && archive_entry_size(e) > end &&
-	    ftruncate(fd, archive_entry_size(e)) == -1) {
-		rc = berth_err_errno(&x->u->err, "truncate %s", name);
-		goto out;
-	}
-	if (fchown(fd, (uid_t)archive_entry_uid(e),
-	    (gid_t)archive_entry_gid(e)) == -1 ||
-	    fchmod(fd, archive_entry_perm(e) & 07777) == -1) {
-		rc = berth_err_errno(&x->u->err, "set owner of %s", name);
-		goto out;
-	}
-	x_xattrs(e, fd);
-	x_times(e, ts);
-	(void)futimens(fd, ts);
-	x->u->size += (uint64_t)(archive_entry_size_is_set(e) ?
-	    archive_entry_size(e) : end);
-out:
-	close(fd);
+	rc = berth_untar_file(x->tar, e, pfd, base, (uid_t)archive_entry_uid(e),
+	    (gid_t)archive_entry_gid(e), name, &size, &x->u->err);
+	if (rc == BERTH_UNTAR_EARCHIVE)
+		return -EINVAL;		/* lib_error words it */
+	if (rc == 0)
+		x->u->size += (uint64_t)size;
 	return rc;
 }
 
@@ -360,20 +288,11 @@ x_dir(struct xctx *x, struct archive_entry *e, int pfd, const char *base,
 {
 	struct dirtime	*grown;
 	size_t		 cap;
-	int		 fd;
+	int		 rc;
 
-	if (mkdirat(pfd, base, 0700) == -1 && errno != EEXIST)
-		return berth_err_errno(&x->u->err, "mkdir %s", name);
-	/* Just made or just checked to be a directory, not a link. */
-	if (fchownat(pfd, base, (uid_t)archive_entry_uid(e),
-	    (gid_t)archive_entry_gid(e), AT_SYMLINK_NOFOLLOW) == -1 ||
-	    fchmodat(pfd, base, archive_entry_perm(e) & 07777, 0) == -1)
-		return berth_err_errno(&x->u->err, "set owner of %s", name);
-	if (archive_entry_xattr_count(e) > 0 && (fd = openat(pfd, base,
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
-		x_xattrs(e, fd);
-		close(fd);
-	}
+	if ((rc = berth_untar_dir(e, pfd, base, 0, (uid_t)archive_entry_uid(e),
+	    (gid_t)archive_entry_gid(e), name, &x->u->err)) < 0)
+		return rc;
 	/* Times last: whatever lands inside would move them. */
 	if (x->ndirs == x->capdirs) {
 		cap = x->capdirs ? x->capdirs * 2 : 64;
@@ -385,7 +304,7 @@ x_dir(struct xctx *x, struct archive_entry *e, int pfd, const char *base,
 	}
 	if ((x->dirs[x->ndirs].name = strdup(name)) == NULL)
 		return berth_err_set(&x->u->err, -ENOMEM, "out of memory");
-	x_times(e, x->dirs[x->ndirs].ts);
+	berth_untar_times(e, x->dirs[x->ndirs].ts);
 	x->ndirs++;
 	return 0;
 }
@@ -395,9 +314,9 @@ x_link(struct xctx *x, struct archive_entry *e, int pfd, const char *base,
     const char *name)
 {
 	const char	*target = archive_entry_hardlink(e);
-	char		 clean[PATH_MAX], proc[64];
+	char		 clean[PATH_MAX];
 	struct stat	 st;
-	int		 tfd, rc = 0;
+	int		 tfd, rc;
 
 	if (images_path_clean(target, clean, sizeof(clean), 0) < 0 ||
 	    clean[0] == '\0')
@@ -412,12 +331,7 @@ x_link(struct xctx *x, struct archive_entry *e, int pfd, const char *base,
 		return x_fail(x, -EINVAL, "invalid hardlink \"%s\" -> \"%s\"",
 		    name, target);
 	}
-	if (linkat(tfd, "", pfd, base, AT_EMPTY_PATH) == -1) {
-		/* Without CAP_DAC_READ_SEARCH: through the fd's proc link. */
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", tfd);
-		if (linkat(AT_FDCWD, proc, pfd, base, AT_SYMLINK_FOLLOW) == -1)
-			rc = berth_err_errno(&x->u->err, "link %s", name);
-	}
+	rc = berth_untar_hardlink(tfd, pfd, base, name, &x->u->err);
 	close(tfd);
 	return rc;
 }
@@ -427,35 +341,16 @@ x_symlink(struct xctx *x, struct archive_entry *e, int pfd, const char *base,
     const char *name)
 {
 	const char	*target = archive_entry_symlink(e);
-	struct timespec	 ts[2];
+	int		 rc;
 
 	if (target == NULL || !images_symlink_inside(name, target))
 		return x_fail(x, -EINVAL, "invalid symlink \"%s\" -> \"%s\"",
 		    name, target ? target : "");
-	if (symlinkat(target, pfd, base) == -1)
-		return berth_err_errno(&x->u->err, "symlink %s", name);
-	(void)fchownat(pfd, base, (uid_t)archive_entry_uid(e),
-	    (gid_t)archive_entry_gid(e), AT_SYMLINK_NOFOLLOW);
-	x_times(e, ts);
-	(void)utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW);
+	if ((rc = berth_untar_symlink(e, pfd, base, target,
+	    (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e), name,
+	    &x->u->err)) < 0)
+		return rc;
 	x->u->size += strlen(target);
-	return 0;
-}
-
-static int
-x_node(struct xctx *x, struct archive_entry *e, int pfd, const char *base,
-    const char *name, mode_t type, dev_t dev)
-{
-	struct timespec	ts[2];
-
-	if (mknodat(pfd, base, type | 0600, dev) == -1)
-		return berth_err_errno(&x->u->err, "mknod %s", name);
-	if (fchownat(pfd, base, (uid_t)archive_entry_uid(e),
-	    (gid_t)archive_entry_gid(e), AT_SYMLINK_NOFOLLOW) == -1 ||
-	    fchmodat(pfd, base, archive_entry_perm(e) & 07777, 0) == -1)
-		return berth_err_errno(&x->u->err, "set owner of %s", name);
-	x_times(e, ts);
-	(void)utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW);
 	return 0;
 }
 
@@ -515,7 +410,7 @@ x_whiteout(struct xctx *x, struct archive_entry *e, const char *dir,
 		return berth_err_errno(&x->u->err, "whiteout %s", name);
 	(void)fchownat(pfd, target, (uid_t)archive_entry_uid(e),
 	    (gid_t)archive_entry_gid(e), AT_SYMLINK_NOFOLLOW);
-	x_times(e, ts);
+	berth_untar_times(e, ts);
 	(void)utimensat(pfd, target, ts, AT_SYMLINK_NOFOLLOW);
 	return 0;
 }
@@ -561,12 +456,15 @@ x_entry(struct xctx *x, struct archive_entry *e)
 		return x_symlink(x, e, pfd, base, name);
 	case AE_IFCHR:
 	case AE_IFBLK:
-		return x_node(x, e, pfd, base, name,
+		return berth_untar_node(e, pfd, base,
 		    type == AE_IFCHR ? S_IFCHR : S_IFBLK,
 		    makedev(archive_entry_rdevmajor(e),
-		    archive_entry_rdevminor(e)));
+		    archive_entry_rdevminor(e)), (uid_t)archive_entry_uid(e),
+		    (gid_t)archive_entry_gid(e), name, &x->u->err);
 	case AE_IFIFO:
-		return x_node(x, e, pfd, base, name, S_IFIFO, 0);
+		return berth_untar_node(e, pfd, base, S_IFIFO, 0,
+		    (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e),
+		    name, &x->u->err);
 	default:
 		return 0;	/* sockets and the unknown: as Docker, skip */
 	}
