@@ -313,6 +313,8 @@ void		 containers_h_exec_inspect(struct berth_req *, void *);
 void		 containers_h_exec_resize(struct berth_req *, void *);
 void		 containers_exec_exited(struct containers *, const char *,
 		    const char *, int);
+void		 containers_exec_detached(struct containers *, const char *,
+		    const char *);
 void		 containers_exec_fini(struct containers *);
 
 /* containers_ops.c */

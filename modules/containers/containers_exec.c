@@ -687,6 +687,25 @@ containers_exec_exited(struct containers *cs, const char *id,
 	exec_emit(e, "exec_die", 1);
 }
 
+/* A client detached from an exec: Docker's exec_detach, with its execID. */
+void
+containers_exec_detached(struct containers *cs, const char *id,
+    const char *exec_id)
+{
+	struct ctr_exec	*e;
+	json_object	*a;
+
+	TAILQ_FOREACH(e, &cs->execs, entry)
+		if (strcmp(e->id, exec_id) == 0 && strcmp(e->c->id, id) == 0)
+			break;
+	if (e == NULL)
+		return;
+	a = json_object_new_object();
+	json_object_object_add(a, "execID", json_object_new_string(e->id));
+	containers_emit(e->c, "exec_detach", a);
+	json_object_put(a);
+}
+
 /* --- GET /exec/{id}/json, POST /exec/{id}/resize ---------------------------- */
 
 void

@@ -942,9 +942,30 @@ run_rt_exited(void *arg, const char *id, const char *exec_id, int code,
 	containers_exited(c, code, oom, finished_ns, 0);
 }
 
+/* Docker's detach and exec_detach: a client typed the detach keys. */
+static void
+run_rt_detached(void *arg, const char *id, const char *exec_id)
+{
+	struct containers	*cs = arg;
+	struct ctr		*c;
+
+	if (cs->stopping)
+		return;
+	if (exec_id != NULL) {
+		containers_exec_detached(cs, id, exec_id);
+		return;
+	}
+	TAILQ_FOREACH(c, &cs->list, entry)
+		if (strcmp(c->id, id) == 0) {
+			containers_emit(c, "detach", NULL);
+			break;
+		}
+}
+
 const struct berth_runtime_events containers_rt_events = {
 	.size = sizeof(struct berth_runtime_events),
 	.exited = run_rt_exited,
+	.detached = run_rt_detached,
 };
 
 /* --- stop, kill, restart --------------------------------------------------- */

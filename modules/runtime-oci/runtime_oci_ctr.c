@@ -781,7 +781,10 @@ conn_read(int fd, int events, void *arg)
 			on_answer(c, &m, 0);
 		else if (strcmp(m.verb, "exit") == 0)
 			on_exited(c, &m);
-		/* "detach": runtime/1 has no event for it yet. */
+		else if (strcmp(m.verb, "detach") == 0 &&
+		    c->ev.detached != NULL)
+			c->ev.detached(c->ev_arg, c->id,
+			    monitor_msg_get(&m, "exec"));
 	}
 	ctr_release(c);
 }
@@ -797,9 +800,13 @@ events_copy(struct runtime_oci_ctr *c, const struct berth_runtime_events *ev,
 		memcpy(&c->ev, ev, ev->size < sizeof(c->ev) ? ev->size :
 		    sizeof(c->ev));
 	c->ev.size = sizeof(c->ev);
+	/* A table cut short mid-pointer has none of that pointer. */
 	if (ev == NULL || ev->size < offsetof(struct berth_runtime_events,
 	    exited) + sizeof(ev->exited))
 		c->ev.exited = NULL;
+	if (ev == NULL || ev->size < offsetof(struct berth_runtime_events,
+	    detached) + sizeof(ev->detached))
+		c->ev.detached = NULL;
 	c->ev_arg = arg;
 }
 

@@ -82,6 +82,34 @@ assert_match "event exec_create: <cmd args>" "$EV" '^exec_create: sh -c exit 4 [
 assert_match "event exec_start: <cmd args>" "$EV" '^exec_start: sh -c exit 4 [0-9a-f]{64}'
 assert_match "event exec_die with exitCode" "$EV" '^exec_die [0-9a-f]{64} 4$'
 
+# --- detach keys typed by an API client ---------------------------------------
+# The CLI catches ctrl-p ctrl-q itself and never sends them; docker-py and
+# other clients send them, and the daemon detaches and says so.
+
+check "a container with a terminal" dk run -dit --name dt busybox sh
+python3 "$TESTS_DIR/rt_attach.py" "$B_SOCK" \
+    "/v1.41/containers/dt/attach?stream=1&stdin=1&stdout=1&stderr=1" \
+    --stdin "$(printf '\020\021')" --keep-open 5 --raw --timeout 10 \
+    >/dev/null
+assert_eq "ctrl-p ctrl-q on an attach: the daemon ends the stream" "$?" 0
+req POST /v1.41/containers/dt/exec -H 'Content-Type: application/json' \
+    -d '{"Cmd":["sh"],"Tty":true,"AttachStdin":true,"AttachStdout":true}'
+DEID=$(printf '%s' "$BODY" | sed -E 's/.*"Id":"([0-9a-f]+)".*/\1/')
+python3 "$TESTS_DIR/rt_attach.py" "$B_SOCK" "/v1.41/exec/$DEID/start" \
+    --stdin "$(printf '\020\021')" --keep-open 5 --raw --timeout 10 \
+    >/dev/null
+assert_eq "ctrl-p ctrl-q on an exec: the daemon ends the stream" "$?" 0
+req GET "/v1.41/exec/$DEID/json"
+assert_contains "the exec runs on after its detach" "$BODY" '"Running":true'
+assert_eq "the container runs on after its detach" \
+    "$(dk inspect -f '{{.State.Status}}' dt 2>&1)" running
+EV=$(dk events --since "$T0" --until "$(date +%s.%N)" --filter container=dt \
+    --format '{{.Action}} {{index .Actor.Attributes "execID"}} {{index .Actor.Attributes "name"}}' 2>&1)
+assert_match "event detach, with the container's name" "$EV" '^detach  dt$'
+assert_match "event exec_detach with its execID" "$EV" \
+    "^exec_detach $DEID dt\$"
+dk rm -f dt >/dev/null 2>&1
+
 # --- pause, unpause ------------------------------------------------------------
 
 check "a container counting" dk run -d --name counter busybox \

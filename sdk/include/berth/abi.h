@@ -8,6 +8,9 @@
  * and tests/unit/abi/check_abi.c pins every offset so that a layout move
  * cannot pass unnoticed.
  *
+ * 1.4  runtime.h: berth_runtime_events detached appended (the detach
+ *      and exec_detach events); inroot.h and untar.h (inline helpers)
+ *      added, fs.h gains berth_rmtree_at
  * 1.3  image.h: berth_image_ops changes and commit appended (docker
  *      diff and docker commit), BERTH_IMAGE_HAS
  * 1.2  runtime.h: berth_runtime_ops update and exec_state appended,
@@ -25,7 +28,7 @@
 
 #define BERTH_MODULE_MAGIC	0x42525448u	/* "BRTH" */
 #define BERTH_ABI_MAJOR		1
-#define BERTH_ABI_MINOR		3
+#define BERTH_ABI_MINOR		4
 
 /*
  * BERTH_BUILD_ID identifies one build of berthd.  Only modules that set

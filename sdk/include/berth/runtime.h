@@ -44,6 +44,13 @@ struct berth_runtime_events {
 	/* The init process (exec_id NULL) or an exec exited. */
 	void	(*exited)(void *arg, const char *id, const char *exec_id,
 		    int exit_code, int oom_killed, int64_t finished_ns);
+	/*
+	 * Added in ABI 1.4 (a driver copies only the `size` it is given,
+	 * so an older caller's table simply has none): a client attached
+	 * to the init process (exec_id NULL) or an exec typed the detach
+	 * keys, and its connection was let go.  May be NULL.
+	 */
+	void	(*detached)(void *arg, const char *id, const char *exec_id);
 };
 
 enum berth_runtime_status {

@@ -42,7 +42,7 @@ START_TEST(abi_version)
 {
 	ck_assert_int_eq(BERTH_ABI_MAJOR, 1);
 	/* Bumped with every addition; the changelog in abi.h says what. */
-	ck_assert_int_eq(BERTH_ABI_MINOR, 3);
+	ck_assert_int_eq(BERTH_ABI_MINOR, 4);
 	ck_assert_uint_eq(BERTH_MODULE_MAGIC, 0x42525448u);	/* "BRTH" */
 	ck_assert_uint_eq(BERTH_ABI_STRICT, 0x1u);
 }
@@ -329,7 +329,9 @@ START_TEST(abi_runtime)
 	/* 1.1 */
 	OFF(struct berth_runtime_events, size, 0);
 	OFF(struct berth_runtime_events, exited, 8);
-	SIZE(struct berth_runtime_events, 16);
+	/* 1.4 */
+	OFF(struct berth_runtime_events, detached, 16);
+	SIZE(struct berth_runtime_events, 24);
 
 	OFF(struct berth_runtime_state, status, 0);
 	OFF(struct berth_runtime_state, pid, 4);
