@@ -371,6 +371,8 @@ json_object	*containers_stats_net(const char *);
 void		 containers_h_logs(struct berth_req *, void *);
 int		 containers_log_path(const struct ctr *, char *, size_t);
 int		 containers_log_none(const struct ctr *);
+int		 containers_log_opts(json_object *, int64_t *, int *,
+		    struct berth_err *);
 
 /* containers_list.c */
 void		 containers_h_list(struct berth_req *, void *);

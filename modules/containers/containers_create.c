@@ -305,6 +305,8 @@ create_hostconfig_defaults(json_object *hc, struct berth_err *err)
 {
 	json_object	*lc, *v;
 	const char	*t;
+	int64_t		 max_size;
+	int		 max_files;
 
 	if (create_empty_str(hc, "NetworkMode"))
 		create_set(hc, "NetworkMode", json_object_new_string("default"));
@@ -322,6 +324,8 @@ create_hostconfig_defaults(json_object *hc, struct berth_err *err)
 	if ((v = berth_json_get(lc, "Config")) == NULL ||
 	    !json_object_is_type(v, json_type_object))
 		create_set(lc, "Config", json_object_new_object());
+	if (containers_log_opts(hc, &max_size, &max_files, err) < 0)
+		return err->code;
 	if ((v = berth_json_get(hc, "ShmSize")) == NULL ||
 	    json_object_get_int64(v) <= 0)
 		create_set(hc, "ShmSize", json_object_new_int64(64LL << 20));

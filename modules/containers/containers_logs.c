@@ -4,7 +4,10 @@
  * line, Docker's format).
  *
  * The file is read in work jobs, a slice at a time, and only whole
- * lines are consumed.  With follow, an idle reader polls every
+ * lines are consumed.  With max-size the monitor rotates it (<log>.1 is
+ * the newest rotated file): a read starts in the oldest that holds what
+ * it wants and goes on file by file, and follows its file by inode
+ * across a rotation.  With follow, an idle reader polls every
  * LOGS_POLL_MS while the container runs, and ends once it has stopped
  * and a last read found nothing more.  The client's pace bounds the
  * reading: no new slice is read while the response holds more than
@@ -27,6 +30,7 @@
 #define LOGS_SLICE	(256u << 10)
 #define LOGS_HIGH_WATER	(1u << 20)
 #define LOGS_POLL_MS	50
+#define LOGS_MAX_GEN	1000	/* rotated files looked for, at most */
 
 struct logs_job {
 	struct containers	*cs;
@@ -42,6 +46,9 @@ struct logs_job {
 	int64_t			 until;		/* 0: none */
 	long			 tail;		/* -1: all */
 	off_t			 off;
+	int			 gen;		/* 0: the live file, n: path.n */
+	dev_t			 dev;		/* the file read, which rotation */
+	ino_t			 ino;		/* renames: found by inode */
 	int			 first;
 	int			 closed;
 	int			 final_pass;	/* after the container stopped */
@@ -75,6 +82,116 @@ containers_log_none(const struct ctr *c)
 	return t != NULL && strcmp(t, "none") == 0;
 }
 
+/*
+ * Go's units.FromHumanSize, as json-file reads max-size: "10m", "1.5g",
+ * "100kb", "2 MiB"; decimal multiples whatever the "i".  -1 if bad.
+ */
+static int64_t
+logs_human_size(const char *s)
+{
+	static const char	 units[] = "kmgtp";
+	const char		*p = s, *u;
+	double			 v;
+	char			*end;
+	int			 i;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	v = strtod(p, &end);
+	p = end;
+	if (*p == ' ')
+		p++;
+	if (*p != '\0' && (u = strchr(units, *p | 0x20)) != NULL) {
+		for (i = 0; i <= u - units; i++)
+			v *= 1000;
+		p++;
+		if ((*p | 0x20) == 'i')
+			p++;
+	}
+	if ((*p | 0x20) == 'b')
+		p++;
+	if (*p != '\0' || v > 9.2e18)
+		return -1;
+	return (int64_t)v;
+}
+
+/*
+ * Docker's json-file options, checked with its words: the known keys
+ * only, max-size, max-file and compress parsed.  *max_size 0 when not
+ * set (no rotation).  labels, env and tag are accepted and, as berth's
+ * log lines carry no attributes, not used; compress is accepted and the
+ * rotated files are kept as they are.
+ */
+int
+containers_log_opts(json_object *hostconfig, int64_t *max_size,
+    int *max_files, struct berth_err *err)
+{
+	static const char *const known[] = { "max-file", "max-size",
+	    "compress", "labels", "labels-regex", "env", "env-regex", "tag",
+	    NULL };
+	json_object	*lc = berth_json_get(hostconfig, "LogConfig");
+	json_object	*cfg = berth_json_get(lc, "Config");
+	const char	*t = berth_json_str(lc, "Type"), *v;
+	char		*end;
+	long		 n;
+	size_t		 i;
+
+	*max_size = 0;
+	*max_files = 1;
+	if ((t != NULL && strcmp(t, "json-file") != 0) || cfg == NULL ||
+	    !json_object_is_type(cfg, json_type_object))
+		return 0;
+	json_object_object_foreach(cfg, key, val) {
+		(void)val;
+		for (i = 0; known[i] != NULL && strcmp(known[i], key) != 0; i++)
+			;
+		if (known[i] == NULL)
+			return berth_err_set(err, -EINVAL, "unknown log opt "
+			    "'%s' for json-file log driver", key);
+	}
+	if ((v = berth_json_str(cfg, "max-size")) != NULL) {
+		if ((*max_size = logs_human_size(v)) < 0)
+			return berth_err_set(err, -EINVAL,
+			    "invalid size: '%s'", v);
+		if (*max_size == 0)
+			return berth_err_set(err, -EINVAL,
+			    "max-size must be a positive number");
+	}
+	if ((v = berth_json_str(cfg, "max-file")) != NULL) {
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || errno != 0 || n > INT_MAX)
+			return berth_err_set(err, -EINVAL, "strconv.Atoi: "
+			    "parsing \"%s\": invalid syntax", v);
+		if (n < 1)
+			return berth_err_set(err, -EINVAL,
+			    "max-file cannot be less than 1");
+		*max_files = (int)n;
+	}
+	if ((v = berth_json_str(cfg, "compress")) != NULL) {
+		static const char *const yes[] = { "1", "t", "T", "TRUE",
+		    "true", "True", NULL };
+		static const char *const no[] = { "0", "f", "F", "FALSE",
+		    "false", "False", NULL };
+		int	on = -1;
+
+		for (i = 0; yes[i] != NULL; i++)
+			if (strcmp(v, yes[i]) == 0)
+				on = 1;
+		for (i = 0; no[i] != NULL; i++)
+			if (strcmp(v, no[i]) == 0)
+				on = 0;
+		if (on < 0)
+			return berth_err_set(err, -EINVAL, "strconv.ParseBool: "
+			    "parsing \"%s\": invalid syntax", v);
+		if (on && (*max_files == 1 || *max_size == 0))
+			return berth_err_set(err, -EINVAL, "compress cannot be "
+			    "true when max-file is less than 2 or max-size is "
+			    "not set");
+	}
+	return 0;
+}
+
 static int
 logs_append(struct logs_job *j, const void *p, size_t len)
 {
@@ -95,9 +212,12 @@ logs_append(struct logs_job *j, const void *p, size_t len)
 	return 0;
 }
 
-/* The offset where the last n lines of fd begin. */
+/*
+ * The offset where the last n lines of fd begin; 0 if it has fewer,
+ * with *lines the number it has.
+ */
 static off_t
-logs_tail_offset(int fd, long n)
+logs_tail_offset(int fd, long n, long *lines)
 {
 	char	 buf[8192];
 	off_t	 end, pos;
@@ -105,6 +225,7 @@ logs_tail_offset(int fd, long n)
 	long	 seen = 0;
 	struct stat sb;
 
+	*lines = 0;
 	if (fstat(fd, &sb) == -1 || sb.st_size == 0)
 		return 0;
 	end = sb.st_size;
@@ -120,10 +241,13 @@ logs_tail_offset(int fd, long n)
 		for (i = r - 1; i >= 0; i--) {
 			if (buf[i] != '\n' || pos + i == end - 1)
 				continue;
-			if (++seen == n)
+			if (++seen == n) {
+				*lines = n;
 				return pos + i + 1;
+			}
 		}
 	}
+	*lines = seen + 1;
 	return 0;
 }
 
@@ -191,6 +315,112 @@ out:
 	json_object_put(o);
 }
 
+/* Generation gen of j's log: 0 the live file, n path.n (rotated). */
+static int
+logs_open_gen(const struct logs_job *j, int gen)
+{
+	char	p[PATH_MAX + 16];
+
+	if (gen == 0)
+		return open(j->path, O_RDONLY | O_CLOEXEC);
+	snprintf(p, sizeof(p), "%s.%d", j->path, gen);
+	return open(p, O_RDONLY | O_CLOEXEC);
+}
+
+/* The oldest generation there is (0 if none was rotated). */
+static int
+logs_oldest(const struct logs_job *j)
+{
+	int	gen, fd;
+
+	for (gen = 1; gen <= LOGS_MAX_GEN; gen++) {
+		if ((fd = logs_open_gen(j, gen)) == -1)
+			break;
+		close(fd);
+	}
+	return gen - 1;
+}
+
+/* Read from gen, at off, from now on. */
+static int
+logs_switch(struct logs_job *j, int gen, off_t off)
+{
+	struct stat	st;
+	int		fd;
+
+	if ((fd = logs_open_gen(j, gen)) == -1 || fstat(fd, &st) == -1) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	j->gen = gen;
+	j->dev = st.st_dev;
+	j->ino = st.st_ino;
+	j->off = off;
+	return fd;
+}
+
+/*
+ * The file j reads, found again.  Rotation only renames a file one
+ * generation up, so it is at j->gen or above; the live file may be
+ * missing for a moment, between its rename and the new one.  If it was
+ * the oldest and is gone, the oldest left is read from its start.
+ */
+static int
+logs_open(struct logs_job *j)
+{
+	struct stat	st;
+	int		gen, fd;
+
+	for (gen = j->gen; gen <= LOGS_MAX_GEN; gen++) {
+		if ((fd = logs_open_gen(j, gen)) == -1) {
+			if (gen == 0)
+				continue;
+			break;
+		}
+		if (fstat(fd, &st) == 0 && st.st_dev == j->dev &&
+		    st.st_ino == j->ino) {
+			j->gen = gen;
+			/* max-file 1: emptied in place. */
+			if (st.st_size < j->off)
+				j->off = 0;
+			return fd;
+		}
+		close(fd);
+	}
+	return logs_switch(j, logs_oldest(j), 0);
+}
+
+/* Where a read starts: the oldest file, the end, or `tail` lines back. */
+static int
+logs_first(struct logs_job *j)
+{
+	long	left = j->tail, lines;
+	off_t	off;
+	int	gen, oldest = logs_oldest(j), fd;
+
+	if (j->tail < 0)
+		return logs_switch(j, oldest, 0);
+	if (j->tail == 0) {
+		if ((fd = logs_switch(j, 0, 0)) >= 0 &&
+		    (j->off = lseek(fd, 0, SEEK_END)) < 0)
+			j->off = 0;
+		return fd;
+	}
+	for (gen = 0; gen <= oldest; gen++) {
+		if ((fd = logs_switch(j, gen, 0)) < 0)
+			continue;
+		off = logs_tail_offset(fd, left, &lines);
+		if (lines >= left || gen == oldest) {
+			j->off = off;
+			return fd;
+		}
+		left -= lines;
+		close(fd);
+	}
+	return logs_switch(j, 0, 0);
+}
+
 static void
 logs_work(void *arg)
 {
@@ -201,26 +431,21 @@ logs_work(void *arg)
 
 	j->outlen = 0;
 	j->more = 0;
-	if ((fd = open(j->path, O_RDONLY | O_CLOEXEC)) == -1)
-		return;
 	if (j->first) {
 		j->first = 0;
-		if (j->tail >= 0)
-			j->off = j->tail == 0 ? lseek(fd, 0, SEEK_END) :
-			    logs_tail_offset(fd, j->tail);
-		if (j->off < 0)
-			j->off = 0;
-	}
+		fd = logs_first(j);
+	} else
+		fd = logs_open(j);
+	if (fd == -1)
+		return;
 	if ((buf = malloc(LOGS_SLICE + 1)) == NULL) {
 		close(fd);
 		return;
 	}
 	r = pread(fd, buf, LOGS_SLICE, j->off);
 	close(fd);
-	if (r <= 0) {
-		free(buf);
-		return;
-	}
+	if (r < 0)
+		r = 0;
 	buf[r] = '\0';
 	p = buf;
 	while (!j->done && (nl = memchr(p, '\n', (size_t)(buf + r - p))) !=
@@ -231,6 +456,12 @@ logs_work(void *arg)
 		p = nl + 1;
 	}
 	j->more = r == (ssize_t)LOGS_SLICE && !j->done;
+	/* A rotated file read to its end: on to the next newer one. */
+	if (!j->more && !j->done && j->gen > 0 &&
+	    (fd = logs_switch(j, j->gen - 1, 0)) >= 0) {
+		close(fd);
+		j->more = 1;
+	}
 	free(buf);
 }
 

@@ -370,6 +370,7 @@ start_spec_done(void *arg)
 	struct start_job		*j = arg;
 	struct ctr			*c = j->c;
 	struct berth_runtime_create	 cr;
+	struct berth_err		 lerr = BERTH_ERR_INIT;
 	char				 log[PATH_MAX];
 	json_object			*v;
 
@@ -392,6 +393,10 @@ start_spec_done(void *arg)
 	cr.stdin_once = v != NULL && json_object_get_boolean(v);
 	cr.events = &containers_rt_events;
 	cr.events_arg = c->cs;
+	/* Checked at create; a hostconfig from before that check: none. */
+	if (containers_log_opts(c->hostconfig, &cr.log_max_size,
+	    &cr.log_max_files, &lerr) < 0)
+		cr.log_max_size = 0;
 	j->rt->create(j->rst, &cr, start_created, j);
 }
 

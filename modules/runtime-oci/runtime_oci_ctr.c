@@ -862,7 +862,7 @@ rt_create(void *st, const struct berth_runtime_create *cr,
 	struct berth_spawn_opts	 opts;
 	struct runtime_oci_ctr	*c;
 	const char		**argv;
-	char			 root[PATH_MAX];
+	char			 root[PATH_MAX], maxsize[24], maxfiles[16];
 	int			 p[2];
 	size_t			 n = 0, i;
 	pid_t			 pid;
@@ -883,7 +883,7 @@ rt_create(void *st, const struct berth_runtime_create *cr,
 		    d->rt.name, d->rt.path, strerror(errno));
 		return;
 	}
-	if ((argv = calloc(24 + 2 * d->rt.nargs, sizeof(*argv))) == NULL ||
+	if ((argv = calloc(28 + 2 * d->rt.nargs, sizeof(*argv))) == NULL ||
 	    (c = ctr_new(d, cr->id)) == NULL) {
 		free(argv);
 		answer_later(ro, done, arg, -ENOMEM, "out of memory");
@@ -910,6 +910,18 @@ rt_create(void *st, const struct berth_runtime_create *cr,
 	if (cr->log_path != NULL && cr->log_path[0] != '\0') {
 		argv[n++] = "--log-path";
 		argv[n++] = cr->log_path;
+	}
+	if (cr->size >= offsetof(struct berth_runtime_create,
+	    log_max_files) + sizeof(cr->log_max_files) &&
+	    cr->log_max_size > 0) {
+		snprintf(maxsize, sizeof(maxsize), "%lld",
+		    (long long)cr->log_max_size);
+		snprintf(maxfiles, sizeof(maxfiles), "%d",
+		    cr->log_max_files > 0 ? cr->log_max_files : 1);
+		argv[n++] = "--log-max-size";
+		argv[n++] = maxsize;
+		argv[n++] = "--log-max-files";
+		argv[n++] = maxfiles;
 	}
 	if (cr->terminal)
 		argv[n++] = "--terminal";

@@ -205,6 +205,88 @@ assert_match "docker logs -f followed the output" \
 OUT=$(dk ps -a --filter exited=0 --format '{{.Names}} {{.Status}}')
 assert_match "docker ps -a: Exited (0)" "$OUT" '^ticker Exited \(0\) '
 
+# --- json-file rotation: --log-opt max-size and max-file ---------------------
+
+# seq_ok FILE FIRST LAST: FILE is exactly lines "lineFIRST".."lineLAST".
+seq_ok()
+{
+	awk -v a="$2" -v b="$3" '{ if ($0 != "line" (a + NR - 1)) exit 1 }
+	    END { exit !(NR == b - a + 1) }' "$1"
+}
+# 100 lines of ~80 bytes each on disk, in files of 1 kB, 10 kept: every
+# line stays, spread over several files.
+check "a container whose log rotates" dk run -d --name rot \
+    --log-opt max-size=1k --log-opt max-file=10 busybox \
+    sh -c 'sleep 0.5; i=0; while [ $i -lt 100 ]; do echo line$i; i=$((i+1)); sleep 0.01; done'
+dk logs -f rot >"$T_TMP/rot.follow" 2>&1 &
+FPID=$!
+track_pid $FPID
+check "docker wait for it" dk wait rot
+wait_exit $FPID 10
+RID=$(dk inspect -f '{{.Id}}' rot)
+RLOG=$B_DIR/data/containers/$RID/$RID-json.log
+NROT=$(ls "$RLOG".* 2>/dev/null | wc -l)
+if [ "$NROT" -ge 5 ] && [ "$NROT" -le 9 ]; then
+	pass "max-size=1k: the log was rotated into .1, .2, ..."
+else
+	fail "max-size=1k: the log was rotated into .1, .2, ..." "$(ls -l "$RLOG"*)"
+fi
+BIG=$(find "$RLOG"* -size +1100c | wc -l)
+assert_eq "max-size=1k: no file much over 1 kB" "$BIG" 0
+if seq_ok "$T_TMP/rot.follow" 0 99; then
+	pass "docker logs -f follows the log across its rotations"
+else
+	fail "docker logs -f follows the log across its rotations" \
+	    "$(head -c 600 "$T_TMP/rot.follow")"
+fi
+dk logs rot >"$T_TMP/rot.all" 2>&1
+if seq_ok "$T_TMP/rot.all" 0 99; then
+	pass "docker logs reads the rotated files in order"
+else
+	fail "docker logs reads the rotated files in order" \
+	    "$(head -c 600 "$T_TMP/rot.all")"
+fi
+dk logs --tail 40 rot >"$T_TMP/rot.tail" 2>&1
+if seq_ok "$T_TMP/rot.tail" 60 99; then
+	pass "docker logs --tail 40 spans files"
+else
+	fail "docker logs --tail 40 spans files" "$(cat "$T_TMP/rot.tail")"
+fi
+check "docker rm of a rotated container" dk rm rot
+if ls "$RLOG"* >/dev/null 2>&1; then
+	fail "docker rm removes the rotated files" "$(ls "$RLOG"*)"
+else
+	pass "docker rm removes the rotated files"
+fi
+
+# max-file=2: the oldest lines go; what is left is the newest, in order.
+check "a container keeping two files" dk run --name rot2 \
+    --log-opt max-size=1k --log-opt max-file=2 busybox \
+    sh -c 'i=0; while [ $i -lt 100 ]; do echo line$i; i=$((i+1)); done'
+RID=$(dk inspect -f '{{.Id}}' rot2)
+RLOG=$B_DIR/data/containers/$RID/$RID-json.log
+assert_eq "max-file=2: the log and one rotated file" \
+    "$(ls "$RLOG"* | wc -l)" 2
+dk logs rot2 >"$T_TMP/rot2.all" 2>&1
+FIRST=$(head -n 1 "$T_TMP/rot2.all" | sed 's/^line//')
+if [ -n "$FIRST" ] && [ "$FIRST" -gt 0 ] 2>/dev/null &&
+    seq_ok "$T_TMP/rot2.all" "$FIRST" 99; then
+	pass "max-file=2: the newest lines, in order, up to the last"
+else
+	fail "max-file=2: the newest lines, in order, up to the last" \
+	    "$(cat "$T_TMP/rot2.all")"
+fi
+dk rm rot2 >/dev/null 2>&1
+
+OUT=$(dk create --log-opt foo=bar busybox true 2>&1)
+assert_contains "an unknown log opt: Docker's words" "$OUT" \
+    "unknown log opt 'foo' for json-file log driver"
+OUT=$(dk create --log-opt max-size=lots busybox true 2>&1)
+assert_contains "a bad max-size: Docker's words" "$OUT" "invalid size: 'lots'"
+OUT=$(dk create --log-opt max-size=1m --log-opt max-file=0 busybox true 2>&1)
+assert_contains "max-file=0: Docker's words" "$OUT" \
+    "max-file cannot be less than 1"
+
 check "docker start of a stopped container" dk start ticker
 S1=$(dk inspect -f '{{.State.StartedAt}}' ticker)
 check "docker restart" dk restart -t 5 ticker

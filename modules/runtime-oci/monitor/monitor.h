@@ -167,6 +167,8 @@ struct mon {
 	size_t		 nruntime_args;
 	const char	*runtime_root;
 	const char	*log_path;
+	int64_t		 log_max_size;	/* rotate at this size; 0: never */
+	int		 log_max_files;	/* files kept, the log included */
 	int		 terminal;
 	int		 open_stdin;
 	int		 stdin_once;
@@ -177,6 +179,7 @@ struct mon {
 	int		 sigfd;
 	int		 lsock;		/* monitor.sock */
 	int		 logfd;		/* the json-file log, or -1 */
+	int64_t		 logsize;	/* its size, for rotation */
 	enum mon_status	 status;
 	int64_t		 started_ns;
 	struct mon_proc	*init;

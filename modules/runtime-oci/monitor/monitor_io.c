@@ -82,6 +82,48 @@ mbuf_free(struct mbuf *b)
 /* --- the json-file log ------------------------------------------------- */
 
 static void
+log_name(char *buf, size_t len, int gen)
+{
+	if (gen == 0)
+		snprintf(buf, len, "%s", M.log_path);
+	else
+		snprintf(buf, len, "%s.%d", M.log_path, gen);
+}
+
+/*
+ * Docker's json-file rotation: <log>.N-2 becomes .N-1, ..., <log>
+ * becomes .1, and a new <log> starts; with one file the log is emptied.
+ * A reader with the old file open reads it to its end and finds the
+ * next by inode (containers_logs.c).  The fd number stays: an attach's
+ * log replay may hold it.
+ */
+static void
+log_rotate(void)
+{
+	char	from[PATH_MAX], to[PATH_MAX];
+	int	i, fd;
+
+	M.logsize = 0;
+	if (M.log_max_files < 2) {
+		if (ftruncate(M.logfd, 0) == -1)
+			mlog("log %s: truncate: %s", M.log_path,
+			    strerror(errno));
+		return;
+	}
+	for (i = M.log_max_files - 1; i >= 1; i--) {
+		log_name(from, sizeof(from), i - 1);
+		log_name(to, sizeof(to), i);
+		if (rename(from, to) == -1 && errno != ENOENT)
+			mlog("log %s: rotate: %s", from, strerror(errno));
+	}
+	if ((fd = open(M.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+	    0640)) == -1 || dup3(fd, M.logfd, O_CLOEXEC) == -1)
+		mlog("log %s: reopen: %s", M.log_path, strerror(errno));
+	if (fd != -1)
+		close(fd);
+}
+
+static void
 log_emit(const char *data, size_t len, int stream)
 {
 	char	 small[4096], *buf = small;
@@ -98,6 +140,9 @@ log_emit(const char *data, size_t len, int stream)
 		monitor_log_line(buf, need, data, len,
 		    stream == 2 ? "stderr" : "stdout", mon_now_ns());
 	}
+	/* As Docker: full before this line, so a file ends on a line. */
+	if (M.log_max_size > 0 && M.logsize >= M.log_max_size)
+		log_rotate();
 	while (off < need) {
 		n = write(M.logfd, buf + off, need - off);
 		if (n == -1 && errno == EINTR)
@@ -108,6 +153,7 @@ log_emit(const char *data, size_t len, int stream)
 		}
 		off += (size_t)n;
 	}
+	M.logsize += (int64_t)off;
 	if (buf != small)
 		free(buf);
 }

@@ -73,8 +73,9 @@ usage(void)
 {
 	fprintf(stderr, "usage: berth-monitor --id ID --bundle DIR "
 	    "--state-dir DIR --runtime PATH --runtime-root DIR\n"
-	    "    [--runtime-arg ARG]... [--log-path FILE] [--terminal] "
-	    "[--open-stdin] [--stdin-once] [--run]\n");
+	    "    [--runtime-arg ARG]... [--log-path FILE] [--log-max-size N "
+	    "--log-max-files N]\n    [--terminal] [--open-stdin] "
+	    "[--stdin-once] [--run]\n");
 	exit(EINVAL);
 }
 
@@ -89,6 +90,8 @@ parse_args(int argc, char **argv)
 		{ "runtime-arg",	required_argument, NULL, 'a' },
 		{ "runtime-root",	required_argument, NULL, 'R' },
 		{ "log-path",		required_argument, NULL, 'l' },
+		{ "log-max-size",	required_argument, NULL, 'S' },
+		{ "log-max-files",	required_argument, NULL, 'F' },
 		{ "terminal",		no_argument,	   NULL, 't' },
 		{ "open-stdin",		no_argument,	   NULL, 'o' },
 		{ "stdin-once",		no_argument,	   NULL, 'O' },
@@ -110,6 +113,9 @@ parse_args(int argc, char **argv)
 		case 'a':	M.runtime_args[M.nruntime_args++] = optarg; break;
 		case 'R':	M.runtime_root = optarg; break;
 		case 'l':	M.log_path = optarg; break;
+		case 'S':	M.log_max_size = strtoll(optarg, NULL, 10);
+				break;
+		case 'F':	M.log_max_files = atoi(optarg); break;
 		case 't':	M.terminal = 1; break;
 		case 'o':	M.open_stdin = 1; break;
 		case 'O':	M.stdin_once = 1; break;

@@ -606,6 +606,7 @@ mon_create(char *err, size_t errlen)
 	struct create_wait	 w;
 	struct mon_proc		*p;
 	struct mon_cmd		*c;
+	struct stat		 st;
 	char			 pidfile[PATH_MAX], csock[128], diagbuf[512];
 	const char		*sub[12];
 	int			 fds[3], diag[2], lsock = -1, rc, n = 0, wst;
@@ -628,6 +629,8 @@ mon_create(char *err, size_t errlen)
 		    strerror(errno));
 		return rc;
 	}
+	if (M.logfd != -1 && fstat(M.logfd, &st) == 0)
+		M.logsize = st.st_size;
 	if ((p = proc_new(NULL, M.terminal, M.open_stdin, M.stdin_once)) ==
 	    NULL) {
 		snprintf(err, errlen, "out of memory");

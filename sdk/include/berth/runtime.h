@@ -80,6 +80,15 @@ struct berth_runtime_create {
 	int				 stdin_once;	/* close on first detach */
 	const struct berth_runtime_events *events;
 	void				*events_arg;
+	/*
+	 * Added in ABI 1.4 (read only if `size` covers them): json-file
+	 * rotation, Docker's max-size and max-file.  Once the log reaches
+	 * log_max_size bytes (0: never) it becomes log_path.1, .1 becomes
+	 * .2 and so on, keeping log_max_files files in all; with one file
+	 * the log is emptied instead.
+	 */
+	int64_t				 log_max_size;
+	int				 log_max_files;
 };
 
 /* Attach flags. */

@@ -350,7 +350,10 @@ START_TEST(abi_runtime)
 	OFF(struct berth_runtime_create, stdin_once, 40);
 	OFF(struct berth_runtime_create, events, 48);
 	OFF(struct berth_runtime_create, events_arg, 56);
-	SIZE(struct berth_runtime_create, 64);
+	/* 1.4 */
+	OFF(struct berth_runtime_create, log_max_size, 64);
+	OFF(struct berth_runtime_create, log_max_files, 72);
+	SIZE(struct berth_runtime_create, 80);
 
 	OFF(struct berth_runtime_exec, size, 0);
 	OFF(struct berth_runtime_exec, id, 8);
