@@ -711,6 +711,7 @@ restore_do(struct ctr *c, int running, int late)
 		vm.destination = mstr(m, "Destination");
 		vm.rw = mbool(m, "RW");
 		vm.propagation = mstr(m, "Propagation");
+		vm.restore = 1;
 		ctr_ref(c);
 		vo->mount(vst, &vm, restore_mounted, c);
 	}

@@ -167,6 +167,7 @@ struct mount_job {
 	char			*path;
 	char			 id[VOLUMES_ID_LEN + 1];
 	int			 rw;
+	int			 restore;	/* no event: see volume.h */
 	int			 rc;
 	struct berth_err	 err;
 	berth_volume_path_cb	 done;
@@ -198,6 +199,11 @@ mount_finish(struct mount_job *j)
 		if (u != NULL && u->nmounts == 0 && !u->used)
 			svc_user_drop(j->v, u);
 		j->done(j->arg, j->rc, NULL, &j->err);
+		mount_job_free(j);
+		return;
+	}
+	if (j->restore) {
+		j->done(j->arg, 0, j->path, NULL);
 		mount_job_free(j);
 		return;
 	}
@@ -291,6 +297,8 @@ svc_mount(void *st, const struct berth_volumes_mount *m,
 	j->propagation = strdup(m->propagation != NULL ? m->propagation : "");
 	j->copy_from = m->copy_from != NULL ? strdup(m->copy_from) : NULL;
 	j->rw = m->rw;
+	j->restore = m->size >= offsetof(struct berth_volumes_mount,
+	    restore) + sizeof(m->restore) && m->restore;
 	j->done = done;
 	j->arg = arg;
 	/* One mount ID per container mount point, kept for Unmount. */

@@ -105,6 +105,9 @@ assert_contains "after the restart v1 is still in use" "$OUT" \
 assert_contains "... by the stopped container" "$OUT" "$CID"
 check "... a tmpfs volume of the running holder is still mounted" \
     grep -q " $STORE/tv9/_data tmpfs " /proc/mounts
+assert_eq "... held again without a second mount event" \
+    "$(dk events --since 0 --until "$(date +%s.%N)" --filter type=volume \
+    --filter event=mount --format '{{.Actor.ID}}' 2>&1)" ""
 check "a container that exited while berthd was down lets its tmpfs volume go" \
     wait_for 5 sh -c "! grep -q ' $STORE/tv8/_data ' /proc/mounts"
 check "docker rm -f holder, docker rm user1" dk rm -f holder user1 brief

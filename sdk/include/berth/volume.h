@@ -91,6 +91,12 @@ struct berth_volumes_mount {
 	 * mount point, as Docker does); NULL for none.
 	 */
 	const char	*copy_from;
+	/*
+	 * Added in ABI 1.4 (read only if `size` covers it): the mount of a
+	 * container that kept running while berthd restarted, held again.
+	 * Nothing new is mounted for the user, so no `mount` event.
+	 */
+	int		 restore;
 };
 
 struct berth_volumes_ops {

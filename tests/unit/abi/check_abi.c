@@ -24,6 +24,7 @@
 #include <berth/module.h>
 #include <berth/route.h>
 #include <berth/runtime.h>
+#include <berth/volume.h>
 
 #include "unit.h"
 
@@ -324,6 +325,22 @@ START_TEST(abi_image)
 }
 END_TEST
 
+START_TEST(abi_volume)
+{
+	/* 1.1 */
+	OFF(struct berth_volumes_mount, size, 0);
+	OFF(struct berth_volumes_mount, name, 8);
+	OFF(struct berth_volumes_mount, container, 16);
+	OFF(struct berth_volumes_mount, destination, 24);
+	OFF(struct berth_volumes_mount, rw, 32);
+	OFF(struct berth_volumes_mount, propagation, 40);
+	OFF(struct berth_volumes_mount, copy_from, 48);
+	/* 1.4 */
+	OFF(struct berth_volumes_mount, restore, 56);
+	SIZE(struct berth_volumes_mount, 64);
+}
+END_TEST
+
 START_TEST(abi_runtime)
 {
 	/* 1.1 */
@@ -412,6 +429,7 @@ suite(void)
 	tcase_add_test(tc, abi_err_conf);
 	tcase_add_test(tc, abi_image);
 	tcase_add_test(tc, abi_runtime);
+	tcase_add_test(tc, abi_volume);
 	suite_add_tcase(s, tc);
 #endif
 	return s;
