@@ -150,6 +150,22 @@ containers_find_name(struct containers *cs, const char *name)
 }
 
 /*
+ * The error a runtime call answered with, as Docker words it: a call
+ * still queued when the process exited and the runtime let the
+ * container go (-ECANCELED) met a container that is not running.
+ * Returns err, or buf filled.
+ */
+const struct berth_err *
+containers_rt_err(const struct ctr *c, int rc, const struct berth_err *err,
+    struct berth_err *buf)
+{
+	if (rc != -ECANCELED)
+		return err;
+	berth_err_set(buf, -EBUSY, "Container %s is not running", c->id);
+	return buf;
+}
+
+/*
  * Docker's lookup order: full ID, then name, then a unique ID prefix.
  * Not found is -ENOENT with "No such container: x".
  */

@@ -249,6 +249,8 @@ struct containers {
 struct ctr	*containers_find(struct containers *, const char *,
 		    struct berth_err *);
 struct ctr	*containers_find_name(struct containers *, const char *);
+const struct berth_err *containers_rt_err(const struct ctr *, int,
+		    const struct berth_err *, struct berth_err *);
 void		 containers_emit(struct ctr *, const char *, json_object *);
 const struct berth_runtime_ops *containers_runtime(struct containers *,
 		    const char *, void **, struct berth_err *);

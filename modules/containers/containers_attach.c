@@ -227,11 +227,13 @@ static void
 resize_done(void *arg, int rc, const struct berth_err *err)
 {
 	struct resize_req	*rr = arg;
+	struct berth_err	 e2 = BERTH_ERR_INIT;
 	json_object		*a;
 	char			 buf[16];
 
 	if (rc < 0)
-		rr->cs->h->resp_error(rr->req, err);
+		rr->cs->h->resp_error(rr->req, containers_rt_err(rr->c, rc,
+		    err, &e2));
 	else {
 		a = json_object_new_object();
 		snprintf(buf, sizeof(buf), "%u", rr->h);

@@ -36,9 +36,11 @@ pause_done(void *arg, int rc, const struct berth_err *err)
 {
 	struct pause_req	*pr = arg;
 	struct ctr		*c = pr->c;
+	struct berth_err	 buf = BERTH_ERR_INIT;
 
 	if (rc < 0)
-		pr->cs->h->resp_error(pr->req, err);
+		pr->cs->h->resp_error(pr->req, containers_rt_err(c, rc, err,
+		    &buf));
 	else {
 		/* An exit seen meanwhile wins: it is the newer news. */
 		if (c->st.status == CTR_RUNNING || c->st.status == CTR_PAUSED)

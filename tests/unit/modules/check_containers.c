@@ -1923,6 +1923,27 @@ START_TEST(api_info)
 }
 END_TEST
 
+/* A runtime call that met the exit: Docker's 409, other errors as they are. */
+START_TEST(rt_err_words)
+{
+	struct ctr		 c;
+	struct berth_err	 rt = BERTH_ERR_INIT, buf = BERTH_ERR_INIT;
+	const struct berth_err	*e;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.id, sizeof(c.id), "%064d", 7);
+	berth_err_set(&rt, -ECANCELED, "container %s: deleted", c.id);
+	e = containers_rt_err(&c, -ECANCELED, &rt, &buf);
+	ck_assert_ptr_eq(e, &buf);
+	ck_assert_int_eq(e->code, -EBUSY);
+	ck_assert_str_eq(e->msg, "Container "
+	    "0000000000000000000000000000000000000000000000000000000000000007 "
+	    "is not running");
+	berth_err_set(&rt, -EIO, "runtime said no");
+	ck_assert_ptr_eq(containers_rt_err(&c, -EIO, &rt, &buf), &rt);
+}
+END_TEST
+
 Suite *
 suite(void)
 {
@@ -1943,6 +1964,7 @@ suite(void)
 	tcase_add_test(tc, signals);
 	tcase_add_test(tc, times);
 	tcase_add_test(tc, top_parse);
+	tcase_add_test(tc, rt_err_words);
 	tcase_add_test(tc, until_parse);
 	tcase_add_test(tc, policy_decide);
 	tcase_add_test(tc, archive_paths);
