@@ -112,8 +112,10 @@ dk rm -f dt >/dev/null 2>&1
 
 # --- pause, unpause ------------------------------------------------------------
 
+# Each count is renamed into place: a read never meets a half-written
+# file (an empty N3 failed this once, on a loaded machine).
 check "a container counting" dk run -d --name counter busybox \
-    sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/n; sleep 0.05; done'
+    sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/n.t; mv /tmp/n.t /tmp/n; sleep 0.05; done'
 sleep 0.5
 check "docker pause" dk pause counter
 OUT=$(dk inspect -f '{{.State.Status}} {{.State.Paused}}' counter 2>&1)
