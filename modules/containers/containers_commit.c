@@ -3,9 +3,8 @@
  * POST /commit (`docker commit`).
  *
  * The images service owns the rootfs, so both are image/1 calls; this
- * file adds what only the container knows: its Config, its image, the
- * mount points that Docker's init layer would hide, and the pause
- * around a commit (pause=1, Docker's default since API 1.13): a running
+ * file adds what only the container knows: its Config, its image and
+ * the pause around a commit (pause=1, Docker's default since API 1.13): a running
  * container is paused through runtime/1 before, resumed after, with the
  * pause and unpause events, as daemon/commit.go does.
  */
@@ -17,17 +16,6 @@
 #include <berth/json.h>
 
 #include "containers.h"
-
-/*
- * What Docker's init layer holds (daemon/initlayer): mount points
- * berthd's runtime creates in the upper directory, which Docker keeps
- * in a layer of their own, so that neither diff nor commit shows them.
- */
-static const char *const init_layer[] = {
-	"/.dockerenv", "/dev/console", "/dev/pts", "/dev/shm",
-	"/etc/hostname", "/etc/hosts", "/etc/mtab", "/etc/resolv.conf",
-	"/proc", "/sys", NULL
-};
 
 /* --- docker diff --------------------------------------------------------------- */
 
@@ -78,7 +66,7 @@ containers_h_changes(struct berth_req *req, void *state)
 	d->req = req;
 	d->c = c;
 	ctr_ref(c);
-	cs->img->changes(cs->img_st, c->id, init_layer, diff_done, d);
+	cs->img->changes(cs->img_st, c->id, NULL, diff_done, d);
 }
 
 /* --- docker commit ------------------------------------------------------------- */
@@ -186,7 +174,6 @@ commit_go(struct commit_req *cr)
 	memset(&bc, 0, sizeof(bc));
 	bc.owner = cr->c->id;
 	bc.image = cr->c->image_id;
-	bc.hide = init_layer;
 	bc.container_config = cr->c->config;
 	bc.config = cr->config;
 	bc.changes = changes;

@@ -288,6 +288,57 @@ mount_fsconfig(struct images_rootfs_op *op, const char *upper,
 	return rc;
 }
 
+/*
+ * Docker's init layer (daemon/initlayer): what every container has,
+ * whatever its image, in a layer of its own between the image and the
+ * container's upper directory: the mount points the runtime would
+ * otherwise make in the upper directory, /.dockerenv, and /etc/mtab.
+ * So neither diff nor commit shows them, and a container that deletes
+ * one shows a D line, as with Docker.  Made once; what is there stays.
+ */
+static int
+init_layer(int rootfd, const char *base)
+{
+	static const struct {
+		const char	*path;
+		const char	*link;	/* NULL: a dir (ends in /) or a file */
+	} ents[] = {
+		{ "init/", NULL }, { "init/dev/", NULL },
+		{ "init/dev/pts/", NULL }, { "init/dev/shm/", NULL },
+		{ "init/proc/", NULL }, { "init/sys/", NULL },
+		{ "init/etc/", NULL }, { "init/.dockerenv", NULL },
+		{ "init/etc/resolv.conf", NULL }, { "init/etc/hosts", NULL },
+		{ "init/etc/hostname", NULL }, { "init/dev/console", NULL },
+		{ "init/etc/mtab", "/proc/mounts" },
+	};
+	char	path[PATH_MAX];
+	size_t	i, n;
+	int	fd;
+
+	for (i = 0; i < sizeof(ents) / sizeof(ents[0]); i++) {
+		n = (size_t)snprintf(path, sizeof(path), "%s/%s", base,
+		    ents[i].path);
+		if (n >= sizeof(path))
+			return -ENAMETOOLONG;
+		if (ents[i].link != NULL) {
+			if (symlinkat(ents[i].link, rootfd, path) == -1 &&
+			    errno != EEXIST)
+				return -errno;
+		} else if (path[n - 1] == '/') {
+			path[n - 1] = '\0';
+			if (!mkdir_ok(rootfd, path, 0755))
+				return -errno;
+		} else {
+			/* As Docker: 0755, empty. */
+			if ((fd = openat(rootfd, path, O_WRONLY | O_CREAT |
+			    O_NOFOLLOW | O_CLOEXEC, 0755)) == -1)
+				return -errno;
+			close(fd);
+		}
+	}
+	return 0;
+}
+
 static void
 op_mount(struct images_rootfs_op *op)
 {
@@ -318,9 +369,9 @@ op_mount(struct images_rootfs_op *op)
 		op->rc = berth_err_errno(&op->err, "mkdir %s", path);
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/empty", op->base);
-	if (!mkdir_ok(op->rootfd, path, 0755)) {
-		op->rc = berth_err_errno(&op->err, "mkdir %s", path);
+	if ((rc = init_layer(op->rootfd, op->base)) < 0) {
+		op->rc = berth_err_set(&op->err, rc, "init layer of %s: %s",
+		    op->base, strerror(-rc));
 		return;
 	}
 	/*
@@ -534,6 +585,10 @@ op_lowers(struct images *st, struct images_rootfs_op *op,
 
 	if ((op->lowers = calloc(o->nlowers + 1, sizeof(*op->lowers))) == NULL)
 		return -ENOMEM;
+	/* The init layer on top of the image's (made by op_mount). */
+	snprintf(path, sizeof(path), "%s/mounts/%s/init", st->root, o->owner);
+	if ((op->lowers[op->nlowers++] = strdup(path)) == NULL)
+		return -ENOMEM;
 	for (i = o->nlowers; i > 0; i--) {
 		dup = 0;
 		for (k = i; k < o->nlowers; k++)
@@ -543,13 +598,6 @@ op_lowers(struct images *st, struct images_rootfs_op *op,
 			continue;
 		snprintf(path, sizeof(path), "%s/layers/%s/diff", st->root,
 		    o->lowers[i - 1]->hex);
-		if ((op->lowers[op->nlowers++] = strdup(path)) == NULL)
-			return -ENOMEM;
-	}
-	if (op->nlowers == 0) {
-		/* An image without layers: an empty dir stands for them. */
-		snprintf(path, sizeof(path), "%s/mounts/%s/empty", st->root,
-		    o->owner);
 		if ((op->lowers[op->nlowers++] = strdup(path)) == NULL)
 			return -ENOMEM;
 	}

@@ -36,6 +36,8 @@ struct rw_job {
 	char			 upper[PATH_MAX];	/* under rootfd; "" */
 	char			**lowers;	/* under rootfd, top first */
 	size_t			 nlowers;
+	int			 init_lower;	/* lowers[0] is the init
+						   layer: may not exist */
 	struct images_layer	**pins;		/* held until the end */
 	size_t			 npins;
 	/* the worker's */
@@ -112,15 +114,25 @@ job_new(struct images *st, const char *owner, struct images_owner *o,
 		;
 	if ((j->owner = strdup(owner)) == NULL ||
 	    (j->hide = calloc(n + 1, sizeof(*j->hide))) == NULL ||
-	    (nlayers > 0 && ((j->lowers = calloc(nlayers,
-	    sizeof(*j->lowers))) == NULL || (j->pins = calloc(nlayers,
-	    sizeof(*j->pins))) == NULL)))
+	    (j->lowers = calloc(nlayers + 1, sizeof(*j->lowers))) == NULL ||
+	    (nlayers > 0 && (j->pins = calloc(nlayers,
+	    sizeof(*j->pins))) == NULL))
 		goto oom;
 	for (i = 0; i < n; i++)
 		if ((j->hide[i] = strdup(hide[i])) == NULL)
 			goto oom;
-	if (o != NULL)
+	if (o != NULL) {
 		snprintf(j->upper, sizeof(j->upper), "mounts/%s/upper", owner);
+		/*
+		 * The upper directory is told against the init layer too, as
+		 * Docker's diff is: deleting /.dockerenv is a D.
+		 */
+		snprintf(path, sizeof(path), "mounts/%s/init", owner);
+		if ((j->lowers[j->nlowers] = strdup(path)) == NULL)
+			goto oom;
+		j->nlowers++;
+		j->init_lower = 1;
+	}
 	/* Top first, each layer once: the overlay's lowers. */
 	for (i = nlayers; i > 0; i--) {
 		if (layers[i - 1] == NULL)
@@ -219,13 +231,15 @@ rw_work(void *arg)
 	for (i = 0; i < j->nlowers; i++)
 		fds[i] = -1;
 	for (i = 0; i < j->nlowers; i++)
-		if ((fds[i] = openat(j->rootfd, j->lowers[i], O_PATH |
-		    O_DIRECTORY | O_CLOEXEC)) == -1) {
+		if ((fds[t.nlowers] = openat(j->rootfd, j->lowers[i], O_PATH |
+		    O_DIRECTORY | O_CLOEXEC)) != -1)
+			t.nlowers++;
+		else if (!(i == 0 && j->init_lower && errno == ENOENT)) {
+			/* (A rootfs from before init layers has none.) */
 			j->rc = berth_err_errno(&j->err, "open %s",
 			    j->lowers[i]);
 			goto out;
 		}
-	t.nlowers = j->nlowers;
 	/* A rootfs made but never written to may have no upper yet. */
 	if (j->upper[0] != '\0' && (t.upper = openat(j->rootfd, j->upper,
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1 &&

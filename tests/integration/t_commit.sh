@@ -37,6 +37,32 @@ req GET /v1.41/containers/writer/changes
 assert_match "GET /containers/{id}/changes: Docker's shape" "$BODY" \
     '^\[\{"Path":"/bin","Kind":0\},\{"Path":"/bin/vi","Kind":2\},'
 
+# Docker's init layer: every container has /.dockerenv and /etc/mtab, and
+# the mount points the runtime needs never show; deleting those two does.
+# (The lines as dockerd 20.10.24 gives them, in berth's order.)
+OUT=$(dk run --rm busybox sh -c 'test -f /.dockerenv && readlink /etc/mtab' 2>&1)
+assert_eq "a container has /.dockerenv and /etc/mtab -> /proc/mounts" \
+    "$OUT" /proc/mounts
+check "a container that only runs" dk run --name quiet busybox true
+assert_eq "docker diff of a container that changed nothing: empty" \
+    "$(dk diff quiet 2>&1)" ""
+check "a container that deletes the init layer's files" dk run --name noenv \
+    -w /work busybox sh -c 'rm /.dockerenv /etc/mtab; touch /x'
+assert_eq "docker diff: D for what it deleted of the init layer" \
+    "$(dk diff noenv 2>&1)" "C /etc
+D /etc/mtab
+A /work
+A /x
+D /.dockerenv"
+check "a container with --init, a tmpfs and a bind" dk run --name mnts \
+    --init --tmpfs /run -v "$T_TMP:/hb" busybox true
+assert_eq "docker diff: the mount points it made, as dockerd's" \
+    "$(dk diff mnts 2>&1)" "A /hb
+A /run
+A /sbin
+A /sbin/docker-init"
+dk rm quiet noenv mnts >/dev/null 2>&1
+
 check "a container created, never started" dk create --name fresh busybox true
 req GET /v1.41/containers/fresh/changes
 assert_eq "changes of a container never started: null" "$STATUS $BODY" "200 null"

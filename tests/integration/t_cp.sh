@@ -370,7 +370,9 @@ check "docker export | tar t lists the root filesystem" \
 check "... with what was copied in" grep -qx tmp/dir/sub/b "$T_TMP/export.list"
 assert_no_match "... but not the volumes" "$(cat "$T_TMP/export.list")" in-vol
 assert_no_match "... and no ./ prefix or root entry" \
-    "$(head -n 1 "$T_TMP/export.list")" '^\./?'
+    "$(head -n 1 "$T_TMP/export.list")" '^\.(/|$)'
+check "... with the init layer's /.dockerenv, as Docker's" \
+    grep -qx .dockerenv "$T_TMP/export.list"
 dk export made | tar tf - >"$T_TMP/export.list" 2>&1
 check "docker export of a stopped container" \
     grep -qx tmp/sfile "$T_TMP/export.list"

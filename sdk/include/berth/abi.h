@@ -11,7 +11,8 @@
  * 1.4  runtime.h: berth_runtime_events detached appended (the detach
  *      and exec_detach events), berth_runtime_create log_max_size and
  *      log_max_files appended (json-file rotation); volume.h:
- *      berth_volumes_mount restore appended; inroot.h and untar.h (inline helpers)
+ *      berth_volumes_mount restore appended; image/1 rootfs gains
+ *      Docker's init layer (no layout change); inroot.h and untar.h (inline helpers)
  *      added, fs.h gains berth_rmtree_at
  * 1.3  image.h: berth_image_ops changes and commit appended (docker
  *      diff and docker commit), BERTH_IMAGE_HAS

@@ -91,8 +91,9 @@ struct berth_image_ops {
 	/*
 	 * rootfs_mount - make (the first time) and mount the root
 	 * filesystem of owner (a container ID) from image id: an overlay of
-	 * the image's layers under the owner's own upper and work
-	 * directories.  done gets the mountpoint.  Mounting a mounted
+	 * Docker's init layer (/.dockerenv, /etc/mtab and the mount points
+	 * every container needs) and the image's layers under the owner's
+	 * own upper and work directories.  done gets the mountpoint.  Mounting a mounted
 	 * rootfs succeeds with the same path.
 	 */
 	void	(*rootfs_mount)(void *st, const char *id, const char *owner,
@@ -114,10 +115,10 @@ struct berth_image_ops {
 	/* --- since ABI 1.3: check size before calling these --------- */
 
 	/*
-	 * changes - what owner's rootfs changed against its image, as
-	 * Docker's `docker diff` lists it, read from the rootfs's upper
-	 * directory whether it is mounted or not (an owner that has none
-	 * yet changed nothing).  Paths in hide (NULL-terminated, may be
+	 * changes - what owner's rootfs changed against its image and
+	 * init layer, as Docker's `docker diff` lists it, read from the
+	 * rootfs's upper directory whether it is mounted or not (an owner
+	 * that has none yet changed nothing).  Paths in hide (NULL-terminated, may be
 	 * NULL), and what is beneath them, are left out.  Runs in a work
 	 * job; done is called on the loop thread, once.
 	 */
