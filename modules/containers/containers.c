@@ -83,6 +83,10 @@ static const struct berth_route containers_routes[] = {
 static const struct berth_conf_key containers_conf_keys[] = {
 	{ "init-path",	BERTH_CONF_PATH,
 	    "the init for --init (default: docker-init or tini-static)" },
+	{ "log-driver",	BERTH_CONF_STRING,
+	    "containers' default log driver: json-file (default) or none" },
+	{ "log-opts",	BERTH_CONF_MAP,
+	    "default options of that driver, as dockerd's (max-size, ...)" },
 	{ NULL, 0, NULL }
 };
 
@@ -358,6 +362,11 @@ containers_init(const struct berth_host *h, const struct berth_conf *conf,
 	snprintf(p, sizeof(p), "%s/containers", h->exec_root(h));
 	cs->exec_root = strdup(p);
 	cs->init_path = containers_find_init(h->conf_json(conf));
+	if ((cs->log_default = containers_log_default(h->conf_json(conf),
+	    err)) == NULL) {
+		rc = err->code;
+		goto fail;
+	}
 	containers_sysinfo_probe(&cs->sys);
 	if (cs->root == NULL || cs->exec_root == NULL) {
 		rc = berth_err_set(err, -ENOMEM, "out of memory");
@@ -389,6 +398,7 @@ fail:
 	free(cs->root);
 	free(cs->exec_root);
 	free(cs->init_path);
+	json_object_put(cs->log_default);
 	free(cs);
 	return rc;
 }
@@ -432,6 +442,7 @@ containers_fini(void *state)
 	free(cs->root);
 	free(cs->exec_root);
 	free(cs->init_path);
+	json_object_put(cs->log_default);
 	free(cs);
 }
 

@@ -235,6 +235,9 @@ struct containers {
 	char				*root;		/* <data-root>/containers */
 	char				*exec_root;	/* <exec-root>/containers */
 	char				*init_path;	/* --init binary, or NULL */
+	json_object			*log_default;	/* {"Type","Config"}:
+							   dockerd's log-driver
+							   and log-opts; owned */
 	uint64_t			 seq;
 	struct berth_timer		*boot_timer;	/* policies at start */
 	int				 nstreams;	/* cp/export workers */
@@ -374,6 +377,9 @@ void		 containers_h_logs(struct berth_req *, void *);
 int		 containers_log_path(const struct ctr *, char *, size_t);
 int		 containers_log_none(const struct ctr *);
 int		 containers_log_opts(json_object *, int64_t *, int *,
+		    struct berth_err *);
+json_object	*containers_log_default(json_object *, struct berth_err *);
+int		 containers_log_config(struct containers *, json_object *,
 		    struct berth_err *);
 
 /* containers_list.c */

@@ -297,34 +297,18 @@ containers_validate_hostconfig(json_object *hc, struct berth_err *err)
 
 /*
  * What Docker fills in at create, so inspect shows the same whatever
- * the client sent: NetworkMode "default", the json-file log driver
- * (the only one, with "none"), a 64 MiB /dev/shm.
+ * the client sent: NetworkMode "default", the log driver and options
+ * (json-file or none, with the module's defaults), a 64 MiB /dev/shm.
  */
 static int
-create_hostconfig_defaults(json_object *hc, struct berth_err *err)
+create_hostconfig_defaults(struct containers *cs, json_object *hc,
+    struct berth_err *err)
 {
-	json_object	*lc, *v;
-	const char	*t;
-	int64_t		 max_size;
-	int		 max_files;
+	json_object	*v;
 
 	if (create_empty_str(hc, "NetworkMode"))
 		create_set(hc, "NetworkMode", json_object_new_string("default"));
-	lc = berth_json_get(hc, "LogConfig");
-	if (lc == NULL || !json_object_is_type(lc, json_type_object)) {
-		lc = json_object_new_object();
-		create_set(hc, "LogConfig", lc);
-	}
-	t = berth_json_str(lc, "Type");
-	if (t == NULL || *t == '\0')
-		create_set(lc, "Type", json_object_new_string("json-file"));
-	else if (strcmp(t, "json-file") != 0 && strcmp(t, "none") != 0)
-		return berth_err_set(err, -EINVAL,
-		    "logger: no log driver named '%s' is registered", t);
-	if ((v = berth_json_get(lc, "Config")) == NULL ||
-	    !json_object_is_type(v, json_type_object))
-		create_set(lc, "Config", json_object_new_object());
-	if (containers_log_opts(hc, &max_size, &max_files, err) < 0)
+	if (containers_log_config(cs, hc, err) < 0)
 		return err->code;
 	if ((v = berth_json_get(hc, "ShmSize")) == NULL ||
 	    json_object_get_int64(v) <= 0)
@@ -485,7 +469,7 @@ containers_h_create(struct berth_req *req, void *state)
 	}
 	if ((rc = containers_validate_hostconfig(hc, &err)) < 0)
 		goto fail;
-	if ((rc = create_hostconfig_defaults(hc, &err)) < 0)
+	if ((rc = create_hostconfig_defaults(cs, hc, &err)) < 0)
 		goto fail;
 	if ((v = berth_json_get(hc, "Init")) != NULL &&
 	    json_object_get_boolean(v) && cs->init_path == NULL) {

@@ -192,6 +192,89 @@ containers_log_opts(json_object *hostconfig, int64_t *max_size,
 	return 0;
 }
 
+/*
+ * dockerd's log-driver and log-opts, from the module's config: a
+ * {"Type","Config"} object (new), checked as a container's would be.
+ * NULL with err if they are wrong.
+ */
+json_object *
+containers_log_default(json_object *conf, struct berth_err *err)
+{
+	const char	*t = berth_json_str(conf, "log-driver");
+	json_object	*opts = berth_json_get(conf, "log-opts");
+	json_object	*lc, *hc;
+	int64_t		 size;
+	int		 files;
+
+	if (t == NULL || *t == '\0')
+		t = "json-file";
+	if (strcmp(t, "json-file") != 0 && strcmp(t, "none") != 0) {
+		berth_err_set(err, -EINVAL, "log-driver: no log driver named "
+		    "'%s' is registered", t);
+		return NULL;
+	}
+	lc = json_object_new_object();
+	json_object_object_add(lc, "Type", json_object_new_string(t));
+	json_object_object_add(lc, "Config", opts != NULL &&
+	    json_object_is_type(opts, json_type_object) ?
+	    json_object_get(opts) : json_object_new_object());
+	hc = json_object_new_object();
+	json_object_object_add(hc, "LogConfig", json_object_get(lc));
+	if (containers_log_opts(hc, &size, &files, err) < 0) {
+		char	msg[sizeof(err->msg)];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		berth_err_set(err, err->code, "log-opts: %s", msg);
+		json_object_put(lc);
+		lc = NULL;
+	}
+	json_object_put(hc);
+	return lc;
+}
+
+/*
+ * A new container's LogConfig, as dockerd's mergeAndVerifyLogConfig:
+ * no Type takes the default's; with the default's Type, each of the
+ * default's options the container does not set is added.  Then checked.
+ */
+int
+containers_log_config(struct containers *cs, json_object *hc,
+    struct berth_err *err)
+{
+	json_object	*lc = berth_json_get(hc, "LogConfig"), *cfg, *dflt;
+	const char	*t, *dt = berth_json_str(cs->log_default, "Type");
+	int64_t		 size;
+	int		 files;
+
+	if (dt == NULL)
+		dt = "json-file";
+
+	if (lc == NULL || !json_object_is_type(lc, json_type_object)) {
+		lc = json_object_new_object();
+		json_object_object_add(hc, "LogConfig", lc);
+	}
+	t = berth_json_str(lc, "Type");
+	if (t == NULL || *t == '\0')
+		json_object_object_add(lc, "Type", json_object_new_string(dt));
+	else if (strcmp(t, "json-file") != 0 && strcmp(t, "none") != 0)
+		return berth_err_set(err, -EINVAL,
+		    "logger: no log driver named '%s' is registered", t);
+	t = berth_json_str(lc, "Type");
+	if ((cfg = berth_json_get(lc, "Config")) == NULL ||
+	    !json_object_is_type(cfg, json_type_object)) {
+		cfg = json_object_new_object();
+		json_object_object_add(lc, "Config", cfg);
+	}
+	dflt = berth_json_get(cs->log_default, "Config");
+	if (strcmp(t, dt) == 0 && dflt != NULL) {
+		json_object_object_foreach(dflt, key, val)
+			if (berth_json_get(cfg, key) == NULL)
+				json_object_object_add(cfg, key,
+				    json_object_get(val));
+	}
+	return containers_log_opts(hc, &size, &files, err);
+}
+
 static int
 logs_append(struct logs_job *j, const void *p, size_t len)
 {

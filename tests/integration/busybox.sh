@@ -53,7 +53,8 @@ busybox_tarball()
 # container tests share: ROOTFS ($T_TMP/rootfs) built from busybox-static,
 # berthd with authz-noop, images (where images.so is not built, the
 # image-stub serving ROOTFS as busybox), runtime-oci, each -m MODULE in
-# order, and containers; then ROOTFS imported as busybox.  YAML holds the
+# order, and containers (with CONTAINERS_CONF, if set, as the lines of
+# its config: mapping); then ROOTFS imported as busybox.  YAML holds the
 # configuration (a test may restart berthd on it).  Ends the test if any
 # of it fails.
 busybox_daemon()
@@ -87,7 +88,9 @@ $images
   - name: runtime-oci
     required: true$extra
   - name: containers
-    required: true"
+    required: true${CONTAINERS_CONF:+
+    config:
+$CONTAINERS_CONF}"
 	berth_start "$YAML" "$@" ||
 	    { fail "berthd for $T_NAME" "$(cat "$B_LOG")"; exit 1; }
 	[ -f "$MODULE_DIR/images.so" ] || return 0

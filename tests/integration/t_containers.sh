@@ -499,3 +499,37 @@ else
 fi
 OUT=$(pgrep -f "berth-monitor --id $DID" || true)
 assert_eq "  and its monitor is gone" "$OUT" ""
+
+# --- dockerd's log-opts: the module's defaults ----------------------------------
+
+berth_stop
+CONTAINERS_CONF='      log-opts:
+        max-size: 1k
+        max-file: "4"'
+busybox_daemon
+check "a container without log options" dk create --name dflt busybox true
+assert_eq "the module's log-opts are its defaults" \
+    "$(dk inspect -f '{{.HostConfig.LogConfig.Type}} {{index .HostConfig.LogConfig.Config "max-size"}} {{index .HostConfig.LogConfig.Config "max-file"}}' dflt 2>&1)" \
+    "json-file 1k 4"
+check "a container with its own max-size" dk create --name own \
+    --log-opt max-size=2k busybox true
+assert_eq "... keeps it, and takes the default max-file" \
+    "$(dk inspect -f '{{index .HostConfig.LogConfig.Config "max-size"}} {{index .HostConfig.LogConfig.Config "max-file"}}' own 2>&1)" \
+    "2k 4"
+check "a container with --log-driver none" dk create --name quiet \
+    --log-driver none busybox true
+assert_eq "... gets none of json-file's defaults" \
+    "$(dk inspect -f '{{.HostConfig.LogConfig.Type}} {{len .HostConfig.LogConfig.Config}}' quiet 2>&1)" \
+    "none 0"
+dk rm dflt own quiet >/dev/null 2>&1
+berth_stop
+if berth_start "$(printf '%s\n' "$YAML" | sed 's/max-size: 1k/max-size: huge/')" \
+    2>/dev/null; then
+	fail "bad log-opts: the containers module refuses to start" \
+	    "$(tail -n 5 "$B_LOG")"
+else
+	pass "bad log-opts: the containers module refuses to start"
+fi
+assert_contains "... saying why" "$(cat "$B_LOG")" \
+    "log-opts: invalid size: 'huge'"
+berth_stop || :	# it exited already: its status is not the test's
