@@ -312,6 +312,8 @@ containers_info(void *state, json_object *out)
 	if (cs->init_path != NULL)
 		json_object_object_add(out, "InitBinary",
 		    json_object_new_string("docker-init"));
+	json_object_object_add(out, "LoggingDriver", json_object_new_string(
+	    berth_json_str(cs->log_default, "Type")));
 }
 
 /* The --init binary: configured, or the first of Docker's and tini's. */

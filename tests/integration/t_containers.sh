@@ -533,3 +533,7 @@ fi
 assert_contains "... saying why" "$(cat "$B_LOG")" \
     "log-opts: invalid size: 'huge'"
 berth_stop || :	# it exited already: its status is not the test's
+CONTAINERS_CONF='      log-driver: none'
+busybox_daemon
+assert_match "docker info: the configured Logging Driver" \
+    "$(dk info 2>&1)" 'Logging Driver: none'
