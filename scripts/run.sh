@@ -1,13 +1,16 @@
 #!/bin/sh
 # run.sh - what `make run` does after `make deps all`: berthd in the
 # foreground on conf/engine.yaml, with the default socket, data-root and
-# exec-root.  Stop it with ^C.
+# exec-root, and a busybox image (from Debian's busybox-static: nothing
+# is pulled) so that `docker run --rm busybox true` works at once.
+# Stop it with ^C.  BERTH_SOCK, BERTH_EXEC_ROOT and BERTH_DATA_ROOT
+# move it elsewhere, BUILD picks another build (tests/integration/t_run.sh).
 set -eu
 
 cd "$(dirname "$0")/.."
-SOCK=/run/berth/berth.sock
-EXEC_ROOT=/run/berth
-DATA_ROOT=/var/lib/berth
+SOCK=${BERTH_SOCK:-/run/berth/berth.sock}
+EXEC_ROOT=${BERTH_EXEC_ROOT:-/run/berth}
+DATA_ROOT=${BERTH_DATA_ROOT:-/var/lib/berth}
 
 # Is some daemon already answering on the socket?  A stale socket file
 # left by a daemon that died does not count: berthd replaces it.
@@ -45,6 +48,46 @@ if ! mkdir -p -m 0755 "$EXEC_ROOT" 2>/dev/null; then
 	exit 1
 fi
 
-echo "berthd: talk to it with: docker -H unix://$SOCK version"
-exec build/berthd --config-file conf/engine.yaml -H "unix://$SOCK" \
-    --data-root "$DATA_ROOT" --exec-root "$EXEC_ROOT"
+${BUILD:-build}/berthd --config-file conf/engine.yaml -H "unix://$SOCK" \
+    --data-root "$DATA_ROOT" --exec-root "$EXEC_ROOT" &
+pid=$!
+# ^C and kill reach the script: hand them on, then wait for berthd.
+trap 'kill -TERM "$pid" 2>/dev/null || :' INT TERM HUP
+
+api()
+{
+	curl -s -m 600 --unix-socket "$SOCK" "$@"
+}
+
+# The first start: busybox, imported as `docker import` would.
+n=0
+until [ "$(api http://localhost/_ping 2>/dev/null)" = OK ]; do
+	kill -0 "$pid" 2>/dev/null || { wait "$pid" || exit $?; exit 1; }
+	n=$((n + 1))
+	[ $n -lt 100 ] || { echo "run: berthd did not answer" >&2; break; }
+	sleep 0.1
+done
+if [ $n -lt 100 ] && [ "$(api -o /dev/null -w '%{http_code}' \
+    http://localhost/v1.41/images/busybox/json)" = 404 ]; then
+	# shellcheck source=../tests/integration/busybox.sh
+	. tests/integration/busybox.sh
+	tar=$(mktemp "${TMPDIR:-/tmp}/berth-busybox.XXXXXX")
+	if busybox_tarball "$tar" && api -f -o /dev/null -X POST \
+	    -H 'Content-Type: application/x-tar' --data-binary "@$tar" \
+	    'http://localhost/v1.41/images/create?fromSrc=-&repo=busybox&tag=latest'; then
+		echo "berthd: imported busybox:latest from busybox-static"
+	else
+		echo "run: could not import busybox (is busybox-static" \
+		    "installed?)" >&2
+	fi
+	rm -f "$tar"
+fi
+echo "berthd: try: docker -H unix://$SOCK run --rm busybox true"
+# A trapped signal ends a wait early: wait again until berthd is gone.
+rc=0
+wait "$pid" || rc=$?
+while kill -0 "$pid" 2>/dev/null; do
+	rc=0
+	wait "$pid" || rc=$?
+done
+exit "$rc"
