@@ -114,6 +114,7 @@ ctr_free(struct ctr *c)
 	if (c == NULL)
 		return;
 	containers_attach_drop(c);
+	containers_health_free(c);
 	free(c->name);
 	free(c->path);
 	free(c->runtime);
@@ -417,6 +418,9 @@ containers_fini(void *state)
 	struct ctr_wait		*w;
 
 	cs->stopping = 1;
+	/* Probes first: an exec let go below must find no monitor to tell. */
+	TAILQ_FOREACH(c, &cs->list, entry)
+		containers_health_stop(c);
 	containers_exec_fini(cs);
 	containers_policy_fini(cs);
 	containers_stream_fini(cs);

@@ -116,8 +116,17 @@ struct ctr_exec {
 	struct berth_req	*req;		/* a detached start */
 	unsigned		 rows, cols;	/* the last resize */
 	int			 busy;		/* callbacks in flight */
+	/*
+	 * An exec berthd runs for itself (a health probe): told once, at
+	 * its exit, its failed start, or when its record goes (code
+	 * CTR_EXEC_FORGOTTEN); dropped as soon as it is done.
+	 */
+	void			(*on_exit)(void *, int);
+	void			*on_exit_arg;
+	int			 internal;
 };
 TAILQ_HEAD(ctr_exec_list, ctr_exec);
+#define CTR_EXEC_FORGOTTEN	(-1000)
 
 /* A POST /containers/{id}/wait in progress. */
 enum ctr_wait_cond {
@@ -180,6 +189,7 @@ struct ctr {
 	struct ctr_state	 st;
 	/* Issue 6 (exec, pause, rename, restart policies) adds here. */
 	json_object		*exec_ids;	/* ExecIDs; NULL until exec lands */
+	struct ctr_health	*health;	/* State.Health, or NULL */
 	int			 has_been_started;
 	int			 manually_stopped;
 	struct berth_timer	*restart_timer;	/* a policy restart pending */
@@ -247,6 +257,14 @@ struct containers {
 	struct ctr_sysinfo		 sys;
 	int				 stopping;	/* fini started */
 };
+
+/* containers_health.c */
+void		 containers_health_start(struct ctr *, int);
+void		 containers_health_stop(struct ctr *);
+void		 containers_health_free(struct ctr *);
+const char	*containers_health_status(const struct ctr *);
+void		 containers_health_json(const struct ctr *, json_object *);
+void		 containers_health_load(struct ctr *, json_object *);
 
 /* containers.c */
 struct ctr	*containers_find(struct containers *, const char *,
@@ -320,6 +338,8 @@ void		 containers_exec_exited(struct containers *, const char *,
 		    const char *, int);
 void		 containers_exec_detached(struct containers *, const char *,
 		    const char *);
+int		 containers_exec_internal(struct ctr *, json_object *, int,
+		    void (*)(void *, int), void *, struct berth_err *);
 void		 containers_exec_fini(struct containers *);
 
 /* containers_ops.c */

@@ -46,9 +46,21 @@ jbool(json_object *o, const char *k)
 	return v != NULL && json_object_get_boolean(v);
 }
 
+/* Tell an internal exec's owner, once. */
+static void
+exec_tell(struct ctr_exec *e, int code)
+{
+	void	(*cb)(void *, int) = e->on_exit;
+
+	e->on_exit = NULL;
+	if (cb != NULL)
+		cb(e->on_exit_arg, code);
+}
+
 static void
 exec_free(struct ctr_exec *e)
 {
+	exec_tell(e, CTR_EXEC_FORGOTTEN);
 	json_object_put(e->cmd);
 	json_object_put(e->env);
 	free(e->user);
@@ -71,7 +83,7 @@ exec_sweep(struct containers *cs)
 	TAILQ_FOREACH_SAFE(e, &cs->execs, entry, t) {
 		if (e->busy)
 			continue;
-		if (e->c->removed) {
+		if (e->c->removed || (e->internal && e->exited)) {
 			TAILQ_REMOVE(&cs->execs, e, entry);
 			exec_free(e);
 		} else if (e->exited)
@@ -476,6 +488,7 @@ exec_failed(struct ctr_exec *e, const struct berth_err *err)
 	e->exited = 1;
 	e->exit_code = EXEC_START_FAILED;
 	exec_ids_update(e->c);
+	exec_tell(e, EXEC_START_FAILED);
 	if (err == NULL) {
 		berth_err_set(&e2, -EIO, "exec failed");
 		err = &e2;
@@ -685,6 +698,52 @@ containers_exec_exited(struct containers *cs, const char *id,
 	e->exit_code = code;
 	exec_ids_update(e->c);
 	exec_emit(e, "exec_die", 1);
+	exec_tell(e, code);
+}
+
+/*
+ * Run cmd (an array, borrowed) in c for berthd itself, as dockerd runs a
+ * health probe: the container's user, env and cwd, no terminal, stdout
+ * and stderr framed into fd (taken), the exec events as for any exec.
+ * exited(arg, code) is called once: see struct ctr_exec.  0 or -errno.
+ */
+int
+containers_exec_internal(struct ctr *c, json_object *cmd, int fd,
+    void (*exited)(void *, int), void *arg, struct berth_err *err)
+{
+	struct containers	*cs = c->cs;
+	struct ctr_exec		*e;
+
+	if (exec_ctr_check(c, err) < 0) {
+		close(fd);
+		return err->code;
+	}
+	if ((e = calloc(1, sizeof(*e))) == NULL ||
+	    containers_new_id(e->id) < 0 ||
+	    json_object_deep_copy(cmd, &e->cmd, NULL) != 0) {
+		free(e);
+		close(fd);
+		return berth_err_set(err, -ENOMEM, "out of memory");
+	}
+	e->fd = fd;
+	e->exit_code = -1;
+	e->out = e->err = 1;
+	e->internal = 1;
+	e->on_exit = exited;
+	e->on_exit_arg = arg;
+	e->c = c;
+	ctr_ref(c);
+	TAILQ_INSERT_TAIL(&cs->execs, e, entry);
+	exec_ids_update(c);
+	exec_emit(e, "exec_create", 0);
+	e->started = 1;
+	e->running = 1;
+	exec_emit(e, "exec_start", 0);
+	if (exec_prepare(e, err) < 0) {
+		exec_failed(e, err);
+		return 0;	/* told through exited */
+	}
+	return 0;
 }
 
 /* A client detached from an exec: Docker's exec_detach, with its execID. */

@@ -273,10 +273,12 @@ containers_filters_match(const struct ctr_filters *f, struct containers *cs,
 		t = containers_mounts_match(c, f->v[F_VOLUME][i]);
 	if (f->n[F_VOLUME] > 0 && !t)
 		return 0;
-	/* No health checks or networks yet: nothing matches. */
+	/* health=starting|healthy|unhealthy, or none without checks. */
 	if (f->n[F_HEALTH] > 0 && !filters_any(f->v[F_HEALTH],
-	    f->n[F_HEALTH], "none"))
+	    f->n[F_HEALTH], containers_health_status(c) != NULL ?
+	    containers_health_status(c) : "none"))
 		return 0;
+	/* No networks yet: nothing matches. */
 	if (f->n[F_NETWORK] > 0 || f->n[F_PUBLISH] > 0 ||
 	    f->n[F_EXPOSE] > 0)
 		return 0;
@@ -291,14 +293,21 @@ void
 containers_status_text(const struct ctr *c, int64_t now, char *buf,
     size_t len)
 {
-	char	d[64];
+	const char	*hs;
+	char		 d[64];
 
 	switch (c->st.status) {
 	case CTR_RUNNING:
 	case CTR_PAUSED:
 		containers_human_duration(now - c->st.started_ns, d, sizeof(d));
-		snprintf(buf, len, "Up %s%s", d, c->st.status == CTR_PAUSED ?
-		    " (Paused)" : "");
+		hs = containers_health_status(c);
+		if (c->st.status == CTR_PAUSED)
+			snprintf(buf, len, "Up %s (Paused)", d);
+		else if (hs != NULL)
+			snprintf(buf, len, "Up %s (%s%s)", d,
+			    strcmp(hs, "starting") == 0 ? "health: " : "", hs);
+		else
+			snprintf(buf, len, "Up %s", d);
 		break;
 	case CTR_RESTARTING:
 		containers_human_duration(now - c->st.finished_ns, d, sizeof(d));

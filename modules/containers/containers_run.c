@@ -324,6 +324,7 @@ start_succeeded(struct start_job *j)
 	}
 	containers_save(c);
 	containers_emit(c, "start", NULL);
+	containers_health_start(c, 1);
 	run_ops_fire(&c->start_waiters, 0, NULL);
 	if (j->exit_early)
 		containers_exited(c, j->exit_code, j->exit_oom, j->exit_ns, 0);
@@ -878,6 +879,7 @@ containers_exited(struct ctr *c, int code, int oom, int64_t finished_ns,
 		c->cs->h->timer_del(c->cs->h, c->stop_timer);
 		c->stop_timer = NULL;
 	}
+	containers_health_stop(c);
 	if (!quiet) {
 		c->st.status = CTR_EXITED;
 		c->st.pid = 0;

@@ -63,6 +63,7 @@ containers_state_json(const struct ctr *c)
 	    st->error != NULL ? st->error : ""));
 	store_ts(s, "StartedAt", st->started_ns);
 	store_ts(s, "FinishedAt", st->finished_ns);
+	containers_health_json(c, s);
 	return s;
 }
 
@@ -177,6 +178,7 @@ containers_from_v2(struct ctr *c, json_object *v2, json_object *hc,
 	    "RuntimeCreated"));
 	if ((s = berth_json_str(st, "Error")) != NULL && *s != '\0')
 		c->st.error = strdup(s);
+	containers_health_load(c, st);
 	if (containers_time_parse(berth_json_str(st, "StartedAt"), &ns) == 0 &&
 	    ns > 0)
 		c->st.started_ns = ns;
@@ -620,6 +622,7 @@ containers_restore(struct containers *cs)
 			if (out.started_ns != 0 && c->st.started_ns == 0)
 				c->st.started_ns = out.started_ns;
 			containers_save(c);
+			containers_health_start(c, 0);
 			break;
 		case BERTH_RT_CREATED:
 			/* Created by a start that never finished. */
