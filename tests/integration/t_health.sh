@@ -13,9 +13,12 @@ T0=$(date +%s.%N)
 status() { dk inspect -f '{{.State.Health.Status}}' "$1" 2>/dev/null; }
 is_status() { [ "$(status "$1")" = "$2" ]; }
 
+# StartPeriod: the failures before /tmp/ok exists do not count, so it
+# stays "starting" however slowly this machine runs the checks below.
 check "a container with --health-cmd" dk run -d --name hc \
     --health-cmd 'test -f /tmp/ok && echo fine' --health-interval 300ms \
-    --health-retries 2 busybox sh -c 'sleep 2; touch /tmp/ok; exec sleep 300'
+    --health-retries 2 --health-start-period 30s \
+    busybox sh -c 'sleep 2; touch /tmp/ok; exec sleep 300'
 assert_match "ps: (health: starting) at first" \
     "$(dk ps --filter name=hc --format '{{.Status}}' 2>&1)" \
     '^Up .* \(health: starting\)$'
