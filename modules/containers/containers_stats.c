@@ -25,7 +25,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -551,7 +550,6 @@ struct stats_job {
 	int			 one_shot;
 	int			 frames;	/* collected so far */
 	int			 closed;
-	int			 busy;		/* a work job in flight */
 	struct berth_timer	*t;
 	json_object		*pre_cpu;	/* the last frame's, owned */
 	int64_t			 pre_read;
@@ -559,6 +557,7 @@ struct stats_job {
 	pid_t			 pid;
 	int			 host_net;
 	uint64_t		 mem_total;
+	int			 ncpu;
 	/* Out of the worker. */
 	json_object		*sample;	/* NULL: not running */
 	int64_t			 read_ns;
@@ -569,7 +568,6 @@ stats_work(void *arg)
 {
 	struct stats_job	*j = arg;
 	struct stats_dirs	*d;
-	cpu_set_t		 set;
 	json_object		*s, *nets;
 	char			 path[64], *buf;
 	int			 rc;
@@ -590,8 +588,7 @@ stats_work(void *arg)
 	s = json_object_new_object();
 	/* The host's figure next to the container's, as dockerd does. */
 	containers_stats_cgroup(d, j->mem_total, stats_system_usage(),
-	    sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) :
-	    0, s);
+	    j->ncpu, s);
 	if (!j->host_net && stats_file(path, "net/dev", buf, 65536) == 0 &&
 	    (nets = containers_stats_net(buf)) != NULL)
 		json_object_object_add(s, "networks", nets);
@@ -725,7 +722,6 @@ stats_done(void *arg)
 	struct stats_job	*j = arg;
 	json_object		*s = j->sample;
 
-	j->busy = 0;
 	j->sample = NULL;
 	stats_have(j, s, s != NULL ? j->read_ns : 0);
 }
@@ -749,11 +745,8 @@ stats_tick(void *arg)
 	j->pid = j->c->st.pid;
 	nm = berth_json_str(j->c->hostconfig, "NetworkMode");
 	j->host_net = nm != NULL && strcmp(nm, "host") == 0;
-	j->busy = 1;
-	if (h->work(h, stats_work, stats_done, j) < 0) {
-		j->busy = 0;
+	if (h->work(h, stats_work, stats_done, j) < 0)
 		stats_have(j, NULL, 0);
-	}
 }
 
 static void
@@ -762,8 +755,11 @@ stats_closed(void *arg)
 	struct stats_job	*j = arg;
 
 	j->closed = 1;
-	/* A pending timer is cut short; a work job ends it when done. */
-	if (j->t != NULL && !j->busy) {
+	/*
+	 * A pending timer is cut short; a work job (j->t is NULL while one
+	 * runs) ends it when done.
+	 */
+	if (j->t != NULL) {
 		j->cs->h->timer_del(j->cs->h, j->t);
 		j->t = NULL;
 		stats_finish(j);
@@ -806,8 +802,9 @@ containers_h_stats(struct berth_req *req, void *state)
 	j->stream = stream;
 	j->one_shot = one_shot;
 	j->mem_total = cs->sys.mem_total;
+	j->ncpu = cs->sys.ncpu;
 	ctr_ref(c);
-	if (!stream && (!stats_live(c) || c->st.status == CTR_RESTARTING)) {
+	if (!stream && !stats_live(c)) {
 		/* dockerd's answer: name and id, every figure zero. */
 		o = stats_frame(j, NULL, 0);
 		h->resp_json(req, 200, o);
