@@ -212,8 +212,9 @@ health_record(struct ctr *c, int64_t start_ns, int code, const char *out,
 
 /* --- one probe ----------------------------------------------------------- */
 
+/* The output's end: the watch and our fd (the timeout stays). */
 static void
-probe_close(struct hprobe *p)
+probe_unwatch(struct hprobe *p)
 {
 	const struct berth_host	*h = p->c->cs->h;
 
@@ -223,14 +224,29 @@ probe_close(struct hprobe *p)
 	if (p->fd != -1)
 		close(p->fd);
 	p->fd = -1;
+}
+
+static void
+probe_close(struct hprobe *p)
+{
+	const struct berth_host	*h = p->c->cs->h;
+
+	probe_unwatch(p);
 	if (p->timeout != NULL)
 		h->timer_del(h, p->timeout);
 	p->timeout = NULL;
 }
 
+/*
+ * Freed once both are over: the probe is recorded (or given up), and
+ * its exec has told its end (or was never made).  Every path that may
+ * end either calls this.
+ */
 static void
-probe_free(struct hprobe *p)
+probe_release(struct hprobe *p)
 {
+	if (!p->done || !p->exited)
+		return;
 	probe_close(p);
 	ctr_unref(p->c);
 	free(p);
@@ -264,10 +280,9 @@ probe_exited(void *arg, int code)
 
 	p->exited = 1;
 	p->code = code == CTR_EXEC_FORGOTTEN ? -1 : code;
-	if (!p->done && (p->eof || code == CTR_EXEC_FORGOTTEN))
+	if (p->eof || code == CTR_EXEC_FORGOTTEN)
 		probe_done(p, p->code, NULL);
-	if (p->done)
-		probe_free(p);
+	probe_release(p);
 }
 
 /* Keep the payload of the frames (stdout and stderr alike). */
@@ -319,11 +334,10 @@ probe_readable(int fd, int events, void *arg)
 		return;
 	/* The monitor closed it: all the output is here. */
 	p->eof = 1;
-	probe_close(p);
-	if (p->exited) {
+	probe_unwatch(p);
+	if (p->exited)
 		probe_done(p, p->code, NULL);
-		probe_free(p);
-	}
+	probe_release(p);
 }
 
 static void
@@ -336,8 +350,7 @@ probe_timeout(void *arg)
 	go_duration(p->timeout_ns, d, sizeof(d));
 	snprintf(msg, sizeof(msg), "Health check exceeded timeout (%s)", d);
 	probe_done(p, -1, msg);
-	if (p->exited)
-		probe_free(p);
+	probe_release(p);
 }
 
 static void
@@ -359,33 +372,36 @@ probe_run(struct ctr *c)
 	p->c = c;
 	ctr_ref(c);
 	p->fd = -1;
+	p->exited = 1;		/* no exec yet: nothing will tell */
 	p->start_ns = containers_now_ns();
 	p->timeout_ns = health_ns(berth_json_get(c->config, "Healthcheck"),
 	    "Timeout", HEALTH_TIMEOUT_NS);
 	c->health->probe = p;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
-		json_object_put(cmd);
-		probe_done(p, -1, strerror(errno));
-		probe_free(p);
-		return;
+		berth_err_errno(&err, "socketpair");
+		goto fail;
 	}
 	p->fd = sv[1];
 	if ((p->w = h->fd_watch(h, p->fd, BERTH_FD_READ, probe_readable,
 	    p)) == NULL || (p->timeout = h->timer_add(h,
-	    (uint64_t)(p->timeout_ns / 1000000), probe_timeout, p)) == NULL ||
-	    containers_exec_internal(c, cmd, sv[0], probe_exited, p,
+	    (uint64_t)(p->timeout_ns / 1000000), probe_timeout, p)) == NULL) {
+		close(sv[0]);
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	/* Takes sv[0] whatever happens; from now on the exec tells. */
+	p->exited = 0;
+	if (containers_exec_internal(c, cmd, sv[0], probe_exited, p,
 	    &err) < 0) {
-		json_object_put(cmd);
-		if (p->w != NULL && p->timeout != NULL)	/* the exec's check */
-			probe_done(p, -1, err.msg);
-		else {
-			close(sv[0]);
-			probe_done(p, -1, "out of memory");
-		}
-		probe_free(p);
-		return;
+		p->exited = 1;
+		goto fail;
 	}
 	json_object_put(cmd);
+	return;
+fail:
+	json_object_put(cmd);
+	probe_done(p, -1, err.msg);
+	probe_release(p);
 }
 
 /* --- the monitor --------------------------------------------------------- */
@@ -460,7 +476,7 @@ containers_health_stop(struct ctr *c)
 		h->probe = NULL;
 		p->done = 1;
 		probe_close(p);
-		/* Its exec still has it: freed when the exec tells its end. */
+		probe_release(p);	/* now, or when its exec tells */
 	}
 }
 
