@@ -202,6 +202,34 @@ exec_str(json_object *body, const char *k)
 	return s != NULL && *s != '\0' ? strdup(s) : NULL;
 }
 
+/* A new exec of c running cmd (taken), not yet listed. */
+static struct ctr_exec *
+exec_new(struct ctr *c, json_object *cmd)
+{
+	struct ctr_exec	*e;
+
+	if ((e = calloc(1, sizeof(*e))) == NULL ||
+	    containers_new_id(e->id) < 0) {
+		free(e);
+		return NULL;
+	}
+	e->fd = -1;
+	e->exit_code = -1;
+	e->cmd = cmd;
+	e->c = c;
+	ctr_ref(c);
+	return e;
+}
+
+/* List it: ExecIDs, and Docker's exec_create event. */
+static void
+exec_add(struct ctr_exec *e)
+{
+	TAILQ_INSERT_TAIL(&e->c->cs->execs, e, entry);
+	exec_ids_update(e->c);
+	exec_emit(e, "exec_create", 0);
+}
+
 void
 containers_h_exec_create(struct berth_req *req, void *state)
 {
@@ -247,17 +275,12 @@ containers_h_exec_create(struct berth_req *req, void *state)
 	env = berth_json_get(body, "Env");
 	if (env != NULL && !json_object_is_type(env, json_type_array))
 		env = NULL;
-	if ((e = calloc(1, sizeof(*e))) == NULL ||
-	    containers_new_id(e->id) < 0) {
-		free(e);
+	if ((e = exec_new(c, cmd)) == NULL) {
 		json_object_put(cmd);
 		berth_err_set(&err, -ENOMEM, "out of memory");
 		h->resp_error(req, &err);
 		return;
 	}
-	e->fd = -1;
-	e->exit_code = -1;
-	e->cmd = cmd;
 	e->env = json_object_get(env);
 	e->user = exec_str(body, "User");
 	e->workdir = exec_str(body, "WorkingDir");
@@ -267,11 +290,7 @@ containers_h_exec_create(struct berth_req *req, void *state)
 	e->out = jbool(body, "AttachStdout");
 	e->err = jbool(body, "AttachStderr");
 	e->privileged = jbool(body, "Privileged");
-	e->c = c;
-	ctr_ref(c);
-	TAILQ_INSERT_TAIL(&cs->execs, e, entry);
-	exec_ids_update(c);
-	exec_emit(e, "exec_create", 0);
+	exec_add(e);
 	o = json_object_new_object();
 	json_object_object_add(o, "Id", json_object_new_string(e->id));
 	h->resp_json(req, 201, o);
@@ -518,6 +537,26 @@ exec_failed(struct ctr_exec *e, const struct berth_err *err)
 	}
 }
 
+/* Started, as Docker's exec_start event says. */
+static void
+exec_mark_started(struct ctr_exec *e)
+{
+	e->started = 1;
+	e->running = 1;
+	exec_emit(e, "exec_start", 0);
+}
+
+/* Started, and on its way to the runtime (or failed, told as usual). */
+static void
+exec_begin(struct ctr_exec *e)
+{
+	struct berth_err	err = BERTH_ERR_INIT;
+
+	exec_mark_started(e);
+	if (exec_prepare(e, &err) < 0)
+		exec_failed(e, &err);
+}
+
 static void
 exec_prep_done(void *arg)
 {
@@ -668,17 +707,26 @@ containers_h_exec_start(struct berth_req *req, void *state)
 		h->resp_error(req, &err);
 		return;
 	}
-	e->started = 1;
-	e->running = 1;
-	exec_emit(e, "exec_start", 0);
 	if (jbool(body, "Detach")) {
 		e->req = req;
-		if (exec_prepare(e, &err) < 0)
-			exec_failed(e, &err);
+		exec_begin(e);
 		return;
 	}
+	exec_mark_started(e);
 	e->busy++;
 	h->resp_hijack(req, BERTH_HIJACK_COMMON_HEADERS, exec_hijacked, e);
+}
+
+/* The exec exec_id of container id, as the runtime names them. */
+static struct ctr_exec *
+exec_of(struct containers *cs, const char *id, const char *exec_id)
+{
+	struct ctr_exec	*e;
+
+	TAILQ_FOREACH(e, &cs->execs, entry)
+		if (strcmp(e->id, exec_id) == 0 && strcmp(e->c->id, id) == 0)
+			return e;
+	return NULL;
 }
 
 /* The runtime reports an exec's exit (containers_run.c passes it on). */
@@ -686,11 +734,8 @@ void
 containers_exec_exited(struct containers *cs, const char *id,
     const char *exec_id, int code)
 {
-	struct ctr_exec	*e;
+	struct ctr_exec	*e = exec_of(cs, id, exec_id);
 
-	TAILQ_FOREACH(e, &cs->execs, entry)
-		if (strcmp(e->id, exec_id) == 0 && strcmp(e->c->id, id) == 0)
-			break;
 	if (e == NULL || e->exited)
 		return;
 	e->running = 0;
@@ -711,38 +756,26 @@ int
 containers_exec_internal(struct ctr *c, json_object *cmd, int fd,
     void (*exited)(void *, int), void *arg, struct berth_err *err)
 {
-	struct containers	*cs = c->cs;
-	struct ctr_exec		*e;
+	struct ctr_exec	*e;
+	json_object	*copy = NULL;
 
 	if (exec_ctr_check(c, err) < 0) {
 		close(fd);
 		return err->code;
 	}
-	if ((e = calloc(1, sizeof(*e))) == NULL ||
-	    containers_new_id(e->id) < 0 ||
-	    json_object_deep_copy(cmd, &e->cmd, NULL) != 0) {
-		free(e);
+	if (json_object_deep_copy(cmd, &copy, NULL) != 0 ||
+	    (e = exec_new(c, copy)) == NULL) {
+		json_object_put(copy);
 		close(fd);
 		return berth_err_set(err, -ENOMEM, "out of memory");
 	}
 	e->fd = fd;
-	e->exit_code = -1;
 	e->out = e->err = 1;
 	e->internal = 1;
 	e->on_exit = exited;
 	e->on_exit_arg = arg;
-	e->c = c;
-	ctr_ref(c);
-	TAILQ_INSERT_TAIL(&cs->execs, e, entry);
-	exec_ids_update(c);
-	exec_emit(e, "exec_create", 0);
-	e->started = 1;
-	e->running = 1;
-	exec_emit(e, "exec_start", 0);
-	if (exec_prepare(e, err) < 0) {
-		exec_failed(e, err);
-		return 0;	/* told through exited */
-	}
+	exec_add(e);
+	exec_begin(e);		/* a failure is told through exited */
 	return 0;
 }
 
@@ -751,12 +784,9 @@ void
 containers_exec_detached(struct containers *cs, const char *id,
     const char *exec_id)
 {
-	struct ctr_exec	*e;
+	struct ctr_exec	*e = exec_of(cs, id, exec_id);
 	json_object	*a;
 
-	TAILQ_FOREACH(e, &cs->execs, entry)
-		if (strcmp(e->id, exec_id) == 0 && strcmp(e->c->id, id) == 0)
-			break;
 	if (e == NULL)
 		return;
 	a = json_object_new_object();
