@@ -25,7 +25,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,18 +55,6 @@ struct ux {
 	size_t			 ndirs, capdirs;
 };
 
-__attribute__((format(printf, 3, 4)))
-static int
-ux_fail(struct ux *x, int code, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	berth_err_vset(x->err, code, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
 /* path is dest itself or below it (both clean). */
 static int
 ux_under(const struct ux *x, const char *path)
@@ -96,15 +83,18 @@ ux_clear(struct ux *x, int pfd, const char *base, const char *path,
 		return errno == ENOENT ? 0 :
 		    berth_err_errno(x->err, "lstat %s", path);
 	if (x->o->no_overwrite && S_ISDIR(st.st_mode) && !isdir)
-		return ux_fail(x, -EIO, "cannot overwrite directory \"%s\" "
+		return berth_err_set(x->err, -EIO,
+		    "cannot overwrite directory \"%s\" "
 		    "with non-directory \"%s\"", path, x->o->dest);
 	if (x->o->no_overwrite && !S_ISDIR(st.st_mode) && isdir)
-		return ux_fail(x, -EIO, "cannot overwrite non-directory "
+		return berth_err_set(x->err, -EIO,
+		    "cannot overwrite non-directory "
 		    "\"%s\" with directory \"%s\"", path, x->o->dest);
 	if (S_ISDIR(st.st_mode) && isdir)
 		return 1;
 	if ((rc = berth_rmtree_at(pfd, base)) < 0)
-		return ux_fail(x, rc, "remove %s: %s", path, strerror(-rc));
+		return berth_err_set(x->err, rc,
+		    "remove %s: %s", path, strerror(-rc));
 	return 0;
 }
 
@@ -131,7 +121,8 @@ ux_file(struct ux *x, struct archive_entry *e, int pfd, const char *base,
 	rc = berth_untar_file(x->a, e, pfd, base, ux_uid(x, e), ux_gid(x, e),
 	    path, NULL, x->err);
 	if (rc == BERTH_UNTAR_EARCHIVE)
-		return ux_fail(x, -EIO, "Error processing tar file: %s",
+		return berth_err_set(x->err, -EIO,
+		    "Error processing tar file: %s",
 		    archive_error_string(x->a) ? archive_error_string(x->a) :
 		    "unexpected EOF");
 	return rc;
@@ -152,12 +143,12 @@ ux_dir(struct ux *x, struct archive_entry *e, int pfd, const char *base,
 	if (x->ndirs == x->capdirs) {
 		cap = x->capdirs ? x->capdirs * 2 : 64;
 		if ((grown = realloc(x->dirs, cap * sizeof(*grown))) == NULL)
-			return ux_fail(x, -ENOMEM, "out of memory");
+			return berth_err_set(x->err, -ENOMEM, "out of memory");
 		x->dirs = grown;
 		x->capdirs = cap;
 	}
 	if ((x->dirs[x->ndirs].path = strdup(path)) == NULL)
-		return ux_fail(x, -ENOMEM, "out of memory");
+		return berth_err_set(x->err, -ENOMEM, "out of memory");
 	berth_untar_times(e, x->dirs[x->ndirs].ts);
 	x->ndirs++;
 	return 0;
@@ -171,13 +162,15 @@ ux_symlink(struct ux *x, struct archive_entry *e, int pfd, const char *base,
 	char		 joined[2 * PATH_MAX + 2], clean[PATH_MAX];
 
 	if (target == NULL || *target == '\0')
-		return ux_fail(x, -EIO, "invalid symlink \"%s\"", path);
+		return berth_err_set(x->err, -EIO,
+		    "invalid symlink \"%s\"", path);
 	/* Docker's check: the target taken from the link's directory. */
 	snprintf(joined, sizeof(joined), "%.*s/%s",
 	    (int)(strrchr(path, '/') - path), path, target);
 	if (containers_path_clean(joined, clean, sizeof(clean)) < 0 ||
 	    !ux_under(x, clean))
-		return ux_fail(x, -EIO, "invalid symlink \"%s\" -> \"%s\"",
+		return berth_err_set(x->err, -EIO,
+		    "invalid symlink \"%s\" -> \"%s\"",
 		    path, target);
 	return berth_untar_symlink(e, pfd, base, target, ux_uid(x, e),
 	    ux_gid(x, e), path, x->err);
@@ -196,15 +189,18 @@ ux_hardlink(struct ux *x, struct archive_entry *e, int pfd,
 	snprintf(joined, sizeof(joined), "%s/%s", x->o->dest, target);
 	if (containers_path_clean(joined, clean, sizeof(clean)) < 0 ||
 	    !ux_under(x, clean))
-		return ux_fail(x, -EIO, "invalid hardlink \"%s\" -> \"%s\"",
+		return berth_err_set(x->err, -EIO,
+		    "invalid hardlink \"%s\" -> \"%s\"",
 		    path, target);
 	if ((tfd = berth_open_in_root(x->rootfd, clean, O_PATH | O_NOFOLLOW,
 	    0)) < 0)
-		return ux_fail(x, tfd, "invalid hardlink \"%s\" -> \"%s\": %s",
+		return berth_err_set(x->err, tfd,
+		    "invalid hardlink \"%s\" -> \"%s\": %s",
 		    path, target, strerror(-tfd));
 	if (fstat(tfd, &st) == -1 || S_ISDIR(st.st_mode)) {
 		close(tfd);
-		return ux_fail(x, -EIO, "invalid hardlink \"%s\" -> \"%s\"",
+		return berth_err_set(x->err, -EIO,
+		    "invalid hardlink \"%s\" -> \"%s\"",
 		    path, target);
 	}
 	rc = berth_untar_hardlink(tfd, pfd, base, path, x->err);
@@ -222,12 +218,15 @@ ux_entry(struct ux *x, struct archive_entry *e)
 	int		 isdir, pfd, rc;
 
 	if (name == NULL)
-		return ux_fail(x, -EIO, "an entry has no usable name");
+		return berth_err_set(x->err, -EIO,
+		    "an entry has no usable name");
 	snprintf(joined, sizeof(joined), "%s/%s", x->o->dest, name);
 	if (containers_path_clean(joined, path, sizeof(path)) < 0)
-		return ux_fail(x, -EIO, "\"%s\" has too long a name", name);
+		return berth_err_set(x->err, -EIO,
+		    "\"%s\" has too long a name", name);
 	if (!ux_under(x, path))
-		return ux_fail(x, -EIO, "\"%s\" is outside of \"%s\"", name,
+		return berth_err_set(x->err, -EIO,
+		    "\"%s\" is outside of \"%s\"", name,
 		    x->o->dest);
 	isdir = type == AE_IFDIR && archive_entry_hardlink(e) == NULL;
 	if (strcmp(path, x->o->dest) == 0)
@@ -236,7 +235,8 @@ ux_entry(struct ux *x, struct archive_entry *e)
 	snprintf(dir, sizeof(dir), "%.*s",
 	    base - 1 == path ? 1 : (int)(base - 1 - path), path);
 	if ((pfd = berth_parent_get(&x->parent, x->rootfd, dir, 0)) < 0)
-		return ux_fail(x, pfd, "cannot extract \"%s\": %s", name,
+		return berth_err_set(x->err, pfd,
+		    "cannot extract \"%s\": %s", name,
 		    strerror(-pfd));
 	if ((rc = ux_clear(x, pfd, base, path, isdir)) < 0)
 		return rc;
@@ -298,7 +298,7 @@ containers_untar(int rootfd, const struct ctr_untar *o, int in,
 	x.rootfd = rootfd;
 	x.o = o;
 	x.err = err;
-	x.parent.fd = -1;
+	x.parent = (struct berth_parent)BERTH_PARENT_INIT;
 	x.dlen = strlen(o->dest);
 	if ((x.a = archive_read_new()) == NULL)
 		return berth_err_set(err, -ENOMEM, "out of memory");
@@ -310,7 +310,7 @@ containers_untar(int rootfd, const struct ctr_untar *o, int in,
 		(void)archive_read_support_filter_xz(x.a);
 	if (archive_read_support_format_tar(x.a) != ARCHIVE_OK ||
 	    archive_read_open_fd(x.a, in, UNTAR_READSZ) != ARCHIVE_OK) {
-		rc = ux_fail(&x, -EIO, "Error processing tar file: %s",
+		rc = berth_err_set(x.err, -EIO, "Error processing tar file: %s",
 		    archive_error_string(x.a) ? archive_error_string(x.a) :
 		    "cannot read");
 		goto out;
@@ -320,7 +320,8 @@ containers_untar(int rootfd, const struct ctr_untar *o, int in,
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r < ARCHIVE_WARN) {
-			rc = ux_fail(&x, -EIO, "Error processing tar file: %s",
+			rc = berth_err_set(x.err, -EIO,
+			    "Error processing tar file: %s",
 			    archive_error_string(x.a) ?
 			    archive_error_string(x.a) : "unexpected EOF");
 			goto out;
@@ -329,7 +330,6 @@ containers_untar(int rootfd, const struct ctr_untar *o, int in,
 			goto out;
 		rc = 0;
 	}
-	berth_parent_forget(&x.parent);
 	ux_dir_times(&x);
 out:
 	berth_parent_forget(&x.parent);
