@@ -25,6 +25,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <berth/fs.h>
+
 #include "runtime_oci.h"
 
 enum call_kind {
@@ -1172,22 +1174,6 @@ rt_update(void *st, const char *id, json_object *resources,
 
 /* --- delete, also without a monitor ------------------------------------- */
 
-static void
-state_dir_remove(const char *dir)
-{
-	static const char *const files[] = { "monitor.sock", "state.json",
-	    "exit.json", "monitor.log", "console.sock", "runtime.log",
-	    "update.json", NULL };
-	char	path[PATH_MAX + 32];
-	int	i;
-
-	for (i = 0; files[i] != NULL; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		(void)unlink(path);
-	}
-	(void)rmdir(dir);
-}
-
 struct orphan_delete {
 	struct runtime_oci_ctr	*c;
 	berth_runtime_done_cb	 done;
@@ -1200,8 +1186,11 @@ orphan_deleted(pid_t pid, int wstatus, void *arg)
 	struct orphan_delete	*od = arg;
 	struct runtime_oci_ctr	*c = od->c;
 
-	/* Whatever the runtime says, nothing of it is left to us. */
-	state_dir_remove(c->dir);
+	/*
+	 * Whatever the runtime says, nothing of it is left to us: the whole
+	 * state dir goes, the execs' files with it (a few small files).
+	 */
+	(void)berth_rmtree_at(AT_FDCWD, c->dir);
 	c->deleting = 0;
 	ctr_forget(c);
 	ctr_release(c);
@@ -1258,7 +1247,7 @@ rt_delete(void *st, const char *id, berth_runtime_done_cb done, void *arg)
 	free(argv);
 	if (pid < 0) {
 		free(od);
-		state_dir_remove(c->dir);
+		(void)berth_rmtree_at(AT_FDCWD, c->dir);
 		ctr_forget(c);
 		answer_later(ro, done, arg, 0, NULL);
 		return;
