@@ -69,8 +69,8 @@ until [ "$(api http://localhost/_ping 2>/dev/null)" = OK ]; do
 done
 if [ $n -lt 100 ] && [ "$(api -o /dev/null -w '%{http_code}' \
     http://localhost/v1.41/images/busybox/json)" = 404 ]; then
-	# shellcheck source=../tests/integration/busybox.sh
-	. tests/integration/busybox.sh
+	# shellcheck source=busybox.sh
+	. scripts/busybox.sh
 	tar=$(mktemp "${TMPDIR:-/tmp}/berth-busybox.XXXXXX")
 	if busybox_tarball "$tar" && api -f -o /dev/null -X POST \
 	    -H 'Content-Type: application/x-tar' --data-binary "@$tar" \

@@ -1,53 +1,12 @@
 # shellcheck shell=bash
-# busybox.sh - a busybox root filesystem for the tests; source it.
+# busybox.sh - the busybox image for the tests; source it (after lib.sh).
 #
-#   busybox_rootfs DIR     DIR gets bin/busybox (Debian's busybox-static)
-#                          and a symlink per applet (sh, true, cat, echo,
-#                          ls, sleep, date, id, ...), etc/passwd, etc/group,
-#                          tmp (1777), root, home/www, proc, sys, dev
-#   busybox_tarball FILE   that tree as an uncompressed tar, owned by root
+#   busybox_rootfs, busybox_tarball   from scripts/busybox.sh
 #   busybox_daemon ...     berthd for the container tests, busybox imported
 #                          (below; needs lib.sh)
-#
-# The first two return non-zero (and print why) if busybox-static is
-# missing.
 
-busybox_rootfs()
-{
-	local d=$1 a bb
-
-	bb=$(command -v busybox) || bb=/bin/busybox
-	if [ ! -x "$bb" ] || ! "$bb" --list >/dev/null 2>&1; then
-		echo "busybox_rootfs: no busybox (apt-get install busybox-static)" >&2
-		return 1
-	fi
-	mkdir -p "$d/bin" "$d/etc" "$d/tmp" "$d/root" "$d/home/www" \
-	    "$d/proc" "$d/sys" "$d/dev" || return 1
-	cp "$bb" "$d/bin/busybox" || return 1
-	for a in $("$d/bin/busybox" --list); do
-		[ "$a" = busybox ] || ln -sf busybox "$d/bin/$a"
-	done
-	printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' \
-	    'www:x:33:33:www:/home/www:/bin/sh' \
-	    'nobody:x:65534:65534:nobody:/home:/bin/false' >"$d/etc/passwd"
-	printf '%s\n' 'root:x:0:' 'www:x:33:' 'audio:x:29:www' \
-	    'nogroup:x:65534:' >"$d/etc/group"
-	chmod 1777 "$d/tmp"
-}
-
-busybox_tarball()
-{
-	local out=$1 dir
-
-	dir=$(mktemp -d "${TMPDIR:-/tmp}/busybox-rootfs.XXXXXX") || return 1
-	if ! busybox_rootfs "$dir"; then
-		rm -rf "$dir"
-		return 1
-	fi
-	tar --numeric-owner --owner=0 --group=0 -C "$dir" -cf "$out" . ||
-	    { rm -rf "$dir"; return 1; }
-	rm -rf "$dir"
-}
+# shellcheck source=../../scripts/busybox.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/scripts/busybox.sh"
 
 # busybox_daemon [-m MODULE]... [BERTHD FLAG...] - the daemon the
 # container tests share: ROOTFS ($T_TMP/rootfs) built from busybox-static,
