@@ -66,7 +66,7 @@ containers_h_changes(struct berth_req *req, void *state)
 	d->req = req;
 	d->c = c;
 	ctr_ref(c);
-	cs->img->changes(cs->img_st, c->id, NULL, diff_done, d);
+	cs->img->changes(cs->img_st, c->id, diff_done, d);
 }
 
 /* --- docker commit ------------------------------------------------------------- */

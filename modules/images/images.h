@@ -482,7 +482,6 @@ struct images_rw_tree {
 	int			 upper;		/* directory fd, -1: none */
 	const int		*lowers;	/* layers' diff dirs, top first */
 	size_t			 nlowers;
-	const char *const	*hide;		/* NULL-terminated, or NULL */
 };
 
 /*
@@ -508,7 +507,7 @@ int	images_rw_tar(const struct images_rw_tree *t, int fd,
 
 /* The image/1 ops. */
 void	images_rw_changes_op(void *state, const char *owner,
-	    const char *const *hide, berth_image_changes_cb done, void *arg);
+	    berth_image_changes_cb done, void *arg);
 void	images_rw_commit_op(void *state, const struct berth_image_commit *c,
 	    berth_image_id_cb done, void *arg);
 

@@ -414,33 +414,6 @@ image_list(const struct images_rw_tree *t, const char *rel,
 
 /* --- the walk of the upper directory ------------------------------------- */
 
-/* Is path ("/a/b") one of hide, or beneath one? */
-static int
-hidden(const char *const *hide, const char *path)
-{
-	size_t	n;
-
-	for (; hide != NULL && *hide != NULL; hide++) {
-		n = strlen(*hide);
-		if (strncmp(path, *hide, n) == 0 &&
-		    (path[n] == '\0' || path[n] == '/'))
-			return 1;
-	}
-	return 0;
-}
-
-/* Is path a directory above one of hide (one Docker's init layer makes)? */
-static int
-hide_parent(const char *const *hide, const char *path)
-{
-	size_t	n = strlen(path);
-
-	for (; hide != NULL && *hide != NULL; hide++)
-		if (strncmp(*hide, path, n) == 0 && (*hide)[n] == '/')
-			return 1;
-	return 0;
-}
-
 struct walk {
 	const struct images_rw_tree	*t;
 	struct images_changes		*out;
@@ -475,13 +448,10 @@ walk_entry(struct walk *w, int dfd, const char *name, size_t len,
 	}
 	mark = out->n;
 	if (!in_image) {
-		/* A directory Docker's init layer would hold is no change. */
-		if (!(S_ISDIR(us.st_mode) && hide_parent(w->t->hide, w->path))) {
-			if ((rc = change_insert(out, out->n, w->path,
-			    IMAGES_CHANGE_ADD)) < 0)
-				return rc;
-			added = 1;
-		}
+		if ((rc = change_insert(out, out->n, w->path,
+		    IMAGES_CHANGE_ADD)) < 0)
+			return rc;
+		added = 1;
 	} else if (images_rw_stat_differ(&is, &us) ||
 	    caps_differ(w->t, layer, rel, dfd, name)) {
 		if ((rc = change_insert(out, out->n, w->path,
@@ -532,8 +502,6 @@ walk_dir(struct walk *w, int dfd, size_t len, int image_dir, int opaque)
 			    "%.64s...: name too long", w->path);
 			break;
 		}
-		if (hidden(w->t->hide, w->path))
-			continue;
 		rc = walk_entry(w, dfd, nm.v[i], len + n, image_dir, &deletes);
 		if (rc < 0 && w->err->code == 0)
 			berth_err_set(w->err, rc, "%s: %s", w->path,
@@ -548,9 +516,8 @@ walk_dir(struct walk *w, int dfd, size_t len, int image_dir, int opaque)
 				continue;
 			snprintf(w->path + len, sizeof(w->path) - len, "/%s",
 			    img.v[i]);
-			if (!hidden(w->t->hide, w->path))
-				rc = change_insert(&deletes, deletes.n,
-				    w->path, IMAGES_CHANGE_DELETE);
+			rc = change_insert(&deletes, deletes.n, w->path,
+			    IMAGES_CHANGE_DELETE);
 		}
 		names_free(&img);
 		w->path[len] = '\0';
@@ -609,10 +576,6 @@ struct tarw {
 	struct hardlink			*links;
 	size_t				 nlinks;
 	int				 depth;
-	/* Directories above hidden paths, written only if used. */
-	struct archive_entry		*pending[WALK_DEPTH_MAX];
-	int				 npending;
-	uint64_t			 flushes;	/* each empties pending */
 };
 
 static int
@@ -621,24 +584,6 @@ tar_fail(struct tarw *tw, const char *what)
 	return berth_err_set(tw->err, -EIO, "commit: %s %s: %s", what,
 	    tw->path, archive_error_string(tw->a) ?
 	    archive_error_string(tw->a) : "tar failed");
-}
-
-/* Write the held directories (outermost first) before anything in them. */
-static int
-tar_flush(struct tarw *tw)
-{
-	int	i, rc = 0;
-
-	for (i = 0; i < tw->npending; i++) {
-		if (rc == 0 && archive_write_header(tw->a, tw->pending[i]) <
-		    ARCHIVE_WARN)
-			rc = tar_fail(tw, "write");
-		archive_entry_free(tw->pending[i]);
-	}
-	if (tw->npending > 0)
-		tw->flushes++;
-	tw->npending = 0;
-	return rc;
 }
 
 static struct archive_entry *
@@ -663,8 +608,6 @@ tar_marker(struct tarw *tw, const char *name, const struct stat *st,
 	struct archive_entry	*e;
 	int			 r;
 
-	if (tar_flush(tw) < 0)
-		return tw->err->code;
 	if ((e = tar_entry(name, st)) == NULL)
 		return berth_err_set(tw->err, -ENOMEM, "out of memory");
 	archive_entry_set_filetype(e, AE_IFREG);
@@ -744,15 +687,11 @@ tar_one(struct tarw *tw, int dfd, const char *name, size_t len)
 	struct archive_entry	*e;
 	struct stat		 st;
 	char			 wh[NAME_MAX + 8], target[PATH_MAX];
-	char			 cap[CAP_MAX], hidden_path[PATH_MAX + 1];
+	char			 cap[CAP_MAX];
 	const char		*slash, *link = NULL;
 	ssize_t			 n;
-	uint64_t		 flushes = 0;
-	int			 rc = 0, cfd, held;
+	int			 rc = 0, cfd;
 
-	snprintf(hidden_path, sizeof(hidden_path), "/%s", tw->path);
-	if (hidden(tw->t->hide, hidden_path))
-		return 0;
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return 0;
 	if (images_rw_whiteout_name(name, &st, wh, sizeof(wh)) == 1) {
@@ -784,25 +723,9 @@ tar_one(struct tarw *tw, int dfd, const char *name, size_t len)
 	if (!S_ISLNK(st.st_mode) && (n = xattr_at(dfd, name, XATTR_CAP, cap,
 	    sizeof(cap))) > 0)
 		archive_entry_xattr_add_entry(e, XATTR_CAP, cap, (size_t)n);
-	/*
-	 * A directory Docker's init layer holds (/etc for /etc/hosts) is in
-	 * the upper dir only for those: held until something else in it
-	 * is written, so that a commit of nothing is the empty layer.
-	 */
-	held = S_ISDIR(st.st_mode) && rc == 0 &&
-	    hide_parent(tw->t->hide, hidden_path) && !is_opaque(dfd, name) &&
-	    tw->npending < WALK_DEPTH_MAX;
-	if (held) {
-		flushes = tw->flushes;
-		tw->pending[tw->npending++] = e;
-	}
-	else {
-		if (rc == 0)
-			rc = tar_flush(tw);
-		if (rc == 0 && archive_write_header(tw->a, e) < ARCHIVE_WARN)
-			rc = tar_fail(tw, "write");
-		archive_entry_free(e);
-	}
+	if (rc == 0 && archive_write_header(tw->a, e) < ARCHIVE_WARN)
+		rc = tar_fail(tw, "write");
+	archive_entry_free(e);
 	if (rc < 0)
 		return rc;
 	if (S_ISREG(st.st_mode) && link == NULL)
@@ -822,9 +745,6 @@ tar_one(struct tarw *tw, int dfd, const char *name, size_t len)
 		return 0;
 	rc = tar_dir(tw, cfd, len);
 	close(cfd);
-	/* Nothing was written in it: it was never there. */
-	if (held && tw->flushes == flushes && tw->npending > 0)
-		archive_entry_free(tw->pending[--tw->npending]);
 	return rc;
 }
 
@@ -886,8 +806,6 @@ images_rw_tar(const struct images_rw_tree *t, int fd, struct berth_err *err)
 	if (rc == 0 && archive_write_close(tw.a) != ARCHIVE_OK)
 		rc = tar_fail(&tw, "close");
 	archive_write_free(tw.a);
-	while (tw.npending > 0)
-		archive_entry_free(tw.pending[--tw.npending]);
 	for (i = 0; i < tw.nlinks; i++)
 		free(tw.links[i].name);
 	free(tw.links);

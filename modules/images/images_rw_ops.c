@@ -32,7 +32,6 @@ struct rw_job {
 	int			 rootfd;
 	int			 commit;
 	char			*owner;
-	char			**hide;		/* NULL-terminated copy */
 	char			 upper[PATH_MAX];	/* under rootfd; "" */
 	char			**lowers;	/* under rootfd, top first */
 	size_t			 nlowers;
@@ -71,15 +70,12 @@ job_free(struct rw_job *j)
 
 	for (i = 0; i < j->npins; i++)
 		images_layer_unpin(j->st, j->pins[i]);
-	for (i = 0; j->hide != NULL && j->hide[i] != NULL; i++)
-		free(j->hide[i]);
 	for (i = 0; i < j->nlowers; i++)
 		free(j->lowers[i]);
 	images_changes_free(&j->changes);
 	json_object_put(j->parent_config);
 	json_object_put(j->config);
 	json_object_put(j->container_config);
-	free(j->hide);
 	free(j->lowers);
 	free(j->pins);
 	free(j->owner);
@@ -96,11 +92,11 @@ job_free(struct rw_job *j)
  */
 static struct rw_job *
 job_new(struct images *st, const char *owner, struct images_owner *o,
-    struct images_layer **layers, size_t nlayers, const char *const *hide)
+    struct images_layer **layers, size_t nlayers)
 {
 	struct rw_job	*j;
 	char		 path[PATH_MAX];
-	size_t		 i, n = 0, k;
+	size_t		 i, k;
 	int		 dup;
 
 	if ((j = calloc(1, sizeof(*j))) == NULL)
@@ -110,17 +106,11 @@ job_new(struct images *st, const char *owner, struct images_owner *o,
 	j->rootfd = st->rootfd;
 	j->tarfd = -1;
 	j->rc = -ECANCELED;
-	for (; hide != NULL && hide[n] != NULL; n++)
-		;
 	if ((j->owner = strdup(owner)) == NULL ||
-	    (j->hide = calloc(n + 1, sizeof(*j->hide))) == NULL ||
 	    (j->lowers = calloc(nlayers + 1, sizeof(*j->lowers))) == NULL ||
 	    (nlayers > 0 && (j->pins = calloc(nlayers,
 	    sizeof(*j->pins))) == NULL))
 		goto oom;
-	for (i = 0; i < n; i++)
-		if ((j->hide[i] = strdup(hide[i])) == NULL)
-			goto oom;
 	if (o != NULL) {
 		snprintf(j->upper, sizeof(j->upper), "mounts/%s/upper", owner);
 		/*
@@ -227,7 +217,6 @@ rw_work(void *arg)
 	memset(&t, 0, sizeof(t));
 	t.upper = -1;
 	t.lowers = fds;
-	t.hide = (const char *const *)j->hide;
 	for (i = 0; i < j->nlowers; i++)
 		fds[i] = -1;
 	for (i = 0; i < j->nlowers; i++)
@@ -293,7 +282,7 @@ changes_done(void *arg)
 }
 
 void
-images_rw_changes_op(void *state, const char *owner, const char *const *hide,
+images_rw_changes_op(void *state, const char *owner,
     berth_image_changes_cb done, void *arg)
 {
 	struct images		*st = state;
@@ -307,7 +296,7 @@ images_rw_changes_op(void *state, const char *owner, const char *const *hide,
 		done(arg, 0, NULL, NULL);
 		return;
 	}
-	if ((j = job_new(st, owner, o, o->lowers, o->nlowers, hide)) == NULL) {
+	if ((j = job_new(st, owner, o, o->lowers, o->nlowers)) == NULL) {
 		berth_err_set(&err, -ENOMEM, "out of memory");
 		done(arg, err.code, NULL, &err);
 		return;
@@ -768,9 +757,8 @@ images_rw_commit_op(void *state, const struct berth_image_commit *c,
 		done(arg, err.code, NULL, NULL, &err);
 		return;
 	}
-	j = o != NULL ? job_new(st, c->owner, o, o->lowers, o->nlowers,
-	    c->hide) : job_new(st, c->owner, NULL, img->layers, img->nlayers,
-	    c->hide);
+	j = o != NULL ? job_new(st, c->owner, o, o->lowers, o->nlowers) :
+	    job_new(st, c->owner, NULL, img->layers, img->nlayers);
 	if (j == NULL) {
 		berth_err_set(&err, -ENOMEM, "out of memory");
 		done(arg, err.code, NULL, NULL, &err);

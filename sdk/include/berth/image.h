@@ -50,8 +50,6 @@ typedef void	(*berth_image_id_cb)(void *arg, int rc, const char *id,
 struct berth_image_commit {
 	const char		*owner;		/* whose rootfs (container ID) */
 	const char		*image;		/* the image it was made from */
-	/* Paths left out, as Docker's init layer hides them; may be NULL. */
-	const char *const	*hide;		/* NULL-terminated */
 	json_object		*container_config; /* the container's Config */
 	json_object		*config;	/* the request's Config or NULL */
 	const char *const	*changes;	/* Dockerfile instructions */
@@ -118,13 +116,11 @@ struct berth_image_ops {
 	 * changes - what owner's rootfs changed against its image and
 	 * init layer, as Docker's `docker diff` lists it, read from the
 	 * rootfs's upper directory whether it is mounted or not (an owner
-	 * that has none yet changed nothing).  Paths in hide (NULL-terminated, may be
-	 * NULL), and what is beneath them, are left out.  Runs in a work
-	 * job; done is called on the loop thread, once.
+	 * that has none yet changed nothing).  Runs in a work job; done
+	 * is called on the loop thread, once.
 	 */
 	void	(*changes)(void *st, const char *owner,
-		    const char *const *hide, berth_image_changes_cb done,
-		    void *arg);
+		    berth_image_changes_cb done, void *arg);
 	/*
 	 * commit - a new image from owner's changes (`docker commit`): the
 	 * image c->image plus one layer of the upper directory (none if

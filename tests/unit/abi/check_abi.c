@@ -312,16 +312,15 @@ START_TEST(abi_image)
 	SIZE(struct berth_image_ops, 80);
 	OFF(struct berth_image_commit, owner, 0);
 	OFF(struct berth_image_commit, image, 8);
-	OFF(struct berth_image_commit, hide, 16);
-	OFF(struct berth_image_commit, container_config, 24);
-	OFF(struct berth_image_commit, config, 32);
-	OFF(struct berth_image_commit, changes, 40);
-	OFF(struct berth_image_commit, nchanges, 48);
-	OFF(struct berth_image_commit, repo, 56);
-	OFF(struct berth_image_commit, tag, 64);
-	OFF(struct berth_image_commit, comment, 72);
-	OFF(struct berth_image_commit, author, 80);
-	SIZE(struct berth_image_commit, 88);
+	OFF(struct berth_image_commit, container_config, 16);
+	OFF(struct berth_image_commit, config, 24);
+	OFF(struct berth_image_commit, changes, 32);
+	OFF(struct berth_image_commit, nchanges, 40);
+	OFF(struct berth_image_commit, repo, 48);
+	OFF(struct berth_image_commit, tag, 56);
+	OFF(struct berth_image_commit, comment, 64);
+	OFF(struct berth_image_commit, author, 72);
+	SIZE(struct berth_image_commit, 80);
 }
 END_TEST
 
