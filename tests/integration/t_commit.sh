@@ -204,6 +204,27 @@ OUT=$(dk run --rm committed:v1 sh -c 'cat /root/new.txt; ls /bin/vi 2>/dev/null 
 assert_eq "and the same files (the whiteout too)" "$OUT" "new
 gone"
 
+# --- a parent untagged: what docker images and prune then see ------------------
+
+check "a parent image with a tag of its own" dk commit writer parent:1
+check "a container of it" dk run --name kid parent:1 touch /kid
+check "its child image" dk commit kid child:1
+dk rm -f kid >/dev/null 2>&1
+PID=$(dk inspect -f '{{.Id}}' parent:1 2>&1)
+OUT=$(dk rmi parent:1 2>&1)
+assert_contains "rmi of a parent's last tag untags it" "$OUT" "Untagged: parent:1"
+assert_no_match "... and keeps it for its child" "$OUT" '^Deleted:'
+assert_no_match "docker images hides the untagged parent" \
+    "$(dk images -q --no-trunc 2>&1)" "^$PID\$"
+assert_match "docker images -a shows it" \
+    "$(dk images -aq --no-trunc 2>&1)" "^$PID\$"
+assert_no_match "it is not dangling" \
+    "$(dk images -q --no-trunc -f dangling=true 2>&1)" "^$PID\$"
+dk image prune -f >/dev/null 2>&1
+check "docker image prune keeps it" dk image inspect "$PID"
+assert_eq "the child still names it" \
+    "$(dk inspect -f '{{.Parent}}' child:1 2>&1)" "$PID"
+
 # Every container gone, its runtime's delete included, before berthd
 # stops: a removal still in flight at shutdown is not what this tests.
 IDS=$(dk ps -aq)
