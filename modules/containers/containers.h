@@ -396,6 +396,8 @@ json_object	*containers_stats_net(const char *);
 void		 containers_h_logs(struct berth_req *, void *);
 int		 containers_log_path(const struct ctr *, char *, size_t);
 int		 containers_log_none(const struct ctr *);
+int		 containers_restart_policy_check(json_object *,
+		    struct berth_err *);
 int		 containers_log_opts(json_object *, int64_t *, int *,
 		    struct berth_err *);
 json_object	*containers_log_default(json_object *, struct berth_err *);

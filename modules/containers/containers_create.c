@@ -265,12 +265,9 @@ containers_validate_hostconfig(json_object *hc, struct berth_err *err)
 		    "Minimum memoryswap limit should be larger than memory "
 		    "limit, see usage");
 	v = berth_json_get(hc, "RestartPolicy");
+	if (containers_restart_policy_check(v, err) < 0)
+		return err->code;
 	s = berth_json_str(v, "Name");
-	if (s != NULL && *s != '\0' && strcmp(s, "no") != 0 &&
-	    strcmp(s, "always") != 0 && strcmp(s, "on-failure") != 0 &&
-	    strcmp(s, "unless-stopped") != 0)
-		return berth_err_set(err, -EINVAL,
-		    "invalid restart policy '%s'", s);
 	if (s != NULL && *s != '\0' && strcmp(s, "no") != 0 &&
 	    (v = berth_json_get(hc, "AutoRemove")) != NULL &&
 	    json_object_get_boolean(v))

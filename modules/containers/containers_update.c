@@ -188,33 +188,19 @@ int
 containers_update_check(json_object *upd, const struct ctr_sysinfo *si,
     json_object **w, struct berth_err *err)
 {
-	json_object	*rp, *v;
-	const char	*name;
+	json_object	*v;
 	int64_t		 mem = jint(upd, "Memory"), swap = jint(upd, "MemorySwap");
 	int64_t		 res = jint(upd, "MemoryReservation");
 	int64_t		 kmem = jint(upd, "KernelMemory");
 	int64_t		 nano = jint(upd, "NanoCpus");
 	int64_t		 period = jint(upd, "CpuPeriod");
 	int64_t		 quota = jint(upd, "CpuQuota");
-	int64_t		 blkio = jint(upd, "BlkioWeight"), n, max;
+	int64_t		 blkio = jint(upd, "BlkioWeight"), n;
 	int		 rc;
 
-	rp = berth_json_get(upd, "RestartPolicy");
-	name = berth_json_str(rp, "Name");
-	max = jint(rp, "MaximumRetryCount");
-	if (name != NULL && (strcmp(name, "always") == 0 ||
-	    strcmp(name, "unless-stopped") == 0 || strcmp(name, "no") == 0)) {
-		if (max != 0)
-			return berth_err_set(err, -EINVAL, "maximum retry "
-			    "count cannot be used with restart policy '%s'",
-			    name);
-	} else if (name != NULL && strcmp(name, "on-failure") == 0) {
-		if (max < 0)
-			return berth_err_set(err, -EINVAL, "maximum retry "
-			    "count cannot be negative");
-	} else if (name != NULL && *name != '\0')
-		return berth_err_set(err, -EINVAL, "invalid restart policy "
-		    "'%s'", name);
+	if ((rc = containers_restart_policy_check(berth_json_get(upd,
+	    "RestartPolicy"), err)) < 0)
+		return rc;
 
 	if (mem != 0 && mem < MIN_MEMORY)
 		return berth_err_set(err, -EINVAL,

@@ -13,6 +13,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <berth/json.h>
+
 #include "containers.h"
 
 /*
@@ -364,5 +366,35 @@ containers_req_size(const struct berth_host *h, struct berth_req *req,
 	if (util_dim(h->req_query(req, "h", 0), rows) < 0 ||
 	    util_dim(h->req_query(req, "w", 0), cols) < 0)
 		return berth_err_set(err, -EINVAL, "invalid height or width");
+	return 0;
+}
+
+/*
+ * Docker's validateRestartPolicy, for create and update alike: a known
+ * name, and a retry count only with on-failure, never negative.
+ */
+int
+containers_restart_policy_check(json_object *rp, struct berth_err *err)
+{
+	const char	*name = berth_json_str(rp, "Name");
+	json_object	*v = berth_json_get(rp, "MaximumRetryCount");
+	int64_t		 max = v != NULL ? json_object_get_int64(v) : 0;
+
+	if (name == NULL || *name == '\0')
+		return 0;
+	if (strcmp(name, "always") == 0 ||
+	    strcmp(name, "unless-stopped") == 0 || strcmp(name, "no") == 0) {
+		if (max != 0)
+			return berth_err_set(err, -EINVAL, "maximum retry "
+			    "count cannot be used with restart policy '%s'",
+			    name);
+		return 0;
+	}
+	if (strcmp(name, "on-failure") != 0)
+		return berth_err_set(err, -EINVAL, "invalid restart policy "
+		    "'%s'", name);
+	if (max < 0)
+		return berth_err_set(err, -EINVAL, "maximum retry count cannot "
+		    "be negative");
 	return 0;
 }

@@ -237,6 +237,10 @@ check "on-failure: a clean exit is the end" dk run -d --name onf0 \
     --restart=on-failure busybox true
 sleep 0.5
 assert_eq "on-failure: exit 0 is not restarted" "$(state onf0)" "exited 0 0"
+req POST /v1.41/containers/create -H 'Content-Type: application/json' \
+    -d '{"Image":"busybox","HostConfig":{"RestartPolicy":{"Name":"always","MaximumRetryCount":3}}}'
+assert_json_error "create: a retry count with always is Docker's 400" 400 \
+    "maximum retry count cannot be used with restart policy 'always'"
 
 check "a stopped always container and one killed while berthd is down" \
     sh -c "$DOCKER -H unix://$B_SOCK run -d --name alw2 --restart=always busybox sleep 300 >/dev/null &&
