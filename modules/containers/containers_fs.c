@@ -303,8 +303,14 @@ fs_attach(struct ctr_fs *fs, int root, json_object *m, struct berth_err *err)
 		rc = berth_err_errno(err, "cannot make %s read-only", dst);
 		goto out;
 	}
+	/*
+	 * A file mount is best-effort, as above: a start going on meanwhile
+	 * rewrites the /etc files by rename, and the file just cloned may
+	 * be gone already (ENOENT); the copy then shows the rootfs's own.
+	 */
 	if (syscall(SYS_move_mount, sfd, "", dfd, "",
-	    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) == -1)
+	    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) == -1 &&
+	    !(file && errno == ENOENT))
 		rc = berth_err_errno(err, "cannot mount %s at %s", src, dst);
 out:
 	if (sfd != -1)
