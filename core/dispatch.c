@@ -173,7 +173,11 @@ void
 dispatch_body_done(struct berth_req *r)
 {
 	r->state = REQ_HANDLING;
-	authz_request(r, dispatch_authorized, NULL);
+	/* A target with no canonical form reaches nothing to authorize. */
+	if (r->target_refused)
+		dispatch_authorized(r, 0, NULL, NULL);
+	else
+		authz_request(r, dispatch_authorized, NULL);
 }
 
 static void

@@ -44,6 +44,7 @@
 #include "log.h"
 #include "loop.h"
 #include "modules.h"
+#include "uri.h"
 #include "version.h"
 
 #define LINGER_SECS	2	/* discard input after an error, then close */
@@ -173,42 +174,6 @@ buf_take(struct evbuffer *b)
 }
 
 static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Percent-decode s[0..len) into a new string; plus_space for queries. */
-static char *
-pct_decode(const char *s, size_t len, int plus_space)
-{
-	char	*out, *o;
-	size_t	 i;
-	int	 hi, lo;
-
-	if ((out = malloc(len + 1)) == NULL)
-		return NULL;
-	for (i = 0, o = out; i < len; i++) {
-		if (s[i] == '%' && i + 2 < len &&
-		    (hi = hexval(s[i + 1])) >= 0 &&
-		    (lo = hexval(s[i + 2])) >= 0) {
-			*o++ = (char)(hi << 4 | lo);
-			i += 2;
-		} else if (plus_space && s[i] == '+')
-			*o++ = ' ';
-		else
-			*o++ = s[i];
-	}
-	*o = '\0';
-	return out;
-}
-
-static int
 kv_add(struct http_kv **v, size_t *n, char *name, char *value)
 {
 	struct http_kv	*nv;
@@ -249,8 +214,8 @@ parse_query(struct berth_req *r, const char *q, size_t len)
 			amp = end;
 		if (amp > p) {
 			eq = memchr(p, '=', (size_t)(amp - p));
-			name = pct_decode(p, (size_t)((eq ? eq : amp) - p), 1);
-			value = eq ? pct_decode(eq + 1, (size_t)(amp - eq - 1), 1) :
+			name = uri_pct_decode(p, (size_t)((eq ? eq : amp) - p), 1);
+			value = eq ? uri_pct_decode(eq + 1, (size_t)(amp - eq - 1), 1) :
 			    strdup("");
 			if (name == NULL || value == NULL) {
 				free(name);
@@ -502,7 +467,8 @@ on_headers_complete(http_parser *p)
 	struct berth_req	*r = c->req;
 	struct http_parser_url	 u;
 	size_t			 len;
-	const char		*uri;
+	const char		*uri, *why = NULL;
+	char			*enc = NULL, *canon;
 
 	if (c->in_value && header_flush(c) < 0)
 		return -1;
@@ -526,17 +492,33 @@ on_headers_complete(http_parser *p)
 	len = strlen(uri);
 	http_parser_url_init(&u);
 	if (http_parser_parse_url(uri, len, 0, &u) != 0 ||
-	    !(u.field_set & (1 << UF_PATH))) {
-		r->early_status = 400;
-		r->early_msg = strdup("malformed request target");
+	    !(u.field_set & (1 << UF_PATH)))
+		why = "malformed request target";
+	else if (uri_canon_path(uri + u.field_data[UF_PATH].off,
+	    u.field_data[UF_PATH].len, &r->path, &enc, &why) == -ENOMEM)
+		return -1;
+	if (r->path == NULL) {
+		/* Nothing is routed, so there is no path to authorize. */
+		if (r->early_status == 0) {
+			r->early_status = 400;
+			r->early_msg = strdup(why);
+		}
+		r->target_refused = 1;
 		r->path = strdup("/");
 	} else {
-		r->path = pct_decode(uri + u.field_data[UF_PATH].off,
-		    u.field_data[UF_PATH].len, 0);
 		if (u.field_set & (1 << UF_QUERY) &&
 		    parse_query(r, uri + u.field_data[UF_QUERY].off,
-		    u.field_data[UF_QUERY].len) < 0)
+		    u.field_data[UF_QUERY].len) < 0) {
+			free(enc);
 			return -1;
+		}
+		/* Drivers see the target the router and handler see. */
+		canon = uri_target(enc, r->query, r->nquery);
+		free(enc);
+		if (canon == NULL)
+			return -1;
+		free(r->uri);
+		r->uri = canon;
 	}
 	if (r->path == NULL)
 		return -1;

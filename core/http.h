@@ -50,8 +50,9 @@ struct berth_req {
 	struct http_conn	*conn;		/* NULL once the client left */
 	enum berth_method	 method;	/* 0 if not one of ours */
 	const char		*method_str;
-	char			*uri;		/* raw request target */
+	char			*uri;		/* canonical target (uri.h) */
 	char			*path;		/* decoded, prefix stripped */
+	int			 target_refused; /* no canonical form: 400 */
 	int			 version;	/* 141 */
 	int			 version_given;	/* /vX.Y prefix present */
 	struct http_kv		*headers;

@@ -152,6 +152,106 @@ wait $hung
 assert_match "the hung client got 500 or a closed connection" \
     "$(cat "$T_TMP/hang.status")" '^(500|000)$'
 
+# --- the path a driver is asked about is the path routed ----------------
+# A driver denying "DELETE /volumes/" must not be walked around by
+# another spelling of that path: each shape is either shown to the
+# driver as /volumes/v1 (and denied) or refused with 400 before anything
+# is routed.  The volume must outlive every one of them.
+
+plog=$T_TMP/authz-path.log
+berth_start "log-level: info
+authorization-plugins: [rules]
+modules:
+$(rules_module 'deny: ["DELETE /volumes/"]' "log: $plog")
+  - name: volume-local
+    required: true
+  - name: volumes
+    required: true" || exit 1
+
+req POST /v1.41/volumes/create -H 'Content-Type: application/json' \
+    --data-binary '{"Name":"v1"}'
+assert_eq "volume v1 created" "$STATUS" 201
+path_deny="authorization denied by plugin rules: denied by rule 'DELETE /volumes/'"
+
+# shape STATUS RAW-PATH - DELETE RAW-PATH as sent (no client clean-up);
+# the status must be STATUS and v1 must still exist.
+shape()
+{
+	local want=$1 path=$2
+
+	req DELETE "$path" --path-as-is
+	assert_eq "DELETE $path: $want" "$STATUS" "$want"
+	if [ "$want" = 403 ]; then
+		assert_contains "DELETE $path: the driver's denial" "$BODY" \
+		    "$path_deny"
+	fi
+	req GET /v1.41/volumes/v1
+	assert_eq "after DELETE $path: v1 still exists" "$STATUS" 200
+}
+
+shape 403 /v1.41/volumes/v1
+shape 403 /volumes/v1
+shape 403 /%76olumes/v1
+shape 403 /v1.41/%76olumes/v1
+shape 403 /v1.41/%76%6F%6c%75%6D%65%73/v1
+shape 403 //volumes/v1
+shape 403 /v1.41//volumes//v1
+shape 403 /volumes/v1/
+shape 403 /v1.41/volumes/%76%31
+shape 400 /volumes%2Fv1
+shape 400 /volumes%2fv1
+shape 400 /%2Fvolumes%2Fv1
+shape 400 /v1.41%2Fvolumes%2Fv1
+shape 400 /v1.41/volumes%2Fv1
+shape 400 /./volumes/v1
+shape 400 /v1.41/./volumes/v1
+shape 400 /v1.41/containers/../volumes/v1
+shape 400 /v1.41/x/%2e%2e/volumes/v1
+shape 400 /v1.41/volumes/v1%00
+shape 400 /v1.41/volumes/v1%zz
+# A second layer of escapes is a '%' in a name, never a separator.
+shape 404 /volumes%252Fv1
+shape 403 /v1.41/volumes/%252Fv1
+# Paths are case-sensitive, as in Docker: another case routes nowhere.
+shape 404 /VOLUMES/v1
+shape 404 /v1.41/Volumes/v1
+shape 404 /v1.41/%56olumes/v1
+
+req DELETE /v1.41/volumes%2Fv1 --path-as-is
+assert_json_error "escaped '/': Docker's JSON error body" 400 \
+    "^escaped '/' in request path\$"
+req DELETE /v1.41/containers/../volumes/v1 --path-as-is
+assert_json_error "'..' segment: JSON error body" 400 "'\\.\\.' segment"
+
+# Absolute-form targets (RFC 9112 3.2.2) name the same path.
+for target in http://localhost/volumes/v1 http://x/v1.41/%76olumes/v1 \
+    'http://localhost//volumes/v1?force=1'; do
+	out=$(printf 'DELETE %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' \
+	    "$target" | $RAWHTTP raw "$B_SOCK" 2>/dev/null)
+	assert_match "absolute-form DELETE $target: 403" \
+	    "$(printf '%s\n' "$out" | head -n 1)" '^HTTP/1\.1 403 '
+done
+req GET /v1.41/volumes/v1
+assert_eq "after the absolute-form targets: v1 still exists" "$STATUS" 200
+
+# What the driver was asked about: only canonical targets, never a
+# spelling the router did not route, and never a refused one.
+asked=$(awk '$1 == "DELETE" { print $2 }' "$plog" | sort -u)
+assert_eq "the driver saw only canonical DELETE targets" \
+    "$(printf '%s\n' "$asked" | grep -c -v -E \
+    '^(/v1\.41)?/(volumes/v1|volumes%252Fv1|volumes/%252Fv1|VOLUMES/v1|Volumes/v1)(\?force=1)?$')" 0
+assert_contains "the %76 spelling was shown as /volumes/v1" "$asked" \
+    "/v1.41/volumes/v1"
+assert_eq "refused targets never reached the driver" \
+    "$(grep -c -E '%2F|%2f|/\./|/\.\./|%00|%zz|http:' "$plog")" 0
+
+# The query is shown as the handler parses it.
+req GET '/v1.41/volumes?%66ilters=%7B%22name%22%3A%5B%22v1%22%5D%7D'
+assert_eq "escaped query name: handler sees filters" "$STATUS" 200
+assert_contains "escaped query: driver sees it decoded once" \
+    "$(cat "$plog")" '/v1.41/volumes?filters=%7B%22name%22:%5B%22v1%22%5D%7D'
+berth_stop
+
 # --- a missing driver refuses start-up ----------------------------------
 
 berth_start -n 'authorization-plugins: [missing]

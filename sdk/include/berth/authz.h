@@ -40,11 +40,21 @@ struct berth_header {
  * byte the drivers did not.  Headers exclude Authorization,
  * X-Registry-Auth and X-Registry-Config.  The peer credentials come
  * from SO_PEERCRED on unix sockets (has_peer = 0 on tcp).
+ *
+ * uri is the canonical form of the request target, never the raw one:
+ * the path the router matched (version prefix as the client gave it),
+ * decoded once and re-escaped in one spelling, with empty segments
+ * dropped, then the query re-escaped from the decoded parameters the
+ * handler gets.  "/%76olumes//x/" is shown as "/volumes/x", an
+ * absolute-form "http://h/volumes/x" as "/volumes/x".  A target with no
+ * single reading (an escaped '/', NUL, "." or "..") is refused with 400
+ * before any driver is asked.  So a driver that matches on this string
+ * matches on exactly what is routed.
  */
 struct berth_authz_req {
 	uint32_t			 size;	/* sizeof at core build */
 	const char			*method;
-	const char			*uri;	/* raw, with prefix and query */
+	const char			*uri;	/* canonical; see below */
 	const struct berth_header	*headers;
 	size_t				 nheaders;
 	const void			*body;

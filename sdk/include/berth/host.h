@@ -183,7 +183,10 @@ struct berth_host {
 
 	/* --- the request -------------------------------------------- */
 
-	/* req_method, req_path (version prefix stripped), req_uri (raw). */
+	/*
+	 * req_method, req_path (decoded, version prefix stripped), req_uri
+	 * (the canonical target authorization saw; berth/authz.h).
+	 */
 	enum berth_method (*req_method)(const struct berth_req *r);
 	const char *(*req_path)(const struct berth_req *r);
 	const char *(*req_uri)(const struct berth_req *r);
