@@ -33,6 +33,7 @@
 #include <berth/host.h>
 #include <berth/image.h>
 #include <berth/json.h>
+#include <berth/timefmt.h>
 
 #define IMAGES_HEX		64
 #define IMAGES_ID_LEN		(7 + IMAGES_HEX)	/* "sha256:" + hex */
@@ -55,18 +56,8 @@ void	images_sha256_hex(const void *data, size_t len,
 	    char hex[IMAGES_HEX + 1]);
 int	images_is_hex(const char *s, size_t n);
 
-/* Go's RFC3339Nano: trailing zeros of the fraction dropped, UTC "Z". */
-void	images_time_format(int64_t sec, long nsec, char *buf, size_t len);
-/* RFC 3339 with any fraction and Z or an offset; 0 or -EINVAL. */
-int	images_time_parse(const char *s, int64_t *sec, long *nsec);
-/* Docker's timestamp filter values: durations, unix times, dates. */
-int	images_timestamp_parse(const char *s, int64_t now, int64_t *sec,
-	    long *nsec);
-/* Go's time.ParseDuration, in nanoseconds. */
-int	images_duration_parse(const char *s, int64_t *ns);
 /* go-units HumanSize: "10.24kB". */
 void	images_human_size(double size, char *buf, size_t len);
-void	images_now(int64_t *sec, long *nsec);
 
 /* --- images_fs.c: files, written atomically --------------------------- */
 

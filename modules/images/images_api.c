@@ -313,7 +313,7 @@ inspect_json(struct images *st, struct images_image *img)
 		    "comment");
 	json_object_object_add(o, "Comment",
 	    json_object_new_string(comment ? comment : ""));
-	images_time_format(img->created, img->created_ns, created,
+	berth_time_format(img->created, img->created_ns, created,
 	    sizeof(created));
 	json_object_object_add(o, "Created", json_object_new_string(created));
 	json_object_object_add(o, "Container", str_or_empty(c, "container"));
@@ -420,7 +420,7 @@ images_history(struct berth_req *req, void *state)
 		    json_object_new_string("<missing>"));
 		sec = 0;
 		if ((created = berth_json_str(e, "created")) == NULL ||
-		    images_time_parse(created, &sec, &ns) < 0)
+		    berth_time_parse(created, &sec, &ns) < 0)
 			sec = 0;
 		json_object_object_add(item, "Created",
 		    json_object_new_int64(sec));

@@ -621,7 +621,7 @@ healthcheck(json_object *config, const char *rest, struct berth_err *err)
 				    "--retries cannot be negative (%lld)",
 				    (long long)nums[i]);
 		} else {
-			if (images_duration_parse(val, &ns) < 0)
+			if (berth_duration_parse(val, &ns) < 0)
 				return berth_err_set(err, -EINVAL,
 				    "time: invalid duration \"%s\"", val);
 			if (ns != 0 && ns < 1000000)

@@ -105,8 +105,8 @@ images_tag(struct berth_req *req, void *state)
 	images_ref_default_tag(&ref);
 	if (images_tag_set(st, &ref, img->hex, prev, &err) < 0)
 		goto fail;
-	images_now(&sec, &ns);
-	images_time_format(sec, ns, now, sizeof(now));
+	berth_time_now(&sec, &ns);
+	berth_time_format(sec, ns, now, sizeof(now));
 	free(img->last_tag);
 	img->last_tag = strdup(now);
 	images_save_meta(st, img);
@@ -394,9 +394,9 @@ images_prune(struct berth_req *req, void *state)
 			goto fail;
 		}
 	}
-	images_now(&now, &now_ns);
+	berth_time_now(&now, &now_ns);
 	for (i = 0; i < images_filters_count(f, "until"); i++)
-		if (images_timestamp_parse(images_filters_value(f, "until", i),
+		if (berth_timestamp_parse(images_filters_value(f, "until", i),
 		    now, &until, &until_ns) < 0) {
 			berth_err_set(&err, -EINVAL, "failed to parse value as "
 			    "time or duration: \"%s\"",

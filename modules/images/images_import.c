@@ -238,8 +238,8 @@ finish(struct import_job *j)
 		answer_error(j, &err);
 		return;
 	}
-	images_now(&sec, &nsec);
-	images_time_format(sec, nsec, created, sizeof(created));
+	berth_time_now(&sec, &nsec);
+	berth_time_format(sec, nsec, created, sizeof(created));
 	cfg = image_config(j, created, j->u.diff_hex);
 	bytes = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);

@@ -629,8 +629,8 @@ commit_worked(void *arg)
 	}
 	/* Nothing changed: no layer, as NewChildImage's IsEmpty. */
 	empty_layer = strcmp(j->u.diff_hex, IMAGES_EMPTY_TAR) == 0;
-	images_now(&sec, &nsec);
-	images_time_format(sec, nsec, j->created, sizeof(j->created));
+	berth_time_now(&sec, &nsec);
+	berth_time_format(sec, nsec, j->created, sizeof(j->created));
 	cfg = child_config(j, empty_layer);
 	bytes = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);

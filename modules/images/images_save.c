@@ -176,7 +176,7 @@ put_image(struct save_job *j, struct archive *a, struct save_image *img,
 	const char	*first;
 	size_t		 i;
 
-	images_time_format(img->created, img->created_ns, created,
+	berth_time_format(img->created, img->created_ns, created,
 	    sizeof(created));
 	layers = json_object_new_array();
 	parent[0] = '\0';

@@ -380,7 +380,7 @@ images_image_add(struct images *st, const char *hex, json_object *config,
 	snprintf(img->hex, sizeof(img->hex), "%s", hex);
 	img->config = config;
 	if ((created = berth_json_str(config, "created")) == NULL ||
-	    images_time_parse(created, &img->created, &img->created_ns) < 0)
+	    berth_time_parse(created, &img->created, &img->created_ns) < 0)
 		img->created = img->created_ns = 0;
 	if (last_tag != NULL)
 		img->last_tag = strdup(last_tag);

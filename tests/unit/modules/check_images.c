@@ -410,33 +410,33 @@ START_TEST(times_and_sizes)
 	int64_t	sec, ns64;
 	long	ns;
 
-	images_time_format(0, 0, buf, sizeof(buf));
+	berth_time_format(0, 0, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "1970-01-01T00:00:00Z");
-	images_time_format(1704164645, 123456000, buf, sizeof(buf));
+	berth_time_format(1704164645, 123456000, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "2024-01-02T03:04:05.123456Z");
-	ck_assert_int_eq(images_time_parse("2024-01-02T03:04:05.123456789Z",
+	ck_assert_int_eq(berth_time_parse("2024-01-02T03:04:05.123456789Z",
 	    &sec, &ns), 0);
 	ck_assert_int_eq(sec, 1704164645);
 	ck_assert_int_eq(ns, 123456789);
-	ck_assert_int_eq(images_time_parse("2024-01-02T05:04:05+02:00", &sec,
+	ck_assert_int_eq(berth_time_parse("2024-01-02T05:04:05+02:00", &sec,
 	    &ns), 0);
 	ck_assert_int_eq(sec, 1704164645);
-	ck_assert_int_eq(images_time_parse("2024-01-02", &sec, &ns), -EINVAL);
-	ck_assert_int_eq(images_duration_parse("1h30m", &ns64), 0);
+	ck_assert_int_eq(berth_time_parse("2024-01-02", &sec, &ns), -EINVAL);
+	ck_assert_int_eq(berth_duration_parse("1h30m", &ns64), 0);
 	ck_assert_int_eq(ns64, 5400000000000LL);
-	ck_assert_int_eq(images_duration_parse("1.5s", &ns64), 0);
+	ck_assert_int_eq(berth_duration_parse("1.5s", &ns64), 0);
 	ck_assert_int_eq(ns64, 1500000000LL);
-	ck_assert_int_eq(images_duration_parse("10", &ns64), -EINVAL);
-	ck_assert_int_eq(images_timestamp_parse("10m", 1000, &sec, &ns), 0);
+	ck_assert_int_eq(berth_duration_parse("10", &ns64), -EINVAL);
+	ck_assert_int_eq(berth_timestamp_parse("10m", 1000, &sec, &ns), 0);
 	ck_assert_int_eq(sec, 400);
-	ck_assert_int_eq(images_timestamp_parse("1704164645.5", 0, &sec, &ns),
+	ck_assert_int_eq(berth_timestamp_parse("1704164645.5", 0, &sec, &ns),
 	    0);
 	ck_assert_int_eq(sec, 1704164645);
 	ck_assert_int_eq(ns, 500000000);
-	ck_assert_int_eq(images_timestamp_parse("2024-01-02T03:04:05Z", 0, &sec,
+	ck_assert_int_eq(berth_timestamp_parse("2024-01-02T03:04:05Z", 0, &sec,
 	    &ns), 0);
 	ck_assert_int_eq(sec, 1704164645);
-	ck_assert_int_eq(images_timestamp_parse("yesterday", 0, &sec, &ns),
+	ck_assert_int_eq(berth_timestamp_parse("yesterday", 0, &sec, &ns),
 	    -EINVAL);
 	images_human_size(10240, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "10.24kB");
