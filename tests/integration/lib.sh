@@ -5,6 +5,7 @@
 # run alone gets its own counter file and prints its own summary.
 #
 #   berth_start [-n] YAML [berthd args...]  start berthd on a fresh root
+#   berth_exec [berthd args...]             again on the same root
 #   berth_stop [PID]                        SIGTERM, wait, SIGKILL
 #   check NAME CMD...                       ok iff CMD exits 0
 #   req METHOD PATH [curl args...]          sets STATUS, BODY, HEADERS
@@ -29,6 +30,7 @@ unset DOCKER_HOST DOCKER_API_VERSION DOCKER_CONTEXT DOCKER_TLS_VERIFY
 
 T_NAME=$(basename "$0" .sh)
 T_PIDS=""			# everything we started, killed at exit
+T_LINKS=""			# network links to delete at exit
 T_DIRS=""			# temp roots, removed at exit
 T_OWN_COUNTS=0
 if [ -z "${BERTH_COUNTS:-}" ]; then
@@ -102,6 +104,9 @@ cleanup()
 		wait "$p" 2>/dev/null
 	done
 	reap_containers
+	for p in $T_LINKS; do
+		ip link del "$p" 2>/dev/null
+	done
 	# Sanitizer reports land in the daemons' logs (make asan).
 	# shellcheck disable=SC2086
 	for p in $(grep -rlE 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
@@ -257,18 +262,27 @@ berth_start()
 	B_PIDFILE=$B_DIR/berthd.pid
 	printf '%s\n' "$1" >"$B_CONF"
 	shift
-	"$BERTHD" --config-file "$B_CONF" -H "unix://$B_SOCK" \
-	    --data-root "$B_DIR/data" --exec-root "$B_DIR/exec" \
-	    --pidfile "$B_PIDFILE" --module-dir "$MODULE_DIR" "$@" \
-	    >>"$B_LOG" 2>&1 &
-	B_PID=$!
-	track_pid "$B_PID"
+	berth_exec "$@"
 	[ $nowait = 1 ] && return 0
 	if ! wait_ping "$B_SOCK" 5; then
 		echo "# berthd did not answer /_ping within 5 s; log:" >&2
 		sed 's/^/#   /' "$B_LOG" >&2
 		return 1
 	fi
+}
+
+# berth_exec [berthd args...] - start berthd on the current root, socket
+# and config, in the background; sets B_PID.  Also how a test starts it
+# again on the same root after berth_stop or a kill -9 (not under
+# `check`, whose subshell would lose B_PID).
+berth_exec()
+{
+	"$BERTHD" --config-file "$B_CONF" -H "unix://$B_SOCK" \
+	    --data-root "$B_DIR/data" --exec-root "$B_DIR/exec" \
+	    --pidfile "$B_PIDFILE" --module-dir "$MODULE_DIR" "$@" \
+	    >>"$B_LOG" 2>&1 &
+	B_PID=$!
+	track_pid "$B_PID"
 }
 
 # berth_stop [PID] - SIGTERM, up to 5 s, then SIGKILL; returns the

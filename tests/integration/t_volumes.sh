@@ -89,11 +89,7 @@ printf '%s\n' "$YAML" | awk '
 /name: volume-local|name: volumes$/ { hold = hold $0 "\n"; getline; hold = hold $0 "\n"; next }
 { print }
 END { printf "%s", hold }' >"$B_CONF"
-"$BERTHD" --config-file "$B_CONF" -H "unix://$B_SOCK" \
-    --data-root "$B_DIR/data" --exec-root "$B_DIR/exec" \
-    --pidfile "$B_PIDFILE" --module-dir "$MODULE_DIR" >>"$B_LOG" 2>&1 &
-B_PID=$!
-track_pid $B_PID
+berth_exec
 check "berthd comes back after kill -9" wait_ping "$B_SOCK" 5
 assert_eq "after the restart inspect still gives v1's mountpoint" \
     "$(dk volume inspect -f '{{.Mountpoint}}' v1 2>&1)" "$STORE/v1/_data"

@@ -8,6 +8,9 @@
  * and tests/unit/abi/check_abi.c pins every offset so that a layout move
  * cannot pass unnoticed.
  *
+ * 1.5  network.h (network/1) and ipam.h (ipam/1) added, mirroring
+ *      Docker's NetworkDriver and IpamDriver; cidr.h, filters.h and
+ *      timefmt.h (inline helpers) added
  * 1.4  runtime.h: berth_runtime_events detached appended (the detach
  *      and exec_detach events), berth_runtime_create log_max_size and
  *      log_max_files appended (json-file rotation); volume.h:
@@ -31,7 +34,7 @@
 
 #define BERTH_MODULE_MAGIC	0x42525448u	/* "BRTH" */
 #define BERTH_ABI_MAJOR		1
-#define BERTH_ABI_MINOR		4
+#define BERTH_ABI_MINOR		5
 
 /*
  * BERTH_BUILD_ID identifies one build of berthd.  Only modules that set

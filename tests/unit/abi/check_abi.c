@@ -21,7 +21,9 @@
 #include <berth/err.h>
 #include <berth/host.h>
 #include <berth/image.h>
+#include <berth/ipam.h>
 #include <berth/module.h>
+#include <berth/network.h>
 #include <berth/route.h>
 #include <berth/runtime.h>
 #include <berth/volume.h>
@@ -43,7 +45,7 @@ START_TEST(abi_version)
 {
 	ck_assert_int_eq(BERTH_ABI_MAJOR, 1);
 	/* Bumped with every addition; the changelog in abi.h says what. */
-	ck_assert_int_eq(BERTH_ABI_MINOR, 4);
+	ck_assert_int_eq(BERTH_ABI_MINOR, 5);
 	ck_assert_uint_eq(BERTH_MODULE_MAGIC, 0x42525448u);	/* "BRTH" */
 	ck_assert_uint_eq(BERTH_ABI_STRICT, 0x1u);
 }
@@ -96,6 +98,17 @@ START_TEST(abi_iface_constants)
 	ck_assert_uint_eq(BERTH_ATTACH_STDOUT, 0x2u);
 	ck_assert_uint_eq(BERTH_ATTACH_STDERR, 0x4u);
 	ck_assert_uint_eq(BERTH_ATTACH_LOGS, 0x8u);
+	/* 1.5: network/1 and ipam/1, with Docker's option keys. */
+	ck_assert_str_eq(BERTH_NETWORK_IFACE, "network/1");
+	ck_assert_str_eq(BERTH_IPAM_IFACE, "ipam/1");
+	ck_assert_str_eq(BERTH_NET_OPT_GENERIC, "com.docker.network.generic");
+	ck_assert_str_eq(BERTH_NET_OPT_IPV6, "com.docker.network.enable_ipv6");
+	ck_assert_str_eq(BERTH_NET_OPT_INTERNAL, "com.docker.network.internal");
+	ck_assert_str_eq(BERTH_NET_OPT_EXPOSED,
+	    "com.docker.network.endpoint.exposedports");
+	ck_assert_str_eq(BERTH_NET_OPT_PORTMAP, "com.docker.network.portmap");
+	ck_assert_str_eq(BERTH_IPAM_REQUEST_TYPE, "RequestAddressType");
+	ck_assert_str_eq(BERTH_IPAM_GATEWAY, "com.docker.network.gateway");
 }
 END_TEST
 
@@ -401,6 +414,96 @@ START_TEST(abi_runtime)
 }
 END_TEST
 
+START_TEST(abi_network)
+{
+	/* 1.5 */
+	OFF(struct berth_ipam_pool_req, size, 0);
+	OFF(struct berth_ipam_pool_req, address_space, 8);
+	OFF(struct berth_ipam_pool_req, pool, 16);
+	OFF(struct berth_ipam_pool_req, sub_pool, 24);
+	OFF(struct berth_ipam_pool_req, options, 32);
+	OFF(struct berth_ipam_pool_req, v6, 40);
+	OFF(struct berth_ipam_pool_req, replay, 44);
+	SIZE(struct berth_ipam_pool_req, 48);
+
+	OFF(struct berth_ipam_ops, size, 0);
+	OFF(struct berth_ipam_ops, capabilities, 8);
+	OFF(struct berth_ipam_ops, default_address_spaces, 16);
+	OFF(struct berth_ipam_ops, request_pool, 24);
+	OFF(struct berth_ipam_ops, release_pool, 32);
+	OFF(struct berth_ipam_ops, request_address, 40);
+	OFF(struct berth_ipam_ops, release_address, 48);
+	SIZE(struct berth_ipam_ops, 56);
+
+	OFF(struct berth_net_ipam_data, size, 0);
+	OFF(struct berth_net_ipam_data, address_space, 8);
+	OFF(struct berth_net_ipam_data, pool, 16);
+	OFF(struct berth_net_ipam_data, gateway, 24);
+	OFF(struct berth_net_ipam_data, aux_addresses, 32);
+	SIZE(struct berth_net_ipam_data, 40);
+
+	OFF(struct berth_net_create, size, 0);
+	OFF(struct berth_net_create, network_id, 8);
+	OFF(struct berth_net_create, options, 16);
+	OFF(struct berth_net_create, ipv4, 24);
+	OFF(struct berth_net_create, nipv4, 32);
+	OFF(struct berth_net_create, ipv6, 40);
+	OFF(struct berth_net_create, nipv6, 48);
+	SIZE(struct berth_net_create, 56);
+
+	OFF(struct berth_net_iface, size, 0);
+	OFF(struct berth_net_iface, address, 8);
+	OFF(struct berth_net_iface, address_ipv6, 16);
+	OFF(struct berth_net_iface, mac_address, 24);
+	SIZE(struct berth_net_iface, 32);
+
+	OFF(struct berth_net_endpoint, size, 0);
+	OFF(struct berth_net_endpoint, network_id, 8);
+	OFF(struct berth_net_endpoint, endpoint_id, 16);
+	OFF(struct berth_net_endpoint, iface, 24);
+	OFF(struct berth_net_endpoint, options, 56);
+	SIZE(struct berth_net_endpoint, 64);
+
+	OFF(struct berth_net_join, size, 0);
+	OFF(struct berth_net_join, network_id, 8);
+	OFF(struct berth_net_join, endpoint_id, 16);
+	OFF(struct berth_net_join, sandbox_key, 24);
+	OFF(struct berth_net_join, options, 32);
+	SIZE(struct berth_net_join, 40);
+
+	OFF(struct berth_net_route, size, 0);
+	OFF(struct berth_net_route, destination, 8);
+	OFF(struct berth_net_route, route_type, 16);
+	OFF(struct berth_net_route, next_hop, 24);
+	SIZE(struct berth_net_route, 32);
+
+	OFF(struct berth_net_join_info, size, 0);
+	OFF(struct berth_net_join_info, src_name, 8);
+	OFF(struct berth_net_join_info, dst_prefix, 16);
+	OFF(struct berth_net_join_info, gateway, 24);
+	OFF(struct berth_net_join_info, gateway_ipv6, 32);
+	OFF(struct berth_net_join_info, routes, 40);
+	OFF(struct berth_net_join_info, nroutes, 48);
+	OFF(struct berth_net_join_info, disable_gateway_service, 56);
+	SIZE(struct berth_net_join_info, 64);
+
+	OFF(struct berth_network_ops, size, 0);
+	OFF(struct berth_network_ops, capabilities, 8);
+	OFF(struct berth_network_ops, create_network, 16);
+	OFF(struct berth_network_ops, delete_network, 24);
+	OFF(struct berth_network_ops, create_endpoint, 32);
+	OFF(struct berth_network_ops, endpoint_oper_info, 40);
+	OFF(struct berth_network_ops, delete_endpoint, 48);
+	OFF(struct berth_network_ops, join, 56);
+	OFF(struct berth_network_ops, leave, 64);
+	OFF(struct berth_network_ops, discover_new, 72);
+	OFF(struct berth_network_ops, discover_delete, 80);
+	OFF(struct berth_network_ops, program_external_connectivity, 88);
+	OFF(struct berth_network_ops, revoke_external_connectivity, 96);
+	SIZE(struct berth_network_ops, 104);
+}
+END_TEST
+
 #endif /* x86_64 LP64 */
 
 Suite *
@@ -429,6 +532,7 @@ suite(void)
 	tcase_add_test(tc, abi_image);
 	tcase_add_test(tc, abi_runtime);
 	tcase_add_test(tc, abi_volume);
+	tcase_add_test(tc, abi_network);
 	suite_add_tcase(s, tc);
 #endif
 	return s;

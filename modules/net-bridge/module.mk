@@ -1,0 +1,4 @@
+MODULES			+= net-bridge
+net-bridge-SRCS		:= modules/net-bridge/net_bridge.c \
+			   modules/net-bridge/net_bridge_nl.c
+net-bridge-LIBS		:= -lmnl

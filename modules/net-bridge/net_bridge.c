@@ -1,0 +1,366 @@
+/*
+ * net-bridge - Docker's "bridge" network driver as a network/1 driver:
+ * a Linux bridge per network with the gateway's address on it.  Every
+ * kernel change runs in a work job; the loop only keeps the table.
+ */
+#include <sys/queue.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <berth/cidr.h>
+#include <berth/host.h>
+#include <berth/json.h>
+#include <berth/module.h>
+#include <berth/network.h>
+
+#include "net_bridge.h"
+
+#define OPT_NAME	"com.docker.network.bridge.name"
+#define OPT_MTU		"com.docker.network.driver.mtu"
+
+struct nb_net {
+	LIST_ENTRY(nb_net)	 entry;
+	char			 id[65];
+	char			 bridge[IFNAMSIZ];
+	unsigned int		 mtu;
+	int			 internal;
+	struct berth_cidr	 gw;		/* prefix 0: none */
+};
+LIST_HEAD(nb_net_list, nb_net);
+
+struct net_bridge {
+	const struct berth_host	*h;
+	struct nb_net_list	 nets;
+};
+
+static struct nb_net *
+net_find(struct net_bridge *nb, const char *id)
+{
+	struct nb_net	*n;
+
+	LIST_FOREACH(n, &nb->nets, entry)
+		if (strcmp(n->id, id) == 0)
+			return n;
+	return NULL;
+}
+
+/* --- jobs: one kernel change off the loop, then the answer on it -------- */
+
+enum nb_op { OP_CREATE, OP_DELETE };
+
+struct nb_job {
+	struct net_bridge	*nb;
+	enum nb_op		 op;
+	struct nb_net		*net;		/* OP_CREATE: the new entry */
+	char			 bridge[IFNAMSIZ];
+	int			 rc;
+	const char		*what;		/* the step that failed */
+	berth_net_done_cb	 done;
+	void			*arg;
+};
+
+static void
+job_work(void *arg)
+{
+	struct nb_job	*j = arg;
+	struct nb_net	*n = j->net;
+
+	switch (j->op) {
+	case OP_CREATE:
+		j->what = "create bridge";
+		if ((j->rc = nb_bridge_add(n->bridge, n->mtu)) < 0)
+			return;
+		j->what = "add the gateway address";
+		if (n->gw.prefix != 0 && (j->rc = nb_addr_add(n->bridge,
+		    n->gw.addr, n->gw.prefix)) < 0)
+			goto undo;
+		j->what = "bring the bridge up";
+		if ((j->rc = nb_link_up(n->bridge, n->mtu, 0)) < 0)
+			goto undo;
+		return;
+	undo:
+		(void)nb_link_del(n->bridge);
+		return;
+	case OP_DELETE:
+		j->what = "delete bridge";
+		j->rc = nb_link_del(j->bridge);
+		return;
+	}
+}
+
+static void
+job_done(void *arg)
+{
+	struct nb_job		*j = arg;
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct nb_net		*old;
+
+	if (j->rc < 0) {
+		berth_err_set(&err, j->rc, "%s %s: %s", j->what,
+		    j->op == OP_CREATE ? j->net->bridge : j->bridge,
+		    strerror(-j->rc));
+		free(j->net);
+	} else if (j->op == OP_CREATE) {
+		if ((old = net_find(j->nb, j->net->id)) != NULL) {
+			LIST_REMOVE(old, entry);
+			free(old);
+		}
+		LIST_INSERT_HEAD(&j->nb->nets, j->net, entry);
+	}
+	j->done(j->arg, j->rc, j->rc < 0 ? &err : NULL);
+	free(j);
+}
+
+static void
+job_go(struct nb_job *j)
+{
+	struct berth_err	err = BERTH_ERR_INIT;
+
+	if (j->nb->h->work(j->nb->h, job_work, job_done, j) == 0)
+		return;
+	berth_err_set(&err, -ENOMEM, "cannot queue a network change");
+	j->done(j->arg, -ENOMEM, &err);
+	free(j->net);
+	free(j);
+}
+
+/* --- network/1 ------------------------------------------------------------ */
+
+static void
+nb_caps(void *st, berth_net_caps_cb done, void *arg)
+{
+	done(arg, 0, "local", "local", NULL);
+}
+
+static int
+bridge_name_ok(const char *s)
+{
+	size_t	i, len = strlen(s);
+
+	if (len == 0 || len >= IFNAMSIZ)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && strchr("_.-", s[i]) ==
+		    NULL)
+			return 0;
+	return 1;
+}
+
+/* The driver's view of a CreateNetwork request; 0 or -errno with err. */
+static int
+net_from_req(struct net_bridge *nb, const struct berth_net_create *req,
+    struct nb_net *n, struct berth_err *err)
+{
+	json_object	*gen, *in;
+	const char	*name, *mtu;
+	struct nb_net	*o;
+	char		*end;
+	long		 m;
+
+	memset(n, 0, sizeof(*n));
+	snprintf(n->id, sizeof(n->id), "%s", req->network_id);
+	gen = berth_json_get(req->options, BERTH_NET_OPT_GENERIC);
+	in = berth_json_get(req->options, BERTH_NET_OPT_INTERNAL);
+	n->internal = in != NULL && json_object_get_boolean(in);
+	name = berth_json_str(gen, OPT_NAME);
+	if (name != NULL) {
+		if (!bridge_name_ok(name))
+			return berth_err_set(err, -EINVAL, "invalid bridge "
+			    "name %s: want at most %d of [a-zA-Z0-9_.-]", name,
+			    IFNAMSIZ - 1);
+		snprintf(n->bridge, sizeof(n->bridge), "%s", name);
+	} else
+		snprintf(n->bridge, sizeof(n->bridge), NB_PREFIX "%.11s",
+		    req->network_id);
+	LIST_FOREACH(o, &nb->nets, entry)
+		if (strcmp(o->bridge, n->bridge) == 0 &&
+		    strcmp(o->id, n->id) != 0)
+			return berth_err_set(err, -EPERM, "bridge name %s is "
+			    "already used by network %.12s", n->bridge, o->id);
+	if ((mtu = berth_json_str(gen, OPT_MTU)) != NULL) {
+		m = strtol(mtu, &end, 10);
+		if (*mtu == '\0' || *end != '\0' || m < 68 || m > 65535)
+			return berth_err_set(err, -EINVAL, "invalid MTU %s: "
+			    "want 68 to 65535", mtu);
+		n->mtu = (unsigned int)m;
+	}
+	if (req->nipv4 > 1)
+		return berth_err_set(err, -EINVAL, "a bridge network takes "
+		    "one IPv4 subnet");
+	if (req->nipv4 == 1 && req->ipv4[0].gateway != NULL &&
+	    berth_cidr_parse(req->ipv4[0].gateway, 1, &n->gw) < 0)
+		return berth_err_set(err, -EINVAL, "invalid gateway %s",
+		    req->ipv4[0].gateway);
+	return 0;
+}
+
+static void
+nb_create_network(void *st, const struct berth_net_create *req,
+    berth_net_done_cb done, void *arg)
+{
+	struct net_bridge	*nb = st;
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct nb_job		*j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    (j->net = calloc(1, sizeof(*j->net))) == NULL) {
+		free(j);
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		done(arg, -ENOMEM, &err);
+		return;
+	}
+	if (net_from_req(nb, req, j->net, &err) < 0) {
+		free(j->net);
+		free(j);
+		done(arg, err.code, &err);
+		return;
+	}
+	j->nb = nb;
+	j->op = OP_CREATE;
+	j->done = done;
+	j->arg = arg;
+	job_go(j);
+}
+
+static void
+nb_delete_network(void *st, const char *network_id, berth_net_done_cb done,
+    void *arg)
+{
+	struct net_bridge	*nb = st;
+	struct nb_net		*n;
+	struct nb_job		*j;
+	struct berth_err	 err = BERTH_ERR_INIT;
+
+	if ((n = net_find(nb, network_id)) == NULL) {
+		done(arg, 0, NULL);
+		return;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		done(arg, -ENOMEM, &err);
+		return;
+	}
+	/* Forgotten now: a failed delete leaves only a stray link. */
+	snprintf(j->bridge, sizeof(j->bridge), "%s", n->bridge);
+	LIST_REMOVE(n, entry);
+	free(n);
+	j->nb = nb;
+	j->op = OP_DELETE;
+	j->done = done;
+	j->arg = arg;
+	job_go(j);
+}
+
+static void
+nb_not_yet(void *arg, berth_net_done_cb done)
+{
+	struct berth_err	err = BERTH_ERR_INIT;
+
+	berth_err_set(&err, -ENOTSUP, "bridge endpoints are not supported "
+	    "by berth yet");
+	done(arg, -ENOTSUP, &err);
+}
+
+static void
+nb_create_endpoint(void *st, const struct berth_net_endpoint *req,
+    berth_net_iface_cb done, void *arg)
+{
+	struct berth_err	err = BERTH_ERR_INIT;
+
+	berth_err_set(&err, -ENOTSUP, "bridge endpoints are not supported "
+	    "by berth yet");
+	done(arg, -ENOTSUP, NULL, &err);
+}
+
+static void
+nb_oper_info(void *st, const char *network_id, const char *endpoint_id,
+    berth_net_info_cb done, void *arg)
+{
+	done(arg, 0, NULL, NULL);
+}
+
+static void
+nb_by_ep(void *st, const char *network_id, const char *endpoint_id,
+    berth_net_done_cb done, void *arg)
+{
+	done(arg, 0, NULL);
+}
+
+static void
+nb_join(void *st, const struct berth_net_join *req, berth_net_join_cb done,
+    void *arg)
+{
+	struct berth_err	err = BERTH_ERR_INIT;
+
+	berth_err_set(&err, -ENOTSUP, "bridge endpoints are not supported "
+	    "by berth yet");
+	done(arg, -ENOTSUP, NULL, &err);
+}
+
+static void
+nb_program(void *st, const char *network_id, const char *endpoint_id,
+    json_object *options, berth_net_done_cb done, void *arg)
+{
+	nb_not_yet(arg, done);
+}
+
+static const struct berth_network_ops net_bridge_ops = {
+	.size = sizeof(struct berth_network_ops),
+	.capabilities = nb_caps,
+	.create_network = nb_create_network,
+	.delete_network = nb_delete_network,
+	.create_endpoint = nb_create_endpoint,
+	.endpoint_oper_info = nb_oper_info,
+	.delete_endpoint = nb_by_ep,
+	.join = nb_join,
+	.leave = nb_by_ep,
+	.program_external_connectivity = nb_program,
+	.revoke_external_connectivity = nb_by_ep,
+};
+
+static int
+net_bridge_init(const struct berth_host *h, const struct berth_conf *conf,
+    void **statep, struct berth_err *err)
+{
+	struct net_bridge	*nb;
+	int			 rc;
+
+	if ((nb = calloc(1, sizeof(*nb))) == NULL)
+		return berth_err_set(err, -ENOMEM, "out of memory");
+	nb->h = h;
+	LIST_INIT(&nb->nets);
+	if ((rc = h->provide(h, BERTH_NETWORK_IFACE, "bridge",
+	    &net_bridge_ops, nb, err)) < 0) {
+		free(nb);
+		return rc;
+	}
+	*statep = nb;
+	return 0;
+}
+
+/* Bridges stay: containers running through a restart still use them. */
+static void
+net_bridge_fini(void *state)
+{
+	struct net_bridge	*nb = state;
+	struct nb_net		*n;
+
+	while ((n = LIST_FIRST(&nb->nets)) != NULL) {
+		LIST_REMOVE(n, entry);
+		free(n);
+	}
+	free(nb);
+}
+
+BERTH_MODULE = {
+	.abi = BERTH_ABI_INIT,
+	.name = "net-bridge",
+	.version = "0.1.0",
+	.provides = (const char *const[]){ BERTH_NETWORK_IFACE, NULL },
+	.init = net_bridge_init,
+	.fini = net_bridge_fini,
+};

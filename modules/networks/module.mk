@@ -1,0 +1,9 @@
+MODULES		+= networks
+networks-SRCS	:= modules/networks/networks.c \
+		   modules/networks/networks_api.c \
+		   modules/networks/networks_builtin.c \
+		   modules/networks/networks_chain.c \
+		   modules/networks/networks_filters.c \
+		   modules/networks/networks_ipam.c \
+		   modules/networks/networks_store.c
+networks-LIBS	:=

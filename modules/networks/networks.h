@@ -1,0 +1,152 @@
+/*
+ * networks.h - the networks service, private to modules/networks.
+ *
+ * The service owns what Docker's libnetwork controller owns: names, IDs,
+ * options, labels and the IPAM pools of each network (persisted, one
+ * JSON file per network under <data-root>/networks), and calls drivers
+ * (network/1) and IPAM drivers (ipam/1) in Docker's order.  Drivers own
+ * the kernel objects; IPAM drivers own nothing on disk: at every start
+ * the service asks them again for exactly what its records hold (the
+ * default IPAM wants request replay), so there is one record of which
+ * address belongs to whom.
+ *
+ *	networks.c		init/fini, routes, /info, events, lookups, JSON
+ *	networks_api.c		the /networks endpoints
+ *	networks_chain.c	create, restore and destroy through IPAM + driver
+ *	networks_store.c	records on disk, load at start
+ *	networks_filters.c	list and prune filters
+ *	networks_ipam.c		the "default" IPAM driver (Docker's pools)
+ *	networks_builtin.c	the "host" and "null" drivers
+ */
+#ifndef NETWORKS_H
+#define NETWORKS_H
+
+#include <sys/queue.h>
+
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include <berth/err.h>
+#include <berth/host.h>
+#include <berth/ipam.h>
+#include <berth/network.h>
+
+#ifndef TAILQ_FOREACH_SAFE
+#define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
+	for ((var) = TAILQ_FIRST(head);					\
+	    (var) != NULL && ((tvar) = TAILQ_NEXT(var, field), 1);	\
+	    (var) = (tvar))
+#endif
+
+#define NW_ID_LEN	64
+
+struct nw_ipam;
+/* The default bridge's Linux name: never another engine's docker0. */
+#define NW_DEFAULT_BRIDGE	"berth0"
+
+/* One IPAM.Config entry and what IPAM granted for it. */
+struct nw_pool {
+	char		*subnet;	/* CIDR; NULL: any (until granted) */
+	char		*ip_range;	/* CIDR or NULL */
+	char		*gateway;	/* plain address or NULL */
+	json_object	*aux;		/* AuxiliaryAddresses or NULL */
+	char		*pool_id;	/* NULL until granted */
+	int		 gw_held;	/* gateway from RequestAddress */
+	int		 gw_data;	/* gateway from RequestPool's Data */
+};
+
+struct nw_net {
+	TAILQ_ENTRY(nw_net)	 entry;
+	char			 id[NW_ID_LEN + 1];
+	char			*name;
+	char			*driver;
+	char			*created;	/* RFC 3339 with nanoseconds */
+	char			*ipam_driver;
+	json_object		*ipam_options;	/* object or NULL */
+	struct nw_pool		*pools;
+	size_t			 npools;
+	json_object		*options;	/* -o map: object */
+	json_object		*labels;	/* object */
+	int			 internal;
+	int			 attachable;
+	int			 predefined;	/* bridge, host, none */
+	int			 ready;		/* created and on disk */
+	int			 busy;		/* a create or remove runs */
+	int			 refs;
+	int			 gone;		/* unlinked */
+};
+TAILQ_HEAD(nw_net_list, nw_net);
+
+struct networks {
+	const struct berth_host	*h;
+	char			*dir;		/* <data-root>/networks */
+	char			*bridge;	/* the default bridge's link */
+	struct nw_net_list	 nets;
+	struct berth_timer	*start;		/* restore after every init */
+	struct nw_ipam		*ipam;		/* the "default" IPAM's state */
+	int			 stopping;
+};
+
+typedef void	(*nw_done_cb)(void *, int, const struct berth_err *);
+
+/* networks.c */
+struct nw_net	*networks_find(struct networks *, const char *);
+struct nw_net	*networks_by_name(struct networks *, const char *);
+int		 networks_is_predefined(const char *);
+int		 networks_needs_ipam(const char *);
+const struct berth_network_ops *networks_driver(struct networks *,
+		    const char *, void **, struct berth_err *);
+const struct berth_ipam_ops *networks_ipam(struct networks *, const char *,
+		    void **, struct berth_err *);
+void		 networks_emit(struct networks *, const char *,
+		    const struct nw_net *);
+struct nw_net	*networks_net_new(void);
+void		 networks_net_ref(struct nw_net *);
+void		 networks_net_unref(struct nw_net *);
+void		 networks_link(struct networks *, struct nw_net *);
+void		 networks_unlink(struct networks *, struct nw_net *);
+json_object	*networks_json(const struct nw_net *);
+int		 networks_new_id(char *);
+void		 networks_time_now(char *, size_t);
+
+/* networks_chain.c */
+void		 networks_create(struct networks *, struct nw_net *, int,
+		    nw_done_cb, void *);
+void		 networks_destroy(struct networks *, struct nw_net *,
+		    nw_done_cb, void *);
+
+/* networks_store.c */
+json_object	*networks_record(const struct nw_net *);
+struct nw_net	*networks_from_record(json_object *, struct berth_err *);
+void		 networks_save(struct networks *, struct nw_net *, nw_done_cb,
+		    void *);
+void		 networks_forget(struct networks *, struct nw_net *,
+		    nw_done_cb, void *);
+int		 networks_load(struct networks *, struct berth_err *);
+
+/* networks_filters.c */
+struct nw_filters;
+int		 networks_filters_parse(const char *, int, struct nw_filters **,
+		    struct berth_err *);
+int		 networks_filters_match(const struct nw_filters *,
+		    const struct nw_net *);
+void		 networks_filters_free(struct nw_filters *);
+
+/* networks_api.c */
+void		 networks_h_create(struct berth_req *, void *);
+void		 networks_h_list(struct berth_req *, void *);
+void		 networks_h_inspect(struct berth_req *, void *);
+void		 networks_h_remove(struct berth_req *, void *);
+void		 networks_h_prune(struct berth_req *, void *);
+void		 networks_h_connect(struct berth_req *, void *);
+
+/* networks_ipam.c */
+extern const struct berth_ipam_ops networks_ipam_ops;
+struct nw_ipam	*networks_ipam_new(void);
+void		 networks_ipam_free(struct nw_ipam *);
+
+/* networks_builtin.c */
+extern const struct berth_network_ops networks_builtin_ops;
+
+#endif
