@@ -47,6 +47,7 @@
 #include <berth/err.h>
 #include <berth/fs.h>
 #include <berth/host.h>
+#include <berth/id.h>
 #include <berth/image.h>
 #include <berth/inroot.h>
 #include <berth/runtime.h>
@@ -532,7 +533,6 @@ int		 containers_seccomp_from_profile(const char *, json_object *,
 		    json_object **, struct berth_err *);
 
 /* containers_util.c */
-int		 containers_new_id(char *);
 int		 containers_signal_parse(const char *, int *);
 const char	*containers_signal_name(int);
 int64_t		 containers_now_ns(void);

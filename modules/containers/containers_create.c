@@ -490,7 +490,7 @@ containers_h_create(struct berth_req *req, void *state)
 		goto fail;
 	if ((rc = containers_mounts_parse(cs, cfg, hc, &c->mounts, &err)) < 0)
 		goto fail;
-	if ((rc = containers_new_id(c->id)) < 0) {
+	if ((rc = berth_id_new(c->id)) < 0) {
 		berth_err_set(&err, rc, "cannot draw an ID: %s", strerror(-rc));
 		goto fail;
 	}

@@ -209,7 +209,7 @@ exec_new(struct ctr *c, json_object *cmd)
 	struct ctr_exec	*e;
 
 	if ((e = calloc(1, sizeof(*e))) == NULL ||
-	    containers_new_id(e->id) < 0) {
+	    berth_id_new(e->id) < 0) {
 		free(e);
 		return NULL;
 	}

@@ -1,7 +1,6 @@
 /*
  * containers_util.c - small helpers: IDs, signals, times, statuses.
  */
-#include <sys/random.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -16,31 +15,6 @@
 #include <berth/json.h>
 
 #include "containers.h"
-
-/*
- * A 64-hex ID.  Docker re-draws an ID that is all digits, because a
- * short form of it would read as a number; so do we.
- */
-int
-containers_new_id(char *id)
-{
-	unsigned char	 b[CONTAINERS_ID_LEN / 2];
-	size_t		 i;
-	int		 digits;
-
-	do {
-		if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
-			return -errno;
-		digits = 1;
-		for (i = 0; i < sizeof(b); i++) {
-			snprintf(id + 2 * i, 3, "%02x", b[i]);
-			if (!isdigit((unsigned char)id[2 * i]) ||
-			    !isdigit((unsigned char)id[2 * i + 1]))
-				digits = 0;
-		}
-	} while (digits);
-	return 0;
-}
 
 static const struct {
 	const char	*name;

@@ -4,7 +4,6 @@
  * "host" and "null" drivers.  Bridges, veths and rules are a driver's
  * business (net-bridge); this module never touches the kernel itself.
  */
-#include <sys/random.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,9 +13,11 @@
 
 #include <berth/conf.h>
 #include <berth/host.h>
+#include <berth/info.h>
 #include <berth/json.h>
 #include <berth/module.h>
 #include <berth/route.h>
+#include <berth/timefmt.h>
 
 #include "networks.h"
 
@@ -263,38 +264,15 @@ networks_json(const struct nw_net *n)
 	return o;
 }
 
-int
-networks_new_id(char *out)
-{
-	unsigned char	 b[NW_ID_LEN / 2];
-	size_t		 i;
-
-	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
-		return -EIO;
-	for (i = 0; i < sizeof(b); i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-	return 0;
-}
-
-/* RFC 3339 with nanoseconds, UTC, as Go prints a network's Created. */
+/* RFC 3339 with nanoseconds, as Go prints a network's Created. */
 void
 networks_time_now(char *buf, size_t len)
 {
-	struct timespec	ts;
-	struct tm	tm;
-	char		s[32];
+	int64_t	sec;
+	long	ns;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%09ldZ", s, ts.tv_nsec);
-}
-
-static void
-networks_info_driver(const char *name, const void *ops, void *state,
-    void *arg)
-{
-	json_object_array_add(arg, json_object_new_string(name));
+	berth_time_now(&sec, &ns);
+	berth_time_format(sec, ns, buf, len);
 }
 
 /* Plugins.Network: every network/1 driver in the registry. */
@@ -302,16 +280,8 @@ static void
 networks_info(void *state, json_object *out)
 {
 	struct networks	*nw = state;
-	json_object	*plugins, *list;
 
-	list = json_object_new_array();
-	nw->h->drivers(nw->h, BERTH_NETWORK_IFACE, networks_info_driver, list);
-	if (!json_object_object_get_ex(out, "Plugins", &plugins) ||
-	    !json_object_is_type(plugins, json_type_object)) {
-		plugins = json_object_new_object();
-		json_object_object_add(out, "Plugins", plugins);
-	}
-	json_object_object_add(plugins, "Network", list);
+	berth_info_plugins(nw->h, out, BERTH_NETWORK_IFACE, "Network");
 }
 
 /* --- start: restore what the records hold, then the predefined ------------ */
@@ -404,7 +374,7 @@ predef_make(struct networks *nw, const char *name, const char *driver)
 	n->ipam_driver = strdup("default");
 	n->created = strdup(now);
 	n->predefined = 1;
-	if (networks_new_id(n->id) < 0 || n->name == NULL ||
+	if (berth_id_new(n->id) < 0 || n->name == NULL ||
 	    n->driver == NULL || n->ipam_driver == NULL || n->created == NULL) {
 		networks_net_unref(n);
 		return;

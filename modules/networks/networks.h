@@ -29,6 +29,7 @@
 
 #include <berth/err.h>
 #include <berth/host.h>
+#include <berth/id.h>
 #include <berth/ipam.h>
 #include <berth/network.h>
 
@@ -107,7 +108,6 @@ void		 networks_net_unref(struct nw_net *);
 void		 networks_link(struct networks *, struct nw_net *);
 void		 networks_unlink(struct networks *, struct nw_net *);
 json_object	*networks_json(const struct nw_net *);
-int		 networks_new_id(char *);
 void		 networks_time_now(char *, size_t);
 
 /* networks_chain.c */

@@ -41,23 +41,6 @@ is_true(json_object *body, const char *key)
 	    json_object_get_boolean(x);
 }
 
-/* A map of strings (Options, Labels), or null/absent. */
-static int
-check_map(json_object *o, const char *what, struct berth_err *err)
-{
-	if (o == NULL || json_object_is_type(o, json_type_null))
-		return 0;
-	if (!json_object_is_type(o, json_type_object))
-		return berth_err_set(err, -EINVAL, "%s must be a map", what);
-	json_object_object_foreach(o, k, val) {
-		(void)k;
-		if (!json_object_is_type(val, json_type_string))
-			return berth_err_set(err, -EINVAL, "%s values must be "
-			    "strings", what);
-	}
-	return 0;
-}
-
 static char *
 dup_or_null(const char *s)
 {
@@ -116,7 +99,7 @@ pools_from_config(struct nw_net *n, json_object *cfg, struct berth_err *err)
 				return berth_err_set(err, -EINVAL, "multiple "
 				    "overlapping subnet configuration is not "
 				    "supported");
-		if (aux != NULL && check_map(aux, "AuxiliaryAddresses",
+		if (aux != NULL && berth_json_string_map(aux, "AuxiliaryAddresses",
 		    err) < 0)
 			return err->code;
 		n->pools[i].subnet = dup_or_null(s);
@@ -180,9 +163,9 @@ net_from_body(struct networks *nw, json_object *body, struct berth_err *err)
 		    "are swarm features, which berth does not have");
 		return NULL;
 	}
-	if (check_map(opts, "Options", err) < 0 ||
-	    check_map(labels, "Labels", err) < 0 ||
-	    check_map(iopts, "IPAM.Options", err) < 0)
+	if (berth_json_string_map(opts, "Options", err) < 0 ||
+	    berth_json_string_map(labels, "Labels", err) < 0 ||
+	    berth_json_string_map(iopts, "IPAM.Options", err) < 0)
 		return NULL;
 	if (!networks_needs_ipam(drv)) {
 		berth_err_set(err, -EPERM, "only one instance of \"%s\" "
@@ -214,7 +197,7 @@ net_from_body(struct networks *nw, json_object *body, struct berth_err *err)
 		n->labels = json_object_get(labels);
 	}
 	if (n->name == NULL || n->driver == NULL || n->ipam_driver == NULL ||
-	    n->created == NULL || networks_new_id(n->id) < 0) {
+	    n->created == NULL || berth_id_new(n->id) < 0) {
 		berth_err_set(err, -ENOMEM, "out of memory");
 		networks_net_unref(n);
 		return NULL;

@@ -4,7 +4,6 @@
  * are found by name through volume/1 in the registry; this module never
  * touches a volume's data itself.
  */
-#include <sys/random.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -14,6 +13,7 @@
 
 #include <berth/df.h>
 #include <berth/host.h>
+#include <berth/info.h>
 #include <berth/json.h>
 #include <berth/module.h>
 #include <berth/route.h>
@@ -147,41 +147,13 @@ volumes_json(const struct vs_vol *v, json_object *usage)
 	return o;
 }
 
-int
-volumes_new_id(char *out)
-{
-	unsigned char	 b[VOLUMES_ID_LEN / 2];
-	size_t		 i;
-
-	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
-		return -EIO;
-	for (i = 0; i < sizeof(b); i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-	return 0;
-}
-
-static void
-volumes_info_driver(const char *name, const void *ops, void *state,
-    void *arg)
-{
-	json_object_array_add(arg, json_object_new_string(name));
-}
-
 /* Plugins.Volume: every volume/1 driver in the registry. */
 static void
 volumes_info(void *state, json_object *out)
 {
 	struct volumes	*vs = state;
-	json_object	*plugins, *list;
 
-	list = json_object_new_array();
-	vs->h->drivers(vs->h, BERTH_VOLUME_IFACE, volumes_info_driver, list);
-	if (!json_object_object_get_ex(out, "Plugins", &plugins) ||
-	    !json_object_is_type(plugins, json_type_object)) {
-		plugins = json_object_new_object();
-		json_object_object_add(out, "Plugins", plugins);
-	}
-	json_object_object_add(plugins, "Volume", list);
+	berth_info_plugins(vs->h, out, BERTH_VOLUME_IFACE, "Volume");
 }
 
 static void

@@ -26,6 +26,7 @@
 
 #include <berth/err.h>
 #include <berth/host.h>
+#include <berth/id.h>
 #include <berth/volume.h>
 
 #ifndef TAILQ_FOREACH_SAFE
@@ -97,7 +98,6 @@ void		 volumes_vol_unref(struct vs_vol *);
 void		 volumes_unlink(struct volumes *, struct vs_vol *);
 int		 volumes_users(const struct vs_vol *);
 json_object	*volumes_json(const struct vs_vol *, json_object *);
-int		 volumes_new_id(char *);
 extern const struct berth_volumes_ops volumes_svc_ops;
 
 /* volumes_df.c */

@@ -122,7 +122,7 @@ volumes_create(struct volumes *vs, const char *name, const char *driver,
 	int				 anon = 0;
 
 	if (name == NULL || *name == '\0') {
-		if (volumes_new_id(id) < 0) {
+		if (berth_id_new(id) < 0) {
 			berth_err_set(&err, -EIO, "cannot draw a volume name");
 			cb(arg, -EIO, NULL, &err);
 			return;
@@ -375,22 +375,6 @@ h_create_done(void *arg, int rc, struct vs_vol *v, const struct berth_err *err)
 	free(rj);
 }
 
-static int
-check_map(json_object *o, const char *what, struct berth_err *err)
-{
-	if (o == NULL || json_object_is_type(o, json_type_null))
-		return 0;
-	if (!json_object_is_type(o, json_type_object))
-		return berth_err_set(err, -EINVAL, "%s must be a map", what);
-	json_object_object_foreach(o, k, val) {
-		(void)k;
-		if (!json_object_is_type(val, json_type_string))
-			return berth_err_set(err, -EINVAL, "%s values must be "
-			    "strings", what);
-	}
-	return 0;
-}
-
 void
 volumes_h_create(struct berth_req *req, void *state)
 {
@@ -424,8 +408,8 @@ volumes_h_create(struct berth_req *req, void *state)
 	}
 	opts = berth_json_get(body, "DriverOpts");
 	labels = berth_json_get(body, "Labels");
-	if (check_map(opts, "DriverOpts", &err) < 0 ||
-	    check_map(labels, "Labels", &err) < 0) {
+	if (berth_json_string_map(opts, "DriverOpts", &err) < 0 ||
+	    berth_json_string_map(labels, "Labels", &err) < 0) {
 		h->resp_error(req, &err);
 		return;
 	}

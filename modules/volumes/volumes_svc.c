@@ -48,7 +48,7 @@ svc_id_add(struct vs_user *u, char *out)
 {
 	char	**a;
 
-	if (volumes_new_id(out) < 0)
+	if (berth_id_new(out) < 0)
 		return -EIO;
 	if ((a = realloc(u->mount_ids, (u->nmounts + 1) * sizeof(*a))) ==
 	    NULL)

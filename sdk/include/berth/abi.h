@@ -9,8 +9,9 @@
  * cannot pass unnoticed.
  *
  * 1.5  network.h (network/1) and ipam.h (ipam/1) added, mirroring
- *      Docker's NetworkDriver and IpamDriver; cidr.h, filters.h and
- *      timefmt.h (inline helpers) added
+ *      Docker's NetworkDriver and IpamDriver; cidr.h, filters.h,
+ *      id.h, info.h and timefmt.h (inline helpers) added, json.h gains
+ *      berth_json_string_map
  * 1.4  runtime.h: berth_runtime_events detached appended (the detach
  *      and exec_detach events), berth_runtime_create log_max_size and
  *      log_max_files appended (json-file rotation); volume.h:

@@ -13,6 +13,8 @@
 
 #include <json-c/json.h>
 
+#include <berth/err.h>
+
 /* The member named key (any case) of obj, borrowed; NULL if none. */
 static inline json_object *
 berth_json_get(json_object *obj, const char *key)
@@ -40,6 +42,26 @@ berth_json_str(json_object *obj, const char *key)
 	if (v == NULL || !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
+}
+
+/*
+ * A map of strings (Labels, Options, DriverOpts), or null or absent:
+ * 0; anything else -EINVAL naming what (400).
+ */
+static inline int
+berth_json_string_map(json_object *o, const char *what, struct berth_err *err)
+{
+	if (o == NULL || json_object_is_type(o, json_type_null))
+		return 0;
+	if (!json_object_is_type(o, json_type_object))
+		return berth_err_set(err, -EINVAL, "%s must be a map", what);
+	json_object_object_foreach(o, k, val) {
+		(void)k;
+		if (!json_object_is_type(val, json_type_string))
+			return berth_err_set(err, -EINVAL, "%s values must be "
+			    "strings", what);
+	}
+	return 0;
 }
 
 #endif
