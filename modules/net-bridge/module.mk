@@ -1,4 +1,3 @@
 MODULES			+= net-bridge
-net-bridge-SRCS		:= modules/net-bridge/net_bridge.c \
-			   modules/net-bridge/net_bridge_nl.c
+net-bridge-SRCS		:= modules/net-bridge/net_bridge.c
 net-bridge-LIBS		:= -lmnl

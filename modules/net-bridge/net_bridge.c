@@ -16,6 +16,7 @@
 #include <berth/json.h>
 #include <berth/module.h>
 #include <berth/network.h>
+#include <berth/rtnl.h>
 
 #include "net_bridge.h"
 
@@ -66,28 +67,37 @@ struct nb_job {
 static void
 job_work(void *arg)
 {
-	struct nb_job	*j = arg;
-	struct nb_net	*n = j->net;
+	struct nb_job		*j = arg;
+	struct nb_net		*n = j->net;
+	struct berth_rtnl_link	 l;
 
+	memset(&l, 0, sizeof(l));
 	switch (j->op) {
 	case OP_CREATE:
+		/* A bridge that is already there (a restart) is this one. */
 		j->what = "create bridge";
-		if ((j->rc = nb_bridge_add(n->bridge, n->mtu)) < 0)
+		if ((j->rc = berth_rtnl_link_add(n->bridge, "bridge", NULL,
+		    n->mtu)) == -EEXIST)
+			j->rc = 0;
+		if (j->rc < 0)
 			return;
 		j->what = "add the gateway address";
-		if (n->gw.prefix != 0 && (j->rc = nb_addr_add(n->bridge,
+		if (n->gw.prefix != 0 && (j->rc = berth_rtnl_addr_add(n->bridge,
 		    n->gw.addr, n->gw.prefix)) < 0)
 			goto undo;
 		j->what = "bring the bridge up";
-		if ((j->rc = nb_link_up(n->bridge, n->mtu, 0)) < 0)
+		l.name = n->bridge;
+		l.up = 1;
+		l.mtu = n->mtu;
+		if ((j->rc = berth_rtnl_link_set(&l)) < 0)
 			goto undo;
 		return;
 	undo:
-		(void)nb_link_del(n->bridge);
+		(void)berth_rtnl_link_del(n->bridge);
 		return;
 	case OP_DELETE:
 		j->what = "delete bridge";
-		j->rc = nb_link_del(j->bridge);
+		j->rc = berth_rtnl_link_del(j->bridge);
 		return;
 	}
 }

@@ -10,7 +10,8 @@
  * success, which is how a reboot or a crash is repaired.
  *
  *	net_bridge.c		init/fini, network/1 ops, the network table
- *	net_bridge_nl.c		rtnetlink through libmnl (worker threads)
+ *
+ * Kernel changes go through berth/rtnl.h in work jobs.
  */
 #ifndef NET_BRIDGE_H
 #define NET_BRIDGE_H
@@ -20,12 +21,5 @@
 
 /* Prefix of the bridges of user-defined networks. */
 #define NB_PREFIX	"brt-"
-
-/* net_bridge_nl.c: 0 or -errno; each blocks for one netlink exchange. */
-int	nb_bridge_add(const char *name, unsigned int mtu);
-int	nb_veth_add(const char *name, const char *peer, unsigned int mtu);
-int	nb_link_del(const char *name);
-int	nb_link_up(const char *name, unsigned int mtu, int master);
-int	nb_addr_add(const char *name, uint32_t addr, int prefix);
 
 #endif

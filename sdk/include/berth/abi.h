@@ -10,7 +10,7 @@
  *
  * 1.5  network.h (network/1) and ipam.h (ipam/1) added, mirroring
  *      Docker's NetworkDriver and IpamDriver; cidr.h, filters.h,
- *      id.h, info.h and timefmt.h (inline helpers) added, json.h gains
+ *      id.h, info.h, rtnl.h (libmnl) and timefmt.h (inline helpers) added, json.h gains
  *      berth_json_string_map
  * 1.4  runtime.h: berth_runtime_events detached appended (the detach
  *      and exec_detach events), berth_runtime_create log_max_size and
