@@ -125,6 +125,8 @@ ctr_free(struct ctr *c)
 	json_object_put(c->args);
 	json_object_put(c->exec_ids);
 	json_object_put(c->mounts);
+	json_object_put(c->networks);
+	free(c->sandbox);
 	free(c);
 }
 

@@ -214,6 +214,10 @@ struct ctr {
 	int			 mounted;	/* rootfs mounted by us */
 	int			 image_used;
 	json_object		*mounts;	/* MountPoints, owned */
+	json_object		*networks;	/* NetworkSettings.Networks:
+						   name -> EndpointSettings,
+						   owned; NULL: none */
+	char			*sandbox;	/* SandboxKey while joined */
 	int			 vols_mounted;	/* volumes/1 mounts held */
 	int			 fs_users;	/* cp/export holding the rootfs */
 	int			 fs_mounted;	/* ... which they mounted */
@@ -430,6 +434,8 @@ struct spec_in {
 	const char	*ctr_dir;	/* <data-root>/containers/<id> */
 	const char	*init_path;	/* --init binary or NULL */
 	pid_t		 net_pid;	/* container:<x> network: its pid */
+	const char	*netns;		/* the sandbox to join, or NULL */
+	json_object	*networks;	/* NetworkSettings.Networks or NULL */
 	pid_t		 ipc_pid;
 	pid_t		 pid_pid;
 	int		 host_devices;	/* privileged: enumerate /dev */
@@ -459,6 +465,15 @@ int		 containers_security_opts(json_object *, int *, char **,
 		    struct berth_err *);
 int		 containers_write_etc(const struct spec_in *,
 		    struct berth_err *);
+
+/* containers_net.c */
+int		 containers_net_create(struct ctr *, json_object *,
+		    struct berth_err *);
+void		 containers_net_join(struct ctr *, ctr_done_cb, void *);
+void		 containers_net_leave(struct ctr *, ctr_done_cb, void *);
+json_object	*containers_net_inspect(const struct ctr *);
+void		 containers_h_net_connect(struct berth_req *, void *);
+void		 containers_h_net_disconnect(struct berth_req *, void *);
 
 /* containers_mounts.c */
 int		 containers_mounts_parse(struct containers *, json_object *,

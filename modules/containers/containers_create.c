@@ -273,11 +273,6 @@ containers_validate_hostconfig(json_object *hc, struct berth_err *err)
 	    json_object_get_boolean(v))
 		return berth_err_set(err, -EINVAL,
 		    "can't create 'AutoRemove' container with restart policy");
-	s = berth_json_str(hc, "NetworkMode");
-	if (s != NULL && *s != '\0' && strcmp(s, "default") != 0 &&
-	    strcmp(s, "bridge") != 0 && strcmp(s, "none") != 0 &&
-	    strcmp(s, "host") != 0 && strncmp(s, "container:", 10) != 0)
-		return berth_err_set(err, -ENOENT, "network %s not found", s);
 	if ((v = berth_json_get(hc, "Tmpfs")) != NULL &&
 	    json_object_is_type(v, json_type_object)) {
 		json_object_object_foreach(v, k, val) {
@@ -525,6 +520,9 @@ containers_h_create(struct berth_req *req, void *state)
 	c->config = cfg;
 	c->hostconfig = hc;
 	cfg = hc = NULL;
+	if ((rc = containers_net_create(c, berth_json_get(body,
+	    "NetworkingConfig"), &err)) < 0)
+		goto fail;
 	c->created_ns = containers_now_ns();
 	c->st.status = CTR_CREATED;
 

@@ -49,38 +49,6 @@ inspect_config(const struct ctr *c)
 	return o;
 }
 
-static json_object *
-inspect_network(const struct ctr *c)
-{
-	json_object	*n = json_object_new_object();
-
-	json_object_object_add(n, "Bridge", json_object_new_string(""));
-	json_object_object_add(n, "SandboxID", json_object_new_string(""));
-	json_object_object_add(n, "HairpinMode", json_object_new_boolean(0));
-	json_object_object_add(n, "LinkLocalIPv6Address",
-	    json_object_new_string(""));
-	json_object_object_add(n, "LinkLocalIPv6PrefixLen",
-	    json_object_new_int(0));
-	json_object_object_add(n, "Ports", json_object_new_object());
-	json_object_object_add(n, "SandboxKey", json_object_new_string(""));
-	json_object_object_add(n, "SecondaryIPAddresses", NULL);
-	json_object_object_add(n, "SecondaryIPv6Addresses", NULL);
-	json_object_object_add(n, "EndpointID", json_object_new_string(""));
-	json_object_object_add(n, "Gateway", json_object_new_string(""));
-	json_object_object_add(n, "GlobalIPv6Address",
-	    json_object_new_string(""));
-	json_object_object_add(n, "GlobalIPv6PrefixLen",
-	    json_object_new_int(0));
-	json_object_object_add(n, "IPAddress", json_object_new_string(""));
-	json_object_object_add(n, "IPPrefixLen", json_object_new_int(0));
-	json_object_object_add(n, "IPv6Gateway", json_object_new_string(""));
-	json_object_object_add(n, "MacAddress", json_object_new_string(""));
-	/* Bridge networking is a later issue: no endpoints yet. */
-	json_object_object_add(n, "Networks", json_object_new_object());
-	(void)c;
-	return n;
-}
-
 /* The whole document; caller puts it. */
 json_object *
 containers_inspect_json(struct ctr *c)
@@ -124,7 +92,8 @@ containers_inspect_json(struct ctr *c)
 	json_object_object_add(o, "GraphDriver", gd);
 	json_object_object_add(o, "Mounts", containers_mounts_inspect(c));
 	json_object_object_add(o, "Config", inspect_config(c));
-	json_object_object_add(o, "NetworkSettings", inspect_network(c));
+	json_object_object_add(o, "NetworkSettings",
+	    containers_net_inspect(c));
 	return o;
 }
 

@@ -2,11 +2,13 @@
  * containers_run.c - the life of a container: start, stop, kill,
  * restart, wait, remove, and what happens when its process exits.
  *
- * start:	image/1 rootfs_mount -> work job (spec, /etc files, bundle)
+ * start:	image/1 rootfs_mount -> networks joined -> volumes mounted ->
+ *		work job (spec, /etc files, bundle)
  *		-> runtime create -> held attaches handed over -> runtime
  *		start -> "start" event.
  * exit:	state recorded -> "oom"/"die" events -> waits answered ->
- *		cleanup (runtime delete, rootfs unmount) -> AutoRemove.
+ *		cleanup (runtime delete, networks left, volumes and rootfs
+ *		unmounted) -> AutoRemove.
  * remove:	[kill, wait for exit] -> cleanup -> rootfs_remove -> state
  *		directories deleted -> "destroy" event -> removed waits.
  *
@@ -182,6 +184,8 @@ struct start_job {
 	json_object			*config;	/* deep copies: the */
 	json_object			*hostconfig;	/* worker owns them */
 	json_object			*mounts;	/* OCI: volumes, binds */
+	json_object			*networks;	/* joined, a copy */
+	char				*netns;		/* the sandbox */
 	pid_t				 net_pid;
 	int				 rc;
 	int				 pre_runtime;	/* failed before it */
@@ -257,6 +261,8 @@ start_spec_work(void *arg)
 	in.ctr_dir = j->ctr_dir;
 	in.init_path = j->c->cs->init_path;
 	in.net_pid = j->net_pid;
+	in.netns = j->netns;
+	in.networks = j->networks;
 	in.host_devices = 1;
 	in.mounts = j->mounts;
 	if ((rc = berth_mkdirs(j->ctr_dir, 0700)) < 0) {
@@ -295,6 +301,8 @@ start_free(struct start_job *j)
 	json_object_put(j->config);
 	json_object_put(j->hostconfig);
 	json_object_put(j->mounts);
+	json_object_put(j->networks);
+	free(j->netns);
 	ctr_unref(j->c);
 	free(j);
 }
@@ -423,6 +431,30 @@ start_vols_mounted(void *arg, int rc, json_object *oci,
 	}
 }
 
+/* Networks joined ("connect" events): now the volumes. */
+static void
+start_joined(void *arg, int rc, const struct berth_err *err)
+{
+	struct start_job	*j = arg;
+	struct ctr		*c = j->c;
+	struct berth_err	 e = BERTH_ERR_INIT;
+
+	if (rc < 0) {
+		j->pre_runtime = 1;
+		start_fail(j, rc, err);
+		return;
+	}
+	if (c->networks != NULL)
+		json_object_deep_copy(c->networks, &j->networks, NULL);
+	if ((c->sandbox != NULL && (j->netns = strdup(c->sandbox)) == NULL) ||
+	    (c->networks != NULL && j->networks == NULL)) {
+		berth_err_set(&e, -ENOMEM, "out of memory");
+		start_fail(j, -ENOMEM, &e);
+		return;
+	}
+	containers_mounts_mount(c, j->rootfs, start_vols_mounted, j);
+}
+
 static void
 start_mounted(void *arg, int rc, const char *path, const struct berth_err *err)
 {
@@ -441,7 +473,7 @@ start_mounted(void *arg, int rc, const char *path, const struct berth_err *err)
 		start_fail(j, -ENOMEM, &e);
 		return;
 	}
-	containers_mounts_mount(c, j->rootfs, start_vols_mounted, j);
+	containers_net_join(c, start_joined, j);
 }
 
 static void
@@ -549,6 +581,10 @@ start_fail(struct start_job *j, int rc, const struct berth_err *err)
 	if (c->vols_mounted) {
 		ctr_ref(c);
 		containers_mounts_unmount(c, start_fail_unmounted, c);
+	}
+	if (c->sandbox != NULL) {
+		ctr_ref(c);
+		containers_net_leave(c, start_fail_unmounted, c);
 	}
 	containers_attach_drop(c);
 	containers_save(c);
@@ -781,6 +817,15 @@ cleanup_vols_unmounted(void *arg, int rc, const struct berth_err *err)
 	cleanup_finish(c);
 }
 
+/* Networks left ("disconnect" events): now the volumes. */
+static void
+cleanup_left(void *arg, int rc, const struct berth_err *err)
+{
+	struct ctr	*c = arg;
+
+	containers_mounts_unmount(c, cleanup_vols_unmounted, c);
+}
+
 static void
 cleanup_deleted(void *arg, int rc, const struct berth_err *err)
 {
@@ -792,7 +837,7 @@ cleanup_deleted(void *arg, int rc, const struct berth_err *err)
 		    "container %.12s: runtime delete: %s", c->id,
 		    err != NULL ? err->msg : strerror(-rc));
 	c->st.rt_created = 0;
-	containers_mounts_unmount(c, cleanup_vols_unmounted, c);
+	containers_net_leave(c, cleanup_left, c);
 }
 
 static void
@@ -1418,6 +1463,14 @@ remove_rt_deleted(void *arg, int rc, const struct berth_err *err)
 }
 
 static void
+remove_net_left(void *arg, int rc, const struct berth_err *err)
+{
+	struct remove_job	*rm = arg;
+
+	containers_mounts_unmount(rm->c, remove_piece_done, rm);
+}
+
+static void
 remove_cleaned(void *arg, int rc, const struct berth_err *err)
 {
 	struct remove_job		*rm = arg;
@@ -1434,7 +1487,8 @@ remove_cleaned(void *arg, int rc, const struct berth_err *err)
 	rm->pending = 2;
 	/* After it, before the state goes: rootfs, logs, runtime record. */
 	rm->tail = rt != NULL ? 3 : 2;
-	containers_mounts_unmount(c, remove_piece_done, rm);
+	/* Docker's order: network disconnect, then volume unmount. */
+	containers_net_leave(c, remove_net_left, rm);
 	containers_save_sync_wait(c, remove_piece_done, rm);
 	c->cs->img->rootfs_remove(c->cs->img_st, c->id, remove_tail_done, rm);
 	containers_store_remove(c, 0, remove_tail_done, rm);

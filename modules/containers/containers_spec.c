@@ -962,7 +962,7 @@ containers_spec(const struct spec_in *in, json_object **out,
 {
 	json_object	*cfg = in->config, *hc = in->hostconfig;
 	json_object	*s, *proc, *user, *caps = NULL, *linux_, *mounts, *ns;
-	json_object	*o, *a, *sc = NULL, *args = NULL, *root, *devs;
+	json_object	*o, *a, *sc = NULL, *args = NULL, *root, *devs, *n1;
 	struct spec_user u;
 	const char	*hostname, *netmode, *cwd, *s1;
 	static const char *const ro_opts[] = { "nosuid", "noexec",
@@ -1131,7 +1131,11 @@ containers_spec(const struct spec_in *in, json_object **out,
 	    strcmp(netmode, "host") != 0)
 		json_object_array_add(ns, spec_ns("uts", 0));
 	json_object_array_add(ns, spec_ns("mount", 0));
-	if (strcmp(netmode, "host") != 0)
+	if (strcmp(netmode, "host") != 0 && in->netns != NULL) {
+		n1 = spec_ns("network", 0);
+		json_object_object_add(n1, "path", jstr(in->netns));
+		json_object_array_add(ns, n1);
+	} else if (strcmp(netmode, "host") != 0)
 		json_object_array_add(ns, spec_ns("network", in->net_pid));
 	json_object_object_add(linux_, "namespaces", ns);
 	s1 = spec_mode(hc, "CgroupParent");
@@ -1305,6 +1309,18 @@ containers_write_etc(const struct spec_in *in, struct berth_err *err)
 		    "ff00::0\tip6-mcastprefix\n"
 		    "ff02::1\tip6-allnodes\n"
 		    "ff02::2\tip6-allrouters\n");
+	}
+	/* The container's own address on each network, with its name. */
+	if (!hostnet && in->networks != NULL) {
+		json_object_object_foreach(in->networks, nk, nv) {
+			const char *ip = berth_json_str(nv, "IPAddress");
+
+			(void)nk;
+			if (ip != NULL && *ip != '\0' && n < sizeof(buf) - 1)
+				n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+				    "%s\t%s\n", ip, hostname != NULL ?
+				    hostname : "");
+		}
 	}
 	v = berth_json_get(hc, "ExtraHosts");
 	for (i = 0; i < jlen(v) && n < sizeof(buf) - 1; i++) {

@@ -119,6 +119,7 @@ containers_v2_json(const struct ctr *c)
 	    json_object_new_boolean(c->manually_stopped));
 	json_object_object_add(o, "MountPoints", c->mounts != NULL ?
 	    json_object_get(c->mounts) : json_object_new_array());
+	json_object_object_add(o, "NetworkSettings", containers_net_inspect(c));
 	store_paths(c, o);
 	return o;
 }
@@ -128,6 +129,7 @@ int
 containers_from_v2(struct ctr *c, json_object *v2, json_object *hc,
     struct berth_err *err)
 {
+	json_object	*ns_v;
 	json_object	*st = berth_json_get(v2, "State");
 	const char	*s;
 	int64_t		 ns;
@@ -155,6 +157,14 @@ containers_from_v2(struct ctr *c, json_object *v2, json_object *hc,
 	c->mounts = c->mounts != NULL && json_object_is_type(c->mounts,
 	    json_type_array) ? json_object_get(c->mounts) :
 	    json_object_new_array();
+	ns_v = berth_json_get(berth_json_get(v2, "NetworkSettings"),
+	    "Networks");
+	if (ns_v != NULL && json_object_is_type(ns_v, json_type_object))
+		c->networks = json_object_get(ns_v);
+	s = berth_json_str(berth_json_get(v2, "NetworkSettings"),
+	    "SandboxKey");
+	if (s != NULL && *s != '\0')
+		c->sandbox = strdup(s);
 	if (containers_time_parse(berth_json_str(v2, "Created"), &ns) == 0)
 		c->created_ns = ns;
 	c->restart_count = json_object_get_int(berth_json_get(v2,

@@ -12,6 +12,7 @@ containers-SRCS		:= modules/containers/containers.c \
 			   modules/containers/containers_list.c \
 			   modules/containers/containers_logs.c \
 			   modules/containers/containers_mounts.c \
+			   modules/containers/containers_net.c \
 			   modules/containers/containers_ops.c \
 			   modules/containers/containers_policy.c \
 			   modules/containers/containers_run.c \

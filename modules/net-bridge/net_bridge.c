@@ -51,16 +51,21 @@ net_find(struct net_bridge *nb, const char *id)
 
 /* --- jobs: one kernel change off the loop, then the answer on it -------- */
 
-enum nb_op { OP_CREATE, OP_DELETE };
+enum nb_op { OP_CREATE, OP_DELETE, OP_VETH };
 
 struct nb_job {
 	struct net_bridge	*nb;
 	enum nb_op		 op;
 	struct nb_net		*net;		/* OP_CREATE: the new entry */
 	char			 bridge[IFNAMSIZ];
+	char			 host[IFNAMSIZ];	/* OP_VETH */
+	char			 peer[IFNAMSIZ];
+	char			 gateway[BERTH_CIDR_LEN];
+	unsigned int		 mtu;
 	int			 rc;
 	const char		*what;		/* the step that failed */
 	berth_net_done_cb	 done;
+	berth_net_join_cb	 join_done;
 	void			*arg;
 };
 
@@ -96,10 +101,53 @@ job_work(void *arg)
 		(void)berth_rtnl_link_del(n->bridge);
 		return;
 	case OP_DELETE:
-		j->what = "delete bridge";
+		j->what = "delete link";
 		j->rc = berth_rtnl_link_del(j->bridge);
 		return;
+	case OP_VETH:
+		/* There already (a restart): its peer is in the sandbox. */
+		j->what = "create veth";
+		if ((j->rc = berth_rtnl_link_add(j->host, "veth", j->peer,
+		    j->mtu)) == -EEXIST) {
+			j->rc = 0;
+			return;
+		}
+		if (j->rc < 0)
+			return;
+		j->what = "attach veth to the bridge";
+		l.name = j->host;
+		l.up = 1;
+		if ((l.master = (int)if_nametoindex(j->bridge)) == 0)
+			j->rc = -errno;
+		else
+			j->rc = berth_rtnl_link_set(&l);
+		if (j->rc < 0)
+			(void)berth_rtnl_link_del(j->host);
+		return;
 	}
+}
+
+/* Join's answer: the peer to move in, the gateway to route by. */
+static void
+veth_done(struct nb_job *j)
+{
+	struct berth_net_join_info	info;
+	struct berth_err		err = BERTH_ERR_INIT;
+
+	if (j->rc < 0) {
+		berth_err_set(&err, j->rc, "%s %s: %s", j->what, j->host,
+		    strerror(-j->rc));
+		j->join_done(j->arg, j->rc, NULL, &err);
+	} else {
+		memset(&info, 0, sizeof(info));
+		info.size = sizeof(info);
+		info.src_name = j->peer;
+		info.dst_prefix = "eth";
+		info.gateway = j->gateway;
+		info.gateway_ipv6 = "";
+		j->join_done(j->arg, 0, &info, NULL);
+	}
+	free(j);
 }
 
 static void
@@ -109,6 +157,10 @@ job_done(void *arg)
 	struct berth_err	 err = BERTH_ERR_INIT;
 	struct nb_net		*old;
 
+	if (j->op == OP_VETH) {
+		veth_done(j);
+		return;
+	}
 	if (j->rc < 0) {
 		berth_err_set(&err, j->rc, "%s %s: %s", j->what,
 		    j->op == OP_CREATE ? j->net->bridge : j->bridge,
@@ -133,7 +185,10 @@ job_go(struct nb_job *j)
 	if (j->nb->h->work(j->nb->h, job_work, job_done, j) == 0)
 		return;
 	berth_err_set(&err, -ENOMEM, "cannot queue a network change");
-	j->done(j->arg, -ENOMEM, &err);
+	if (j->op == OP_VETH)
+		j->join_done(j->arg, -ENOMEM, NULL, &err);
+	else
+		j->done(j->arg, -ENOMEM, &err);
 	free(j->net);
 	free(j);
 }
@@ -265,25 +320,41 @@ nb_delete_network(void *st, const char *network_id, berth_net_done_cb done,
 	job_go(j);
 }
 
+/* A veth's two names: "vb" (bridge side) or "vc" and 13 of its ID. */
 static void
-nb_not_yet(void *arg, berth_net_done_cb done)
+veth_name(char *buf, const char *prefix, const char *endpoint_id)
 {
-	struct berth_err	err = BERTH_ERR_INIT;
-
-	berth_err_set(&err, -ENOTSUP, "bridge endpoints are not supported "
-	    "by berth yet");
-	done(arg, -ENOTSUP, &err);
+	snprintf(buf, IFNAMSIZ, "%s%.13s", prefix, endpoint_id);
 }
 
 static void
 nb_create_endpoint(void *st, const struct berth_net_endpoint *req,
     berth_net_iface_cb done, void *arg)
 {
-	struct berth_err	err = BERTH_ERR_INIT;
+	struct net_bridge	*nb = st;
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct berth_net_iface	 out;
+	struct berth_cidr	 a;
+	char			 mac[18];
 
-	berth_err_set(&err, -ENOTSUP, "bridge endpoints are not supported "
-	    "by berth yet");
-	done(arg, -ENOTSUP, NULL, &err);
+	if (net_find(nb, req->network_id) == NULL) {
+		berth_err_set(&err, -ENOENT, "network %.12s not found",
+		    req->network_id);
+		done(arg, -ENOENT, NULL, &err);
+		return;
+	}
+	memset(&out, 0, sizeof(out));
+	out.size = sizeof(out);
+	out.address = out.address_ipv6 = out.mac_address = "";
+	/* Docker's bridge MAC: 02:42 and the four bytes of the address. */
+	if ((req->iface.mac_address == NULL || *req->iface.mac_address ==
+	    '\0') && berth_cidr_parse(req->iface.address, 1, &a) == 0) {
+		snprintf(mac, sizeof(mac), "02:42:%02x:%02x:%02x:%02x",
+		    a.addr >> 24, (a.addr >> 16) & 255, (a.addr >> 8) & 255,
+		    a.addr & 255);
+		out.mac_address = mac;
+	}
+	done(arg, 0, &out, NULL);
 }
 
 static void
@@ -294,28 +365,73 @@ nb_oper_info(void *st, const char *network_id, const char *endpoint_id,
 }
 
 static void
-nb_by_ep(void *st, const char *network_id, const char *endpoint_id,
+nb_ok(void *st, const char *network_id, const char *endpoint_id,
     berth_net_done_cb done, void *arg)
 {
 	done(arg, 0, NULL);
 }
 
+/* The veth pair, bridge side up on the bridge; the peer is the answer. */
 static void
 nb_join(void *st, const struct berth_net_join *req, berth_net_join_cb done,
     void *arg)
 {
-	struct berth_err	err = BERTH_ERR_INIT;
+	struct net_bridge	*nb = st;
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct nb_net		*n;
+	struct nb_job		*j;
 
-	berth_err_set(&err, -ENOTSUP, "bridge endpoints are not supported "
-	    "by berth yet");
-	done(arg, -ENOTSUP, NULL, &err);
+	if ((n = net_find(nb, req->network_id)) == NULL) {
+		berth_err_set(&err, -ENOENT, "network %.12s not found",
+		    req->network_id);
+		done(arg, -ENOENT, NULL, &err);
+		return;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		done(arg, -ENOMEM, NULL, &err);
+		return;
+	}
+	j->nb = nb;
+	j->op = OP_VETH;
+	snprintf(j->bridge, sizeof(j->bridge), "%s", n->bridge);
+	veth_name(j->host, "vb", req->endpoint_id);
+	veth_name(j->peer, "vc", req->endpoint_id);
+	j->mtu = n->mtu;
+	if (n->gw.prefix != 0)
+		berth_cidr_fmt(n->gw.addr, -1, j->gateway, sizeof(j->gateway));
+	j->join_done = done;
+	j->arg = arg;
+	job_go(j);
+}
+
+/* The bridge side goes, and its peer with it, wherever that is. */
+static void
+nb_delete_endpoint(void *st, const char *network_id, const char *endpoint_id,
+    berth_net_done_cb done, void *arg)
+{
+	struct net_bridge	*nb = st;
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct nb_job		*j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		done(arg, -ENOMEM, &err);
+		return;
+	}
+	j->nb = nb;
+	j->op = OP_DELETE;
+	veth_name(j->bridge, "vb", endpoint_id);
+	j->done = done;
+	j->arg = arg;
+	job_go(j);
 }
 
 static void
 nb_program(void *st, const char *network_id, const char *endpoint_id,
     json_object *options, berth_net_done_cb done, void *arg)
 {
-	nb_not_yet(arg, done);
+	done(arg, 0, NULL);
 }
 
 static const struct berth_network_ops net_bridge_ops = {
@@ -325,11 +441,11 @@ static const struct berth_network_ops net_bridge_ops = {
 	.delete_network = nb_delete_network,
 	.create_endpoint = nb_create_endpoint,
 	.endpoint_oper_info = nb_oper_info,
-	.delete_endpoint = nb_by_ep,
+	.delete_endpoint = nb_delete_endpoint,
 	.join = nb_join,
-	.leave = nb_by_ep,
+	.leave = nb_ok,
 	.program_external_connectivity = nb_program,
-	.revoke_external_connectivity = nb_by_ep,
+	.revoke_external_connectivity = nb_ok,
 };
 
 static int

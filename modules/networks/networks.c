@@ -1,8 +1,10 @@
 /*
  * networks - the networks service: the /networks API, network events,
  * Plugins.Network in /info, Docker's default IPAM ("default") and the
- * "host" and "null" drivers.  Bridges, veths and rules are a driver's
- * business (net-bridge); this module never touches the kernel itself.
+ * "host" and "null" drivers, and networks/1 for the containers service.
+ * Bridges, veths and rules are a driver's business (net-bridge); this
+ * module makes only containers' network namespaces and sets up the
+ * interfaces drivers hand it inside them, as Docker's sandbox does.
  */
 
 #include <errno.h>
@@ -32,10 +34,6 @@ static const struct berth_route networks_routes[] = {
 	    networks_h_inspect, 0, 0 },
 	{ BERTH_DELETE,	"/networks/{id}",		NULL,
 	    networks_h_remove, 0, 0 },
-	{ BERTH_POST,	"/networks/{id}/connect",	NULL,
-	    networks_h_connect, 0, 0 },
-	{ BERTH_POST,	"/networks/{id}/disconnect",	NULL,
-	    networks_h_connect, 0, 0 },
 };
 
 static const struct berth_conf_key networks_conf_keys[] = {
@@ -215,7 +213,7 @@ str_or_empty(const char *s)
 
 /* The spec's Network object, as GET /networks/{id} answers it. */
 json_object *
-networks_json(const struct nw_net *n)
+networks_json(struct networks *nw, const struct nw_net *n)
 {
 	json_object	*o = json_object_new_object(), *ipam, *cfg, *c, *from;
 	size_t		 i;
@@ -258,7 +256,8 @@ networks_json(const struct nw_net *n)
 	json_object_object_add(from, "Network", json_object_new_string(""));
 	json_object_object_add(o, "ConfigFrom", from);
 	json_object_object_add(o, "ConfigOnly", json_object_new_boolean(0));
-	json_object_object_add(o, "Containers", json_object_new_object());
+	json_object_object_add(o, "Containers",
+	    networks_containers_json(nw, n));
 	json_object_object_add(o, "Options", json_object_get(n->options));
 	json_object_object_add(o, "Labels", json_object_get(n->labels));
 	return o;
@@ -311,6 +310,8 @@ start_done(void *arg, int rc, const struct berth_err *err)
 		networks_unlink(j->nw, j->n);
 	else
 		j->n->ready = 1;
+	if (rc == 0 && j->replay)
+		networks_ep_replay(j->nw, j->n);
 	networks_net_unref(j->n);
 	free(j);
 }
@@ -407,7 +408,12 @@ static void
 networks_free(struct networks *nw)
 {
 	struct nw_net	*n;
+	struct nw_ep	*e;
 
+	while ((e = TAILQ_FIRST(&nw->eps)) != NULL) {
+		TAILQ_REMOVE(&nw->eps, e, entry);
+		networks_ep_free(e);
+	}
 	while ((n = TAILQ_FIRST(&nw->nets)) != NULL)
 		networks_unlink(nw, n);
 	networks_ipam_free(nw->ipam);
@@ -437,6 +443,7 @@ networks_init(const struct berth_host *h, const struct berth_conf *conf,
 		return berth_err_set(err, -ENOMEM, "out of memory");
 	nw->h = h;
 	TAILQ_INIT(&nw->nets);
+	TAILQ_INIT(&nw->eps);
 	if ((nw->bridge = strdup(br)) == NULL) {
 		free(nw);
 		return berth_err_set(err, -ENOMEM, "out of memory");
@@ -452,6 +459,8 @@ networks_init(const struct berth_host *h, const struct berth_conf *conf,
 	    sizeof(networks_routes[0]), nw, err)) < 0 ||
 	    (rc = h->provide(h, BERTH_IPAM_IFACE, "default",
 	    &networks_ipam_ops, nw->ipam, err)) < 0 ||
+	    (rc = h->provide(h, BERTH_NETWORKS_IFACE, BERTH_NETWORKS_SERVICE,
+	    &networks_svc_ops, nw, err)) < 0 ||
 	    (rc = h->provide(h, BERTH_NETWORK_IFACE, "host",
 	    &networks_builtin_ops, nw, err)) < 0 ||
 	    (rc = h->provide(h, BERTH_NETWORK_IFACE, "null",
@@ -485,7 +494,7 @@ BERTH_MODULE = {
 	.name = "networks",
 	.version = "0.1.0",
 	.provides = (const char *const[]){ BERTH_IPAM_IFACE,
-	    BERTH_NETWORK_IFACE, NULL },
+	    BERTH_NETWORK_IFACE, BERTH_NETWORKS_IFACE, NULL },
 	.conf = networks_conf_keys,
 	.init = networks_init,
 	.fini = networks_fini,

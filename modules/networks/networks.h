@@ -17,6 +17,8 @@
  *	networks_filters.c	list and prune filters
  *	networks_ipam.c		the "default" IPAM driver (Docker's pools)
  *	networks_builtin.c	the "host" and "null" drivers
+ *	networks_ep.c		endpoints: networks/1 for the containers service
+ *	networks_sandbox.c	network namespaces and the interfaces in them
  */
 #ifndef NETWORKS_H
 #define NETWORKS_H
@@ -79,11 +81,40 @@ struct nw_net {
 };
 TAILQ_HEAD(nw_net_list, nw_net);
 
+/* What the sandbox job needs to put an interface into a namespace. */
+struct nw_iface {
+	const char	*src;		/* the driver's SrcName */
+	const char	*prefix;	/* its DstPrefix ("eth") */
+	const char	*address;	/* CIDR */
+	const char	*mac;		/* or NULL */
+	uint32_t	 gateway;	/* host order; 0: no default route */
+};
+
+/* A container's endpoint on a network. */
+struct nw_ep {
+	TAILQ_ENTRY(nw_ep)	 entry;
+	char			 id[NW_ID_LEN + 1];
+	char			 net_id[NW_ID_LEN + 1];
+	char			*container;	/* 64 hex */
+	char			*name;		/* the container's */
+	json_object		*aliases;	/* array of strings */
+	json_object		*ipam_config;	/* as asked, or NULL */
+	char			*address;	/* CIDR, or NULL */
+	char			*mac;		/* or NULL */
+	char			*gateway;	/* plain, or NULL */
+	char			*sandbox;	/* netns file */
+	char			*ifname;	/* in the sandbox */
+	int			 ready;		/* joined and on disk */
+	int			 busy;		/* a join or leave runs */
+};
+TAILQ_HEAD(nw_ep_list, nw_ep);
+
 struct networks {
 	const struct berth_host	*h;
 	char			*dir;		/* <data-root>/networks */
 	char			*bridge;	/* the default bridge's link */
 	struct nw_net_list	 nets;
+	struct nw_ep_list	 eps;
 	struct berth_timer	*start;		/* restore after every init */
 	struct nw_ipam		*ipam;		/* the "default" IPAM's state */
 	int			 stopping;
@@ -107,8 +138,28 @@ void		 networks_net_ref(struct nw_net *);
 void		 networks_net_unref(struct nw_net *);
 void		 networks_link(struct networks *, struct nw_net *);
 void		 networks_unlink(struct networks *, struct nw_net *);
-json_object	*networks_json(const struct nw_net *);
+json_object	*networks_json(struct networks *, const struct nw_net *);
 void		 networks_time_now(char *, size_t);
+
+/* networks_ep.c */
+extern const struct berth_networks_ops networks_svc_ops;
+struct nw_ep	*networks_ep_of(struct networks *, const char *,
+		    const char *);
+int		 networks_net_in_use(struct networks *, const struct nw_net *);
+json_object	*networks_containers_json(struct networks *,
+		    const struct nw_net *);
+void		 networks_ep_free(struct nw_ep *);
+int		 networks_ep_load(struct networks *, const char *);
+void		 networks_ep_replay(struct networks *, const struct nw_net *);
+json_object	*networks_ep_settings(struct networks *, const struct nw_ep *);
+
+/* networks_sandbox.c (work jobs) */
+void		 networks_sandbox_path(struct networks *, const char *, char *,
+		    size_t);
+int		 networks_netns_new(const char *, const char **);
+int		 networks_netns_free(const char *);
+int		 networks_netns_iface(const char *, const struct nw_iface *,
+		    char *, const char **);
 
 /* networks_chain.c */
 void		 networks_create(struct networks *, struct nw_net *, int,
@@ -117,6 +168,8 @@ void		 networks_destroy(struct networks *, struct nw_net *,
 		    nw_done_cb, void *);
 
 /* networks_store.c */
+void		 networks_write(struct networks *, const char *, json_object *,
+		    nw_done_cb, void *);
 json_object	*networks_record(const struct nw_net *);
 struct nw_net	*networks_from_record(json_object *, struct berth_err *);
 void		 networks_save(struct networks *, struct nw_net *, nw_done_cb,
@@ -129,8 +182,8 @@ int		 networks_load(struct networks *, struct berth_err *);
 struct nw_filters;
 int		 networks_filters_parse(const char *, int, struct nw_filters **,
 		    struct berth_err *);
-int		 networks_filters_match(const struct nw_filters *,
-		    const struct nw_net *);
+int		 networks_filters_match(struct networks *,
+		    const struct nw_filters *, const struct nw_net *);
 void		 networks_filters_free(struct nw_filters *);
 
 /* networks_api.c */
@@ -139,7 +192,6 @@ void		 networks_h_list(struct berth_req *, void *);
 void		 networks_h_inspect(struct berth_req *, void *);
 void		 networks_h_remove(struct berth_req *, void *);
 void		 networks_h_prune(struct berth_req *, void *);
-void		 networks_h_connect(struct berth_req *, void *);
 
 /* networks_ipam.c */
 extern const struct berth_ipam_ops networks_ipam_ops;

@@ -308,8 +308,8 @@ networks_h_list(struct berth_req *req, void *state)
 	}
 	list = json_object_new_array();
 	TAILQ_FOREACH(n, &nw->nets, entry)
-		if (n->ready && networks_filters_match(f, n))
-			json_object_array_add(list, networks_json(n));
+		if (n->ready && networks_filters_match(nw, f, n))
+			json_object_array_add(list, networks_json(nw, n));
 	networks_filters_free(f);
 	h->resp_json(req, 200, list);
 	json_object_put(list);
@@ -339,14 +339,15 @@ networks_h_inspect(struct berth_req *req, void *state)
 
 	if ((n = find_or_404(nw, req)) == NULL)
 		return;
-	o = networks_json(n);
+	o = networks_json(nw, n);
 	nw->h->resp_json(req, 200, o);
 	json_object_put(o);
 }
 
 /* Refuse what Docker refuses before a network goes; 0 if it may. */
 static int
-remove_check(const struct nw_net *n, struct berth_err *err)
+remove_check(struct networks *nw, const struct nw_net *n,
+    struct berth_err *err)
 {
 	if (n->predefined)
 		return berth_err_set(err, -EPERM, "%s is a pre-defined network "
@@ -354,6 +355,9 @@ remove_check(const struct nw_net *n, struct berth_err *err)
 	if (n->busy)
 		return berth_err_set(err, -EBUSY, "network %s is being created "
 		    "or removed", n->name);
+	if (networks_net_in_use(nw, n))
+		return berth_err_set(err, -EPERM, "error while removing network: "
+		    "network %s id %s has active endpoints", n->name, n->id);
 	return 0;
 }
 
@@ -390,7 +394,7 @@ networks_h_remove(struct berth_req *req, void *state)
 
 	if ((n = find_or_404(nw, req)) == NULL)
 		return;
-	if (remove_check(n, &err) < 0) {
+	if (remove_check(nw, n, &err) < 0) {
 		nw->h->resp_error(req, &err);
 		return;
 	}
@@ -470,7 +474,8 @@ networks_h_prune(struct berth_req *req, void *state)
 	rj->pending = 1;		/* until every removal has started */
 	TAILQ_FOREACH_SAFE(n, &nw->nets, entry, next) {
 		if (!n->ready || n->predefined || n->busy ||
-		    !networks_filters_match(f, n) ||
+		    networks_net_in_use(nw, n) ||
+		    !networks_filters_match(nw, f, n) ||
 		    (p = calloc(1, sizeof(*p))) == NULL)
 			continue;
 		p->rj = rj;
@@ -483,19 +488,4 @@ networks_h_prune(struct berth_req *req, void *state)
 	networks_filters_free(f);
 	if (--rj->pending == 0)
 		prune_answer(rj);
-}
-
-/* --- connect / disconnect ---------------------------------------------------- */
-
-void
-networks_h_connect(struct berth_req *req, void *state)
-{
-	struct networks		*nw = state;
-	struct berth_err	 err = BERTH_ERR_INIT;
-
-	if (find_or_404(nw, req) == NULL)
-		return;
-	berth_err_set(&err, -ENOTSUP, "connecting containers to networks is "
-	    "not supported by berth yet");
-	nw->h->resp_error(req, &err);
 }

@@ -97,7 +97,8 @@ any(json_object *f, const char *key, const char *s, int exact)
 }
 
 int
-networks_filters_match(const struct nw_filters *nf, const struct nw_net *n)
+networks_filters_match(struct networks *nw, const struct nw_filters *nf,
+    const struct nw_net *n)
 {
 	int64_t	sec;
 	long	ns;
@@ -110,8 +111,9 @@ networks_filters_match(const struct nw_filters *nf, const struct nw_net *n)
 	    !any(nf->f, "type", n->predefined ? "builtin" : "custom", 1) ||
 	    !berth_filters_labels(nf->f, n->labels))
 		return 0;
-	/* Predefined networks are never dangling. */
-	if (nf->dangling != -1 && nf->dangling == n->predefined)
+	/* Predefined networks are never dangling; used ones neither. */
+	if (nf->dangling != -1 && nf->dangling ==
+	    (n->predefined || networks_net_in_use(nw, n)))
 		return 0;
 	if (nf->until != 0 && (n->created == NULL ||
 	    berth_time_parse(n->created, &sec, &ns) < 0 || sec >= nf->until))

@@ -192,29 +192,24 @@ store_done(void *arg)
 	free(j);
 }
 
-static void
-store_go(struct networks *nw, struct nw_net *n, int del, nw_done_cb cb,
-    void *arg)
+/* Write o (NULL: delete) at path, atomically, in a work job. */
+void
+networks_write(struct networks *nw, const char *path, json_object *o,
+    nw_done_cb cb, void *arg)
 {
 	struct store_job	*j;
 	struct berth_err	 err = BERTH_ERR_INIT;
-	json_object		*o;
-	char			 p[PATH_MAX];
 
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		goto nomem;
-	snprintf(p, sizeof(p), "%s/%s.json", nw->dir, n->id);
 	j->nw = nw;
 	j->cb = cb;
 	j->arg = arg;
-	j->path = strdup(p);
-	if (!del) {
-		o = networks_record(n);
+	j->path = strdup(path);
+	if (o != NULL)
 		j->text = strdup(json_object_to_json_string_ext(o,
 		    JSON_C_TO_STRING_PLAIN));
-		json_object_put(o);
-	}
-	if (j->path != NULL && (del || j->text != NULL) &&
+	if (j->path != NULL && (o == NULL || j->text != NULL) &&
 	    nw->h->work(nw->h, store_work, store_done, j) == 0)
 		return;
 	free(j->path);
@@ -223,6 +218,18 @@ store_go(struct networks *nw, struct nw_net *n, int del, nw_done_cb cb,
 nomem:
 	berth_err_set(&err, -ENOMEM, "out of memory");
 	cb(arg, -ENOMEM, &err);
+}
+
+static void
+store_go(struct networks *nw, struct nw_net *n, int del, nw_done_cb cb,
+    void *arg)
+{
+	json_object	*o = del ? NULL : networks_record(n);
+	char		 p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/%s.json", nw->dir, n->id);
+	networks_write(nw, p, o, cb, arg);
+	json_object_put(o);
 }
 
 void
@@ -285,5 +292,6 @@ networks_load(struct networks *nw, struct berth_err *err)
 		networks_net_unref(n);
 	}
 	closedir(dir);
-	return 0;
+	snprintf(p, sizeof(p), "%s/endpoints", nw->dir);
+	return networks_ep_load(nw, p);
 }

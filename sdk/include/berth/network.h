@@ -168,4 +168,70 @@ struct berth_network_ops {
 		    berth_net_done_cb done, void *arg);
 };
 
+/* --- networks/1: the service, as the containers service sees it -------- */
+
+#define BERTH_NETWORKS_IFACE	"networks/1"
+#define BERTH_NETWORKS_SERVICE	"networks"	/* the one provider's name */
+
+/* One endpoint of a container on a network (Docker's connect). */
+struct berth_networks_join {
+	uint32_t	 size;
+	const char	*network;	/* name, ID or ID prefix */
+	const char	*container;	/* 64 hex */
+	const char	*name;		/* the container's, without '/' */
+	const char	*sandbox_key;	/* from sandbox() */
+	/*
+	 * EndpointSettings as the client gave them (IPAMConfig with
+	 * IPv4Address, Aliases, MacAddress, Links, DriverOpts), or NULL.
+	 */
+	json_object	*endpoint;
+};
+
+typedef void	(*berth_networks_path_cb)(void *arg, int rc, const char *path,
+		    const struct berth_err *err);
+typedef void	(*berth_networks_done_cb)(void *arg, int rc,
+		    const struct berth_err *err);
+/*
+ * settings: EndpointSettings as container inspect shows them (NetworkID,
+ * EndpointID, Gateway, IPAddress, IPPrefixLen, MacAddress, Aliases,
+ * ...), borrowed for the callback; name is the network's.
+ */
+typedef void	(*berth_networks_join_cb)(void *arg, int rc, const char *name,
+		    json_object *settings, const struct berth_err *err);
+
+struct berth_networks_ops {
+	uint32_t	 size;		/* sizeof(struct berth_networks_ops) */
+	/*
+	 * resolve - the network network names now ("default" is the
+	 * bridge): 0 with its name and ID copied into name and id
+	 * (NAME_MAX + 1 and 65 bytes), or -ENOENT with Docker's "network X
+	 * not found".  At once; for create's checks.
+	 */
+	int	(*resolve)(void *st, const char *network, char *name, char *id,
+		    struct berth_err *err);
+	/*
+	 * sandbox - the container's network namespace, made with loopback
+	 * up (or found again after a restart); done gets its file, the
+	 * SandboxKey that runtimes join.
+	 */
+	void	(*sandbox)(void *st, const char *container,
+		    berth_networks_path_cb done, void *arg);
+	/* sandbox_free - the namespace goes, after every leave. */
+	void	(*sandbox_free)(void *st, const char *container,
+		    berth_networks_done_cb done, void *arg);
+	/*
+	 * join - an address, the driver's endpoint and join, the interface
+	 * moved into the sandbox, named ethN and configured; emits
+	 * "connect".  -EEXIST if the container is there already.
+	 */
+	void	(*join)(void *st, const struct berth_networks_join *j,
+		    berth_networks_join_cb done, void *arg);
+	/*
+	 * leave - the container's endpoint on network (name or ID) goes;
+	 * emits "disconnect".  No such endpoint: 0.
+	 */
+	void	(*leave)(void *st, const char *network, const char *container,
+		    berth_networks_done_cb done, void *arg);
+};
+
 #endif

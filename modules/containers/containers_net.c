@@ -1,0 +1,378 @@
+/*
+ * containers_net.c - a container's networks, through the networks
+ * service (networks/1), as Docker's daemon keeps them:
+ *
+ * create:	NetworkMode (and its EndpointsConfig entry) checked and
+ *		recorded in NetworkSettings.Networks, nothing joined yet
+ * start:	sandbox (the netns) -> join each network, in name order ->
+ *		the runtime joins the sandbox
+ * exit:	leave each network -> sandbox freed
+ * connect:	POST /networks/{id}/connect: joined at once if running,
+ *		else recorded for the next start; disconnect the reverse
+ *
+ * Containers on "host", "none" or "container:<x>" have no endpoints:
+ * the runtime gives them their namespace, as before.  Without a
+ * networks module, "default" and "bridge" are a namespace with only
+ * loopback, as before.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <berth/json.h>
+#include <berth/network.h>
+
+#include "containers.h"
+
+static const struct berth_networks_ops *
+net_svc(struct containers *cs, void **st)
+{
+	return cs->h->lookup(cs->h, BERTH_NETWORKS_IFACE,
+	    BERTH_NETWORKS_SERVICE, st);
+}
+
+/* NetworkMode names a network the service serves (not host, none...). */
+static int
+mode_joins(const char *nm)
+{
+	return nm == NULL || *nm == '\0' || (strcmp(nm, "host") != 0 &&
+	    strcmp(nm, "none") != 0 && strncmp(nm, "container:", 10) != 0);
+}
+
+/* EndpointSettings with what only a join fills emptied. */
+static json_object *
+settings_idle(json_object *given)
+{
+	static const char *const keep[] = { "IPAMConfig", "Links", "Aliases",
+	    "DriverOpts", NULL };
+	json_object	*o = json_object_new_object(), *v;
+	size_t		 i;
+
+	for (i = 0; keep[i] != NULL; i++) {
+		v = berth_json_get(given, keep[i]);
+		json_object_object_add(o, keep[i], json_object_get(v));
+	}
+	json_object_object_add(o, "NetworkID", json_object_new_string(""));
+	json_object_object_add(o, "EndpointID", json_object_new_string(""));
+	json_object_object_add(o, "Gateway", json_object_new_string(""));
+	json_object_object_add(o, "IPAddress", json_object_new_string(""));
+	json_object_object_add(o, "IPPrefixLen", json_object_new_int(0));
+	json_object_object_add(o, "IPv6Gateway", json_object_new_string(""));
+	json_object_object_add(o, "GlobalIPv6Address",
+	    json_object_new_string(""));
+	json_object_object_add(o, "GlobalIPv6PrefixLen", json_object_new_int(0));
+	v = berth_json_get(given, "MacAddress");
+	json_object_object_add(o, "MacAddress", json_object_get(v) != NULL ?
+	    json_object_get(v) : json_object_new_string(""));
+	return o;
+}
+
+/*
+ * At create: the network NetworkMode names, with its entry of
+ * NetworkingConfig.EndpointsConfig, into c->networks.  -ENOENT with
+ * Docker's "network X not found" for one that does not exist.
+ */
+int
+containers_net_create(struct ctr *c, json_object *netcfg, struct berth_err *err)
+{
+	const struct berth_networks_ops	*svc;
+	void				*st;
+	const char			*nm;
+	json_object			*eps, *given;
+	char				 name[NAME_MAX + 1], id[65];
+
+	nm = berth_json_str(c->hostconfig, "NetworkMode");
+	if (!mode_joins(nm))
+		return 0;
+	if ((svc = net_svc(c->cs, &st)) == NULL) {
+		/* Without the service only the default network exists. */
+		if (nm != NULL && *nm != '\0' && strcmp(nm, "default") != 0 &&
+		    strcmp(nm, "bridge") != 0)
+			return berth_err_set(err, -ENOENT, "network %s not "
+			    "found", nm);
+		return 0;
+	}
+	if (nm == NULL || *nm == '\0')
+		nm = "default";
+	if (svc->resolve(st, nm, name, id, err) < 0)
+		return err->code;
+	eps = berth_json_get(netcfg, "EndpointsConfig");
+	if (eps != NULL && json_object_is_type(eps, json_type_object) &&
+	    json_object_object_length(eps) > 1)
+		return berth_err_set(err, -EINVAL, "Container cannot be "
+		    "connected to network endpoints: %d of them: connect the "
+		    "others after create", json_object_object_length(eps));
+	given = berth_json_get(eps, nm);
+	if (given == NULL)
+		given = berth_json_get(eps, name);
+	json_object_put(c->networks);
+	c->networks = json_object_new_object();
+	json_object_object_add(c->networks, name, settings_idle(given));
+	return 0;
+}
+
+/* --- join at start ------------------------------------------------------ */
+
+struct netjob {
+	struct ctr	*c;
+	char		**names;	/* left to join or leave */
+	size_t		 n, i;
+	int		 rc;
+	struct berth_err err;
+	ctr_done_cb	 cb;
+	void		*arg;
+};
+
+static void
+netjob_end(struct netjob *j, int rc, const struct berth_err *err)
+{
+	size_t	i;
+
+	j->cb(j->arg, rc, err);
+	for (i = 0; i < j->n; i++)
+		free(j->names[i]);
+	free(j->names);
+	ctr_unref(j->c);
+	free(j);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A job over c's networks (joined ones only: joined = 1). */
+static struct netjob *
+netjob_new(struct ctr *c, int joined, ctr_done_cb cb, void *arg)
+{
+	struct netjob	*j;
+	const char	*eid;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return NULL;
+	j->c = c;
+	j->cb = cb;
+	j->arg = arg;
+	if (c->networks != NULL && (j->names = calloc(
+	    json_object_object_length(c->networks) + 1, sizeof(char *))) ==
+	    NULL) {
+		free(j);
+		return NULL;
+	}
+	json_object_object_foreach(c->networks, k, v) {
+		eid = berth_json_str(v, "EndpointID");
+		if (joined && (eid == NULL || *eid == '\0'))
+			continue;
+		if ((j->names[j->n] = strdup(k)) == NULL)
+			break;
+		j->n++;
+	}
+	qsort(j->names, j->n, sizeof(char *), cmp_str);
+	ctr_ref(c);
+	return j;
+}
+
+static void	join_next(struct netjob *);
+
+static void
+join_done(void *arg, int rc, const char *name, json_object *settings,
+    const struct berth_err *err)
+{
+	struct netjob	*j = arg;
+
+	if (rc < 0) {
+		netjob_end(j, rc, err);
+		return;
+	}
+	/* Keyed by the network's name now, as Docker's inspect shows. */
+	json_object_object_del(j->c->networks, j->names[j->i]);
+	json_object_object_add(j->c->networks, name,
+	    json_object_get(settings));
+	j->i++;
+	join_next(j);
+}
+
+static void
+join_next(struct netjob *j)
+{
+	const struct berth_networks_ops	*svc;
+	struct berth_networks_join	 req;
+	struct berth_err		 err = BERTH_ERR_INIT;
+	void				*st;
+
+	if (j->i >= j->n) {
+		netjob_end(j, 0, NULL);
+		return;
+	}
+	if ((svc = net_svc(j->c->cs, &st)) == NULL) {
+		berth_err_set(&err, -ENOENT, "network %s not found: no "
+		    "networks module", j->names[j->i]);
+		netjob_end(j, -ENOENT, &err);
+		return;
+	}
+	memset(&req, 0, sizeof(req));
+	req.size = sizeof(req);
+	req.network = j->names[j->i];
+	req.container = j->c->id;
+	req.name = j->c->name + 1;
+	req.sandbox_key = j->c->sandbox;
+	req.endpoint = json_object_object_get(j->c->networks, j->names[j->i]);
+	svc->join(st, &req, join_done, j);
+}
+
+static void
+sandboxed(void *arg, int rc, const char *path, const struct berth_err *err)
+{
+	struct netjob	*j = arg;
+
+	if (rc < 0) {
+		netjob_end(j, rc, err);
+		return;
+	}
+	free(j->c->sandbox);
+	if ((j->c->sandbox = strdup(path)) == NULL) {
+		struct berth_err e = BERTH_ERR_INIT;
+
+		berth_err_set(&e, -ENOMEM, "out of memory");
+		netjob_end(j, -ENOMEM, &e);
+		return;
+	}
+	join_next(j);
+}
+
+/* Start: the sandbox, then every network of c; cb when all joined. */
+void
+containers_net_join(struct ctr *c, ctr_done_cb cb, void *arg)
+{
+	const struct berth_networks_ops	*svc;
+	struct berth_err		 err = BERTH_ERR_INIT;
+	struct netjob			*j;
+	void				*st;
+
+	if (c->networks == NULL || json_object_object_length(c->networks) ==
+	    0 || !mode_joins(berth_json_str(c->hostconfig, "NetworkMode")) ||
+	    (svc = net_svc(c->cs, &st)) == NULL) {
+		cb(arg, 0, NULL);
+		return;
+	}
+	if ((j = netjob_new(c, 0, cb, arg)) == NULL) {
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		cb(arg, -ENOMEM, &err);
+		return;
+	}
+	svc->sandbox(st, c->id, sandboxed, j);
+}
+
+/* --- leave at exit -------------------------------------------------------- */
+
+static void	leave_next(struct netjob *);
+
+static void
+sandbox_freed(void *arg, int rc, const struct berth_err *err)
+{
+	struct netjob	*j = arg;
+
+	if (rc < 0)
+		j->c->cs->h->log(j->c->cs->h, BERTH_LOG_WARN, "container "
+		    "%.12s: %s", j->c->id, err != NULL ? err->msg :
+		    strerror(-rc));
+	free(j->c->sandbox);
+	j->c->sandbox = NULL;
+	netjob_end(j, 0, NULL);
+}
+
+static void
+left(void *arg, int rc, const struct berth_err *err)
+{
+	struct netjob	*j = arg;
+	json_object	*s;
+
+	if (rc < 0)
+		j->c->cs->h->log(j->c->cs->h, BERTH_LOG_WARN, "container "
+		    "%.12s: leaving %s: %s", j->c->id, j->names[j->i],
+		    err != NULL ? err->msg : strerror(-rc));
+	/* Docker keeps the entry, emptied, for the next start. */
+	s = json_object_object_get(j->c->networks, j->names[j->i]);
+	if (s != NULL)
+		json_object_object_add(j->c->networks, j->names[j->i],
+		    settings_idle(s));
+	j->i++;
+	leave_next(j);
+}
+
+static void
+leave_next(struct netjob *j)
+{
+	const struct berth_networks_ops	*svc;
+	void				*st;
+
+	if ((svc = net_svc(j->c->cs, &st)) == NULL) {
+		netjob_end(j, 0, NULL);
+		return;
+	}
+	if (j->i < j->n) {
+		svc->leave(st, j->names[j->i], j->c->id, left, j);
+		return;
+	}
+	if (j->c->sandbox != NULL)
+		svc->sandbox_free(st, j->c->id, sandbox_freed, j);
+	else
+		netjob_end(j, 0, NULL);
+}
+
+/* Exit: leave every network joined, free the sandbox; never fails. */
+void
+containers_net_leave(struct ctr *c, ctr_done_cb cb, void *arg)
+{
+	struct netjob	*j;
+
+	if (c->sandbox == NULL || (j = netjob_new(c, 1, cb, arg)) == NULL) {
+		cb(arg, 0, NULL);
+		return;
+	}
+	leave_next(j);
+}
+
+/* --- inspect ---------------------------------------------------------------- */
+
+/* NetworkSettings: Networks, and the default bridge's legacy fields. */
+json_object *
+containers_net_inspect(const struct ctr *c)
+{
+	json_object	*n = json_object_new_object(), *b;
+	const char	*s;
+
+#define STR(k, v)	json_object_object_add(n, k, json_object_new_string(v))
+#define BSTR(k)		s = berth_json_str(b, k); STR(k, s != NULL ? s : "")
+	b = c->networks != NULL ? json_object_object_get(c->networks,
+	    "bridge") : NULL;
+	STR("Bridge", "");
+	STR("SandboxID", c->sandbox != NULL ? c->id : "");
+	json_object_object_add(n, "HairpinMode", json_object_new_boolean(0));
+	STR("LinkLocalIPv6Address", "");
+	json_object_object_add(n, "LinkLocalIPv6PrefixLen",
+	    json_object_new_int(0));
+	json_object_object_add(n, "Ports", json_object_new_object());
+	STR("SandboxKey", c->sandbox != NULL ? c->sandbox : "");
+	json_object_object_add(n, "SecondaryIPAddresses", NULL);
+	json_object_object_add(n, "SecondaryIPv6Addresses", NULL);
+	BSTR("EndpointID");
+	BSTR("Gateway");
+	STR("GlobalIPv6Address", "");
+	json_object_object_add(n, "GlobalIPv6PrefixLen",
+	    json_object_new_int(0));
+	BSTR("IPAddress");
+	json_object_object_add(n, "IPPrefixLen", json_object_new_int(
+	    b != NULL && berth_json_get(b, "IPPrefixLen") != NULL ?
+	    json_object_get_int(berth_json_get(b, "IPPrefixLen")) : 0));
+	STR("IPv6Gateway", "");
+	BSTR("MacAddress");
+	json_object_object_add(n, "Networks", c->networks != NULL ?
+	    json_object_get(c->networks) : json_object_new_object());
+#undef BSTR
+#undef STR
+	return n;
+}
