@@ -20,6 +20,11 @@
 #include "containers.h"
 
 static const struct berth_route containers_routes[] = {
+	/* Connecting a container is the containers service's job. */
+	{ BERTH_POST,	"/networks/{id}/connect",	NULL,
+	    containers_h_net_connect, 0, 0 },
+	{ BERTH_POST,	"/networks/{id}/disconnect",	NULL,
+	    containers_h_net_disconnect, 0, 0 },
 	{ BERTH_POST,	"/containers/create",		NULL,
 	    containers_h_create, 0, 0 },
 	{ BERTH_GET,	"/containers/json",		NULL,

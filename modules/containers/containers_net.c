@@ -119,6 +119,7 @@ struct netjob {
 	struct ctr	*c;
 	char		**names;	/* left to join or leave */
 	size_t		 n, i;
+	int		 one;		/* connect/disconnect: no sandbox */
 	int		 rc;
 	struct berth_err err;
 	ctr_done_cb	 cb;
@@ -317,7 +318,7 @@ leave_next(struct netjob *j)
 		svc->leave(st, j->names[j->i], j->c->id, left, j);
 		return;
 	}
-	if (j->c->sandbox != NULL)
+	if (j->c->sandbox != NULL && !j->one)
 		svc->sandbox_free(st, j->c->id, sandbox_freed, j);
 	else
 		netjob_end(j, 0, NULL);
@@ -375,4 +376,168 @@ containers_net_inspect(const struct ctr *c)
 #undef BSTR
 #undef STR
 	return n;
+}
+
+/* --- connect and disconnect ------------------------------------------------ */
+
+struct connreq {
+	struct containers	*cs;
+	struct berth_req	*req;
+	struct ctr		*c;
+	char			 name[NAME_MAX + 1];
+	int			 disconnect;
+};
+
+static void
+conn_done(void *arg, int rc, const struct berth_err *err)
+{
+	struct connreq	*r = arg;
+
+	if (rc < 0) {
+		/* A failed connect leaves no entry behind. */
+		if (!r->disconnect)
+			json_object_object_del(r->c->networks, r->name);
+		r->cs->h->resp_error(r->req, err);
+	} else {
+		if (r->disconnect)
+			json_object_object_del(r->c->networks, r->name);
+		containers_save(r->c);
+		r->cs->h->resp_status(r->req, 200);
+	}
+	ctr_unref(r->c);
+	free(r);
+}
+
+/* The container and network of a connect or disconnect body. */
+static struct connreq *
+conn_begin(struct containers *cs, struct berth_req *req, json_object **body,
+    int disconnect)
+{
+	const struct berth_networks_ops	*svc;
+	struct berth_err		 err = BERTH_ERR_INIT;
+	struct connreq			*r;
+	struct ctr			*c;
+	const char			*ref, *nm;
+	char				 id[65];
+	void				*st;
+
+	if (cs->h->req_json(req, body, &err) < 0)
+		goto fail;
+	if ((ref = berth_json_str(*body, "Container")) == NULL || *ref == 0) {
+		berth_err_set(&err, -EINVAL, "no container given");
+		goto fail;
+	}
+	if ((svc = net_svc(cs, &st)) == NULL) {
+		berth_err_set(&err, -ENOTSUP, "no networks module is loaded");
+		goto fail;
+	}
+	if ((c = containers_find(cs, ref, &err)) == NULL)
+		goto fail;
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (svc->resolve(st, cs->h->req_param(req, "id"), r->name, id,
+	    &err) < 0) {
+		free(r);
+		goto fail;
+	}
+	nm = berth_json_str(c->hostconfig, "NetworkMode");
+	if (!mode_joins(nm)) {
+		berth_err_set(&err, -EINVAL, "container cannot be %s network "
+		    "%s: it runs on the %s network", disconnect ?
+		    "disconnected from" : "connected to", r->name, nm);
+		free(r);
+		goto fail;
+	}
+	if (c->networks == NULL)
+		c->networks = json_object_new_object();
+	r->cs = cs;
+	r->req = req;
+	r->c = c;
+	r->disconnect = disconnect;
+	ctr_ref(c);
+	return r;
+fail:
+	cs->h->resp_error(req, &err);
+	return NULL;
+}
+
+static void
+conn_one(struct connreq *r, int leave)
+{
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct netjob		*j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    (j->names = calloc(1, sizeof(char *))) == NULL ||
+	    (j->names[0] = strdup(r->name)) == NULL) {
+		if (j != NULL)
+			free(j->names);
+		free(j);
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		conn_done(r, -ENOMEM, &err);
+		return;
+	}
+	j->c = r->c;
+	j->n = 1;
+	j->one = 1;
+	j->cb = conn_done;
+	j->arg = r;
+	ctr_ref(r->c);
+	if (leave)
+		leave_next(j);
+	else
+		join_next(j);
+}
+
+/* POST /networks/{id}/connect: at once if it runs, else at its start. */
+void
+containers_h_net_connect(struct berth_req *req, void *state)
+{
+	struct connreq		*r;
+	struct berth_err	 err = BERTH_ERR_INIT;
+	json_object		*body;
+
+	if ((r = conn_begin(state, req, &body, 0)) == NULL)
+		return;
+	if (json_object_object_get(r->c->networks, r->name) != NULL) {
+		berth_err_set(&err, -EPERM, "endpoint with name %s already "
+		    "exists in network %s", r->c->name + 1, r->name);
+		r->disconnect = 1;	/* keep the entry that is there */
+		r->cs->h->resp_error(req, &err);
+		ctr_unref(r->c);
+		free(r);
+		return;
+	}
+	json_object_object_add(r->c->networks, r->name,
+	    settings_idle(berth_json_get(body, "EndpointConfig")));
+	if (r->c->sandbox != NULL && !r->c->starting)
+		conn_one(r, 0);
+	else
+		conn_done(r, 0, NULL);
+}
+
+/* POST /networks/{id}/disconnect. */
+void
+containers_h_net_disconnect(struct berth_req *req, void *state)
+{
+	struct connreq		*r;
+	struct berth_err	 err = BERTH_ERR_INIT;
+	json_object		*body, *s;
+	const char		*eid;
+
+	if ((r = conn_begin(state, req, &body, 1)) == NULL)
+		return;
+	if ((s = json_object_object_get(r->c->networks, r->name)) == NULL) {
+		berth_err_set(&err, -EINVAL, "container %s is not connected "
+		    "to network %s", r->c->id, r->name);
+		conn_done(r, err.code, &err);
+		return;
+	}
+	eid = berth_json_str(s, "EndpointID");
+	if (r->c->sandbox != NULL && eid != NULL && *eid != '\0')
+		conn_one(r, 1);
+	else
+		conn_done(r, 0, NULL);
 }

@@ -1217,9 +1217,14 @@ spec_write(const char *dir, const char *name, const char *text)
 	return berth_write_file(p, text, strlen(text), 0644, 0);
 }
 
-/* Host nameservers, less the loopback ones a container cannot reach. */
+/*
+ * Host nameservers, less the loopback ones a container cannot reach; on
+ * a user-defined network (embedded) the embedded DNS server instead,
+ * which forwards what it does not know to the host's.
+ */
 static void
-spec_resolv(json_object *hc, int hostnet, char *buf, size_t len)
+spec_resolv(json_object *hc, int hostnet, int embedded, char *buf,
+    size_t len)
 {
 	FILE		*f;
 	char		 line[512];
@@ -1255,8 +1260,12 @@ spec_resolv(json_object *hc, int hostnet, char *buf, size_t len)
 	}
 	if (ns)
 		return;
+	if (embedded)
+		APPEND("nameserver 127.0.0.11\noptions ndots:0\n");
 	if ((f = fopen("/etc/resolv.conf", "re")) != NULL) {
 		while (fgets(line, sizeof(line), f) != NULL) {
+			if (embedded && strncmp(line, "search", 6) != 0)
+				continue;
 			if (strncmp(line, "nameserver", 10) == 0 && !hostnet &&
 			    (strstr(line, " 127.") != NULL ||
 			    strstr(line, " ::1") != NULL))
@@ -1267,7 +1276,7 @@ spec_resolv(json_object *hc, int hostnet, char *buf, size_t len)
 		}
 		fclose(f);
 	}
-	if (!ns)
+	if (!ns && !embedded)
 		APPEND("nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
 #undef APPEND
 }
@@ -1286,7 +1295,7 @@ containers_write_etc(const struct spec_in *in, struct berth_err *err)
 	char		 buf[8192], line[512], *colon;
 	size_t		 n = 0, i;
 	FILE		*f;
-	int		 rc;
+	int		 rc, embedded;
 
 	snprintf(buf, sizeof(buf), "%s\n", hostname != NULL ? hostname : "");
 	if ((rc = spec_write(in->ctr_dir, "hostname", buf)) < 0)
@@ -1337,7 +1346,15 @@ containers_write_etc(const struct spec_in *in, struct berth_err *err)
 	if ((rc = spec_write(in->ctr_dir, "hosts", buf)) < 0)
 		return berth_err_set(err, rc, "write hosts: %s",
 		    strerror(-rc));
-	spec_resolv(hc, hostnet, buf, sizeof(buf));
+	embedded = 0;
+	if (!hostnet && in->networks != NULL) {
+		json_object_object_foreach(in->networks, rk, rv) {
+			(void)rv;
+			if (strcmp(rk, "bridge") != 0)
+				embedded = 1;
+		}
+	}
+	spec_resolv(hc, hostnet, embedded, buf, sizeof(buf));
 	if ((rc = spec_write(in->ctr_dir, "resolv.conf", buf)) < 0)
 		return berth_err_set(err, rc, "write resolv.conf: %s",
 		    strerror(-rc));

@@ -7,12 +7,15 @@
  * interfaces drivers hand it inside them, as Docker's sandbox does.
  */
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <berth/cidr.h>
 #include <berth/conf.h>
 #include <berth/host.h>
 #include <berth/info.h>
@@ -352,6 +355,41 @@ predef_bridge_options(json_object *o, const char *bridge)
 		    json_object_new_string(kv[i][1] ? kv[i][1] : bridge));
 }
 
+/*
+ * A default bridge already on the host (a data-root made anew, another
+ * berthd before) keeps its address: its subnet and gateway become the
+ * network's, as Docker does with an existing docker0, so the bridge
+ * never gathers a second address.
+ */
+static void
+predef_adopt(const char *bridge, struct nw_pool *p)
+{
+	struct ifaddrs		*ifs, *i;
+	struct sockaddr_in	*sa, *mask;
+	char			 buf[BERTH_CIDR_LEN];
+	uint32_t		 a;
+	int			 prefix;
+
+	if (getifaddrs(&ifs) == -1)
+		return;
+	for (i = ifs; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
+		    i->ifa_netmask == NULL || strcmp(i->ifa_name, bridge) != 0)
+			continue;
+		sa = (struct sockaddr_in *)i->ifa_addr;
+		mask = (struct sockaddr_in *)i->ifa_netmask;
+		a = ntohl(sa->sin_addr.s_addr);
+		prefix = __builtin_popcount(mask->sin_addr.s_addr);
+		free(p->subnet);
+		free(p->gateway);
+		p->subnet = strdup(berth_cidr_fmt(a & berth_cidr_mask(prefix),
+		    prefix, buf, sizeof(buf)));
+		p->gateway = strdup(berth_cidr_fmt(a, -1, buf, sizeof(buf)));
+		break;
+	}
+	freeifaddrs(ifs);
+}
+
 static void
 predef_make(struct networks *nw, const char *name, const char *driver)
 {
@@ -382,8 +420,10 @@ predef_make(struct networks *nw, const char *name, const char *driver)
 	}
 	if (strcmp(driver, "bridge") == 0) {
 		predef_bridge_options(n->options, nw->bridge);
-		if ((n->pools = calloc(1, sizeof(*n->pools))) != NULL)
+		if ((n->pools = calloc(1, sizeof(*n->pools))) != NULL) {
 			n->npools = 1;
+			predef_adopt(nw->bridge, &n->pools[0]);
+		}
 	}
 	networks_link(nw, n);
 	start_one(nw, n, 0);
@@ -410,6 +450,8 @@ networks_free(struct networks *nw)
 	struct nw_net	*n;
 	struct nw_ep	*e;
 
+	while (!LIST_EMPTY(&nw->dns))
+		networks_dns_stop(nw, networks_dns_first(nw));
 	while ((e = TAILQ_FIRST(&nw->eps)) != NULL) {
 		TAILQ_REMOVE(&nw->eps, e, entry);
 		networks_ep_free(e);
@@ -444,6 +486,7 @@ networks_init(const struct berth_host *h, const struct berth_conf *conf,
 	nw->h = h;
 	TAILQ_INIT(&nw->nets);
 	TAILQ_INIT(&nw->eps);
+	LIST_INIT(&nw->dns);
 	if ((nw->bridge = strdup(br)) == NULL) {
 		free(nw);
 		return berth_err_set(err, -ENOMEM, "out of memory");

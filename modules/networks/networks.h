@@ -19,6 +19,7 @@
  *	networks_builtin.c	the "host" and "null" drivers
  *	networks_ep.c		endpoints: networks/1 for the containers service
  *	networks_sandbox.c	network namespaces and the interfaces in them
+ *	networks_dns.c		the embedded DNS server (127.0.0.11)
  */
 #ifndef NETWORKS_H
 #define NETWORKS_H
@@ -109,12 +110,16 @@ struct nw_ep {
 };
 TAILQ_HEAD(nw_ep_list, nw_ep);
 
+struct nw_dns;
+LIST_HEAD(nw_dns_list, nw_dns);
+
 struct networks {
 	const struct berth_host	*h;
 	char			*dir;		/* <data-root>/networks */
 	char			*bridge;	/* the default bridge's link */
 	struct nw_net_list	 nets;
 	struct nw_ep_list	 eps;
+	struct nw_dns_list	 dns;		/* embedded DNS, per sandbox */
 	struct berth_timer	*start;		/* restore after every init */
 	struct nw_ipam		*ipam;		/* the "default" IPAM's state */
 	int			 stopping;
@@ -152,6 +157,13 @@ void		 networks_ep_free(struct nw_ep *);
 int		 networks_ep_load(struct networks *, const char *);
 void		 networks_ep_replay(struct networks *, const struct nw_net *);
 json_object	*networks_ep_settings(struct networks *, const struct nw_ep *);
+
+/* networks_dns.c */
+void		 networks_dns_start(struct networks *, const char *,
+		    const char *);
+void		 networks_dns_stop(struct networks *, const char *);
+struct nw_dns	*networks_dns_find(struct networks *, const char *);
+const char	*networks_dns_first(struct networks *);
 
 /* networks_sandbox.c (work jobs) */
 void		 networks_sandbox_path(struct networks *, const char *, char *,

@@ -510,6 +510,10 @@ join_step(struct join *j)
 	case J_DONE:
 		j->e->busy = 0;
 		j->e->ready = 1;
+		/* User-defined networks resolve names: Docker's 127.0.0.11. */
+		if (!j->n->predefined && j->e->sandbox != NULL)
+			networks_dns_start(j->nw, j->e->container,
+			    j->e->sandbox);
 		if (!j->replay) {
 			join_emit(j->nw, "connect", j->n, j->e->container);
 			o = networks_ep_settings(j->nw, j->e);
@@ -856,6 +860,7 @@ static void
 svc_sandbox_free(void *st, const char *container, berth_networks_done_cb cb,
     void *arg)
 {
+	networks_dns_stop(st, container);
 	sbox_go(st, container, 1, NULL, cb, arg);
 }
 

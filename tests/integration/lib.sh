@@ -104,6 +104,18 @@ cleanup()
 		wait "$p" 2>/dev/null
 	done
 	reap_containers
+	# The bridges and veths of the networks our daemons made (their
+	# records name them); the kernel keeps them past the daemon.
+	for p in $T_DIRS; do
+		for f in "$p"/data/networks/*.json "$p"/data/networks/endpoints/*.json; do
+			[ -f "$f" ] || continue
+			n=$(basename "$f" .json)
+			case $f in
+			*/endpoints/*) ip link del "vb${n:0:13}" 2>/dev/null ;;
+			*) ip link del "brt-${n:0:11}" 2>/dev/null ;;
+			esac
+		done
+	done
 	for p in $T_LINKS; do
 		ip link del "$p" 2>/dev/null
 	done
