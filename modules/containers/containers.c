@@ -132,6 +132,7 @@ ctr_free(struct ctr *c)
 	json_object_put(c->mounts);
 	json_object_put(c->networks);
 	free(c->sandbox);
+	json_object_put(c->ports);
 	free(c);
 }
 

@@ -218,6 +218,8 @@ struct ctr {
 						   name -> EndpointSettings,
 						   owned; NULL: none */
 	char			*sandbox;	/* SandboxKey while joined */
+	json_object		*ports;		/* NetworkSettings.Ports while
+						   joined, owned; or NULL */
 	int			 vols_mounted;	/* volumes/1 mounts held */
 	int			 fs_users;	/* cp/export holding the rootfs */
 	int			 fs_mounted;	/* ... which they mounted */

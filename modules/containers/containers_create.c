@@ -242,17 +242,6 @@ containers_validate_hostconfig(json_object *hc, struct berth_err *err)
 	json_object_put(caps);
 	if (rc < 0)
 		return rc;
-	/*
-	 * Publishing needs bridge networking (a later issue); with the
-	 * host's network there is nothing to publish (Docker warns).
-	 */
-	s = berth_json_str(hc, "NetworkMode");
-	if ((s == NULL || strcmp(s, "host") != 0) &&
-	    ((v = berth_json_get(hc, "PortBindings")) != NULL &&
-	    json_object_is_type(v, json_type_object) &&
-	    json_object_object_length(v) > 0))
-		return berth_err_set(err, -ENOTSUP, "publishing ports (-p) "
-		    "needs bridge networking, which is not supported yet");
 	v = berth_json_get(hc, "Memory");
 	mem = v != NULL ? json_object_get_int64(v) : 0;
 	if (mem > 0 && mem < 6 * 1024 * 1024)

@@ -335,6 +335,49 @@ containers_status_text(const struct ctr *c, int64_t now, char *buf,
 	}
 }
 
+/* ps's Ports: one entry per binding, or the bare port when unbound. */
+static json_object *
+list_ports(const struct ctr *c)
+{
+	json_object	*a = json_object_new_array(), *p;
+	size_t		 i;
+	long		 port;
+	char		*end;
+
+	if (c->ports == NULL)
+		return a;
+	json_object_object_foreach(c->ports, k, v) {
+		port = strtol(k, &end, 10);
+		if (v == NULL || json_object_array_length(v) == 0) {
+			p = json_object_new_object();
+			json_object_object_add(p, "PrivatePort",
+			    json_object_new_int((int)port));
+			json_object_object_add(p, "Type", json_object_new_string(
+			    *end == '/' ? end + 1 : "tcp"));
+			json_object_array_add(a, p);
+			continue;
+		}
+		for (i = 0; i < json_object_array_length(v); i++) {
+			json_object	*b = json_object_array_get_idx(v, i);
+
+			p = json_object_new_object();
+			json_object_object_add(p, "IP", json_object_new_string(
+			    berth_json_str(b, "HostIp") != NULL ?
+			    berth_json_str(b, "HostIp") : "0.0.0.0"));
+			json_object_object_add(p, "PrivatePort",
+			    json_object_new_int((int)port));
+			json_object_object_add(p, "PublicPort",
+			    json_object_new_int(atoi(berth_json_str(b,
+			    "HostPort") != NULL ? berth_json_str(b,
+			    "HostPort") : "0")));
+			json_object_object_add(p, "Type", json_object_new_string(
+			    *end == '/' ? end + 1 : "tcp"));
+			json_object_array_add(a, p);
+		}
+	}
+	return a;
+}
+
 static json_object *
 list_summary(struct ctr *c, int64_t now)
 {
@@ -370,7 +413,7 @@ list_summary(struct ctr *c, int64_t now)
 	}
 	json_object_object_add(o, "Created",
 	    json_object_new_int64(c->created_ns / 1000000000LL));
-	json_object_object_add(o, "Ports", json_object_new_array());
+	json_object_object_add(o, "Ports", list_ports(c));
 	json_object_object_add(o, "Labels", labels != NULL ?
 	    json_object_get(labels) : json_object_new_object());
 	json_object_object_add(o, "State", json_object_new_string(
@@ -383,7 +426,8 @@ list_summary(struct ctr *c, int64_t now)
 	    berth_json_str(c->hostconfig, "NetworkMode") : "default"));
 	json_object_object_add(o, "HostConfig", hc);
 	ns = json_object_new_object();
-	json_object_object_add(ns, "Networks", json_object_new_object());
+	json_object_object_add(ns, "Networks", c->networks != NULL ?
+	    json_object_get(c->networks) : json_object_new_object());
 	json_object_object_add(o, "NetworkSettings", ns);
 	json_object_object_add(o, "Mounts", containers_mounts_inspect(c));
 	return o;

@@ -80,13 +80,20 @@ containers_net_create(struct ctr *c, json_object *netcfg, struct berth_err *err)
 	const struct berth_networks_ops	*svc;
 	void				*st;
 	const char			*nm;
-	json_object			*eps, *given;
+	json_object			*eps, *given, *pb;
 	char				 name[NAME_MAX + 1], id[65];
 
 	nm = berth_json_str(c->hostconfig, "NetworkMode");
 	if (!mode_joins(nm))
 		return 0;
+	pb = berth_json_get(c->hostconfig, "PortBindings");
 	if ((svc = net_svc(c->cs, &st)) == NULL) {
+		/* Publishing needs the networks service. */
+		if (pb != NULL && json_object_is_type(pb, json_type_object) &&
+		    json_object_object_length(pb) > 0)
+			return berth_err_set(err, -ENOTSUP, "publishing ports "
+			    "(-p) needs bridge networking: enable the networks "
+			    "and net-bridge modules");
 		/* Without the service only the default network exists. */
 		if (nm != NULL && *nm != '\0' && strcmp(nm, "default") != 0 &&
 		    strcmp(nm, "bridge") != 0)
@@ -183,10 +190,17 @@ join_done(void *arg, int rc, const char *name, json_object *settings,
     const struct berth_err *err)
 {
 	struct netjob	*j = arg;
+	json_object	*ports;
 
 	if (rc < 0) {
 		netjob_end(j, rc, err);
 		return;
+	}
+	/* NetworkSettings.Ports is the container's, not the endpoint's. */
+	if ((ports = json_object_object_get(settings, "Ports")) != NULL) {
+		json_object_put(j->c->ports);
+		j->c->ports = json_object_get(ports);
+		json_object_object_del(settings, "Ports");
 	}
 	/* Keyed by the network's name now, as Docker's inspect shows. */
 	json_object_object_del(j->c->networks, j->names[j->i]);
@@ -221,6 +235,16 @@ join_next(struct netjob *j)
 	req.name = j->c->name + 1;
 	req.sandbox_key = j->c->sandbox;
 	req.endpoint = json_object_object_get(j->c->networks, j->names[j->i]);
+	/* The network NetworkMode names publishes the ports, once. */
+	if (!j->one && j->i == 0) {
+		req.port_bindings = berth_json_get(j->c->hostconfig,
+		    "PortBindings");
+		req.exposed_ports = berth_json_get(j->c->config,
+		    "ExposedPorts");
+		req.publish_all = berth_json_get(j->c->hostconfig,
+		    "PublishAllPorts") != NULL && json_object_get_boolean(
+		    berth_json_get(j->c->hostconfig, "PublishAllPorts"));
+	}
 	svc->join(st, &req, join_done, j);
 }
 
@@ -282,6 +306,8 @@ sandbox_freed(void *arg, int rc, const struct berth_err *err)
 		    strerror(-rc));
 	free(j->c->sandbox);
 	j->c->sandbox = NULL;
+	json_object_put(j->c->ports);
+	j->c->ports = NULL;
 	netjob_end(j, 0, NULL);
 }
 
@@ -356,7 +382,8 @@ containers_net_inspect(const struct ctr *c)
 	STR("LinkLocalIPv6Address", "");
 	json_object_object_add(n, "LinkLocalIPv6PrefixLen",
 	    json_object_new_int(0));
-	json_object_object_add(n, "Ports", json_object_new_object());
+	json_object_object_add(n, "Ports", c->ports != NULL ?
+	    json_object_get(c->ports) : json_object_new_object());
 	STR("SandboxKey", c->sandbox != NULL ? c->sandbox : "");
 	json_object_object_add(n, "SecondaryIPAddresses", NULL);
 	json_object_object_add(n, "SecondaryIPv6Addresses", NULL);

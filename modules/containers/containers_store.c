@@ -161,6 +161,10 @@ containers_from_v2(struct ctr *c, json_object *v2, json_object *hc,
 	    "Networks");
 	if (ns_v != NULL && json_object_is_type(ns_v, json_type_object))
 		c->networks = json_object_get(ns_v);
+	ns_v = berth_json_get(berth_json_get(v2, "NetworkSettings"), "Ports");
+	if (ns_v != NULL && json_object_is_type(ns_v, json_type_object) &&
+	    json_object_object_length(ns_v) > 0)
+		c->ports = json_object_get(ns_v);
 	s = berth_json_str(berth_json_get(v2, "NetworkSettings"),
 	    "SandboxKey");
 	if (s != NULL && *s != '\0')

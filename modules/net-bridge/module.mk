@@ -1,3 +1,4 @@
 MODULES			+= net-bridge
-net-bridge-SRCS		:= modules/net-bridge/net_bridge.c
-net-bridge-LIBS		:= -lmnl
+net-bridge-SRCS		:= modules/net-bridge/net_bridge.c \
+			   modules/net-bridge/net_bridge_nft.c
+net-bridge-LIBS		:= -lmnl -lnftables

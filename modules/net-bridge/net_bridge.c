@@ -20,23 +20,27 @@
 
 #include "net_bridge.h"
 
+static struct nb_ep *
+ep_find(struct net_bridge *nb, const char *id)
+{
+	struct nb_ep	*e;
+
+	LIST_FOREACH(e, &nb->eps, entry)
+		if (strcmp(e->id, id) == 0)
+			return e;
+	return NULL;
+}
+
+static void
+ep_free(struct nb_ep *e)
+{
+	LIST_REMOVE(e, entry);
+	free(e->ports);
+	free(e);
+}
+
 #define OPT_NAME	"com.docker.network.bridge.name"
 #define OPT_MTU		"com.docker.network.driver.mtu"
-
-struct nb_net {
-	LIST_ENTRY(nb_net)	 entry;
-	char			 id[65];
-	char			 bridge[IFNAMSIZ];
-	unsigned int		 mtu;
-	int			 internal;
-	struct berth_cidr	 gw;		/* prefix 0: none */
-};
-LIST_HEAD(nb_net_list, nb_net);
-
-struct net_bridge {
-	const struct berth_host	*h;
-	struct nb_net_list	 nets;
-};
 
 static struct nb_net *
 net_find(struct net_bridge *nb, const char *id)
@@ -70,6 +74,20 @@ struct nb_job {
 };
 
 static void
+localnet(const char *bridge)
+{
+	char	p[128];
+	FILE	*f;
+
+	snprintf(p, sizeof(p), "/proc/sys/net/ipv4/conf/%s/route_localnet",
+	    bridge);
+	if ((f = fopen(p, "we")) != NULL) {
+		fputs("1\n", f);
+		fclose(f);
+	}
+}
+
+static void
 job_work(void *arg)
 {
 	struct nb_job		*j = arg;
@@ -96,6 +114,8 @@ job_work(void *arg)
 		l.mtu = n->mtu;
 		if ((j->rc = berth_rtnl_link_set(&l)) < 0)
 			goto undo;
+		/* Ports published on 127.0.0.1 are routed out to it. */
+		localnet(n->bridge);
 		return;
 	undo:
 		(void)berth_rtnl_link_del(n->bridge);
@@ -173,7 +193,11 @@ job_done(void *arg)
 		}
 		LIST_INSERT_HEAD(&j->nb->nets, j->net, entry);
 	}
-	j->done(j->arg, j->rc, j->rc < 0 ? &err : NULL);
+	/* Answered once the rules follow (a delete's too). */
+	if (j->rc == 0)
+		nb_nft_apply(j->nb, j->done, j->arg);
+	else
+		j->done(j->arg, j->rc, &err);
 	free(j);
 }
 
@@ -256,6 +280,10 @@ net_from_req(struct net_bridge *nb, const struct berth_net_create *req,
 	if (req->nipv4 > 1)
 		return berth_err_set(err, -EINVAL, "a bridge network takes "
 		    "one IPv4 subnet");
+	if (req->nipv4 == 1 && req->ipv4[0].pool != NULL &&
+	    berth_cidr_parse(req->ipv4[0].pool, 1, &n->subnet) < 0)
+		return berth_err_set(err, -EINVAL, "invalid pool %s",
+		    req->ipv4[0].pool);
 	if (req->nipv4 == 1 && req->ipv4[0].gateway != NULL &&
 	    berth_cidr_parse(req->ipv4[0].gateway, 1, &n->gw) < 0)
 		return berth_err_set(err, -EINVAL, "invalid gateway %s",
@@ -335,6 +363,7 @@ nb_create_endpoint(void *st, const struct berth_net_endpoint *req,
 	struct berth_err	 err = BERTH_ERR_INIT;
 	struct berth_net_iface	 out;
 	struct berth_cidr	 a;
+	struct nb_ep		*e;
 	char			 mac[18];
 
 	if (net_find(nb, req->network_id) == NULL) {
@@ -343,12 +372,30 @@ nb_create_endpoint(void *st, const struct berth_net_endpoint *req,
 		done(arg, -ENOENT, NULL, &err);
 		return;
 	}
+	if (berth_cidr_parse(req->iface.address, 1, &a) < 0) {
+		berth_err_set(&err, -EINVAL, "endpoint %.12s has no IPv4 "
+		    "address", req->endpoint_id);
+		done(arg, -EINVAL, NULL, &err);
+		return;
+	}
+	/* A second create (a replay after a restart) is the same one. */
+	if ((e = ep_find(nb, req->endpoint_id)) == NULL) {
+		if ((e = calloc(1, sizeof(*e))) == NULL) {
+			berth_err_set(&err, -ENOMEM, "out of memory");
+			done(arg, -ENOMEM, NULL, &err);
+			return;
+		}
+		snprintf(e->id, sizeof(e->id), "%s", req->endpoint_id);
+		snprintf(e->net_id, sizeof(e->net_id), "%s", req->network_id);
+		LIST_INSERT_HEAD(&nb->eps, e, entry);
+	}
+	e->addr = a.addr;
 	memset(&out, 0, sizeof(out));
 	out.size = sizeof(out);
 	out.address = out.address_ipv6 = out.mac_address = "";
 	/* Docker's bridge MAC: 02:42 and the four bytes of the address. */
-	if ((req->iface.mac_address == NULL || *req->iface.mac_address ==
-	    '\0') && berth_cidr_parse(req->iface.address, 1, &a) == 0) {
+	if (req->iface.mac_address == NULL || *req->iface.mac_address ==
+	    '\0') {
 		snprintf(mac, sizeof(mac), "02:42:%02x:%02x:%02x:%02x",
 		    a.addr >> 24, (a.addr >> 16) & 255, (a.addr >> 8) & 255,
 		    a.addr & 255);
@@ -357,11 +404,19 @@ nb_create_endpoint(void *st, const struct berth_net_endpoint *req,
 	done(arg, 0, &out, NULL);
 }
 
+/* The ports as programmed, host ports chosen: Docker's portmap. */
 static void
 nb_oper_info(void *st, const char *network_id, const char *endpoint_id,
     berth_net_info_cb done, void *arg)
 {
-	done(arg, 0, NULL, NULL);
+	struct nb_ep	*e = ep_find(st, endpoint_id);
+	json_object	*v = json_object_new_object();
+
+	if (e != NULL)
+		json_object_object_add(v, BERTH_NET_OPT_PORTMAP,
+		    nb_ports_json(e));
+	done(arg, 0, v, NULL);
+	json_object_put(v);
 }
 
 static void
@@ -412,6 +467,7 @@ nb_delete_endpoint(void *st, const char *network_id, const char *endpoint_id,
 {
 	struct net_bridge	*nb = st;
 	struct berth_err	 err = BERTH_ERR_INIT;
+	struct nb_ep		*e;
 	struct nb_job		*j;
 
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
@@ -419,6 +475,8 @@ nb_delete_endpoint(void *st, const char *network_id, const char *endpoint_id,
 		done(arg, -ENOMEM, &err);
 		return;
 	}
+	if ((e = ep_find(nb, endpoint_id)) != NULL)
+		ep_free(e);
 	j->nb = nb;
 	j->op = OP_DELETE;
 	veth_name(j->bridge, "vb", endpoint_id);
@@ -427,11 +485,47 @@ nb_delete_endpoint(void *st, const char *network_id, const char *endpoint_id,
 	job_go(j);
 }
 
+/* Published ports: DNAT rules in berth's table. */
 static void
 nb_program(void *st, const char *network_id, const char *endpoint_id,
     json_object *options, berth_net_done_cb done, void *arg)
 {
-	done(arg, 0, NULL);
+	struct net_bridge	*nb = st;
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct nb_ep		*e;
+
+	if ((e = ep_find(nb, endpoint_id)) == NULL) {
+		berth_err_set(&err, -ENOENT, "endpoint %.12s not found",
+		    endpoint_id);
+		done(arg, -ENOENT, &err);
+		return;
+	}
+	if (nb_ports_program(nb, e, berth_json_get(options,
+	    BERTH_NET_OPT_PORTMAP), &err) < 0) {
+		free(e->ports);
+		e->ports = NULL;
+		e->nports = 0;
+		done(arg, err.code, &err);
+		return;
+	}
+	nb_nft_apply(nb, done, arg);
+}
+
+static void
+nb_revoke(void *st, const char *network_id, const char *endpoint_id,
+    berth_net_done_cb done, void *arg)
+{
+	struct net_bridge	*nb = st;
+	struct nb_ep		*e;
+
+	if ((e = ep_find(nb, endpoint_id)) == NULL || e->nports == 0) {
+		done(arg, 0, NULL);
+		return;
+	}
+	free(e->ports);
+	e->ports = NULL;
+	e->nports = 0;
+	nb_nft_apply(nb, done, arg);
 }
 
 static const struct berth_network_ops net_bridge_ops = {
@@ -445,7 +539,7 @@ static const struct berth_network_ops net_bridge_ops = {
 	.join = nb_join,
 	.leave = nb_ok,
 	.program_external_connectivity = nb_program,
-	.revoke_external_connectivity = nb_ok,
+	.revoke_external_connectivity = nb_revoke,
 };
 
 static int
@@ -459,11 +553,14 @@ net_bridge_init(const struct berth_host *h, const struct berth_conf *conf,
 		return berth_err_set(err, -ENOMEM, "out of memory");
 	nb->h = h;
 	LIST_INIT(&nb->nets);
+	LIST_INIT(&nb->eps);
 	if ((rc = h->provide(h, BERTH_NETWORK_IFACE, "bridge",
 	    &net_bridge_ops, nb, err)) < 0) {
 		free(nb);
 		return rc;
 	}
+	/* What a crash left is replaced now, and again after each replay. */
+	nb_nft_apply(nb, NULL, NULL);
 	*statep = nb;
 	return 0;
 }
@@ -479,6 +576,8 @@ net_bridge_fini(void *state)
 		LIST_REMOVE(n, entry);
 		free(n);
 	}
+	while (!LIST_EMPTY(&nb->eps))
+		ep_free(LIST_FIRST(&nb->eps));
 	free(nb);
 }
 

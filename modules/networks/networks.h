@@ -105,6 +105,9 @@ struct nw_ep {
 	char			*gateway;	/* plain, or NULL */
 	char			*sandbox;	/* netns file */
 	char			*ifname;	/* in the sandbox */
+	json_object		*portmap;	/* Docker's portmap, as asked
+						   then as programmed; or NULL */
+	json_object		*exposed;	/* ["80/tcp", ...] or NULL */
 	int			 ready;		/* joined and on disk */
 	int			 busy;		/* a join or leave runs */
 };

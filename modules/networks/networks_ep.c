@@ -16,6 +16,7 @@
  * running through a restart keeps its address and its interface.
  */
 #include <dirent.h>
+#include <stddef.h>
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
@@ -81,6 +82,8 @@ networks_ep_free(struct nw_ep *e)
 	free(e->gateway);
 	free(e->sandbox);
 	free(e->ifname);
+	json_object_put(e->portmap);
+	json_object_put(e->exposed);
 	free(e);
 }
 
@@ -168,6 +171,10 @@ ep_record(const struct nw_ep *e)
 	S("Sandbox", e->sandbox);
 	S("IfName", e->ifname);
 #undef S
+	if (e->portmap != NULL)
+		json_object_object_add(o, "PortMap", json_object_get(e->portmap));
+	if (e->exposed != NULL)
+		json_object_object_add(o, "Exposed", json_object_get(e->exposed));
 	return o;
 }
 
@@ -186,6 +193,148 @@ pool_of(const struct nw_net *n, const char *address)
 		    berth_cidr_contains(&s, a.addr))
 			return &n->pools[i];
 	return NULL;
+}
+
+/* --- published ports ------------------------------------------------------ */
+
+/* "80/tcp" into port and proto (6, 17); -1 if not that. */
+static int
+port_key(const char *k, int *port, int *proto)
+{
+	char	*end;
+	long	 p = strtol(k, &end, 10);
+
+	if (end == k || p <= 0 || p > 65535)
+		return -1;
+	*port = (int)p;
+	*proto = 6;
+	if (*end == '/' && strcmp(end + 1, "udp") == 0)
+		*proto = 17;
+	else if (*end != '\0' && strcmp(end, "/tcp") != 0)
+		return -1;
+	return 0;
+}
+
+static void
+portmap_add(json_object *map, int proto, int port, const char *hip,
+    const char *hport, struct berth_err *err)
+{
+	json_object	*m;
+	long		 lo = 0, hi = 0;
+	char		*end;
+
+	if (hport != NULL && *hport != '\0') {
+		lo = strtol(hport, &end, 10);
+		hi = lo;
+		if (*end == '-')
+			hi = strtol(end + 1, &end, 10);
+		if (*end != '\0' || lo <= 0 || lo > 65535 || hi < lo ||
+		    hi > 65535) {
+			berth_err_set(err, -EINVAL, "invalid port "
+			    "specification: \"%s\"", hport);
+			return;
+		}
+	}
+	m = json_object_new_object();
+	json_object_object_add(m, "Proto", json_object_new_int(proto));
+	json_object_object_add(m, "IP", json_object_new_string(""));
+	json_object_object_add(m, "Port", json_object_new_int(port));
+	json_object_object_add(m, "HostIP", json_object_new_string(
+	    hip != NULL ? hip : ""));
+	json_object_object_add(m, "HostPort", json_object_new_int((int)lo));
+	json_object_object_add(m, "HostPortEnd", json_object_new_int((int)hi));
+	json_object_array_add(map, m);
+}
+
+/*
+ * PortBindings (and, with -P, ExposedPorts) into Docker's portmap and
+ * exposed list on e; 0 or -EINVAL.
+ */
+static int
+ports_from_request(struct nw_ep *e, const struct berth_networks_join *req,
+    struct berth_err *err)
+{
+	json_object	*b = req->port_bindings, *x = req->exposed_ports, *h;
+	size_t		 i;
+	int		 port, proto;
+
+	if (x != NULL && json_object_is_type(x, json_type_object) &&
+	    json_object_object_length(x) > 0) {
+		e->exposed = json_object_new_array();
+		json_object_object_foreach(x, k, v) {
+			(void)v;
+			json_object_array_add(e->exposed,
+			    json_object_new_string(k));
+		}
+	}
+	e->portmap = json_object_new_array();
+	if (b != NULL && json_object_is_type(b, json_type_object)) {
+		json_object_object_foreach(b, k, v) {
+			if (port_key(k, &port, &proto) < 0)
+				return berth_err_set(err, -EINVAL, "invalid "
+				    "port %s", k);
+			for (i = 0; json_object_is_type(v, json_type_array) &&
+			    i < json_object_array_length(v); i++) {
+				h = json_object_array_get_idx(v, i);
+				portmap_add(e->portmap, proto, port,
+				    berth_json_str(h, "HostIp"),
+				    berth_json_str(h, "HostPort"), err);
+			}
+			if (err->code != 0)
+				return err->code;
+		}
+	}
+	if (req->publish_all && x != NULL &&
+	    json_object_is_type(x, json_type_object)) {
+		json_object_object_foreach(x, k, v) {
+			(void)v;
+			if ((b != NULL && berth_json_get(b, k) != NULL) ||
+			    port_key(k, &port, &proto) < 0)
+				continue;
+			portmap_add(e->portmap, proto, port, NULL, NULL, err);
+		}
+	}
+	if (json_object_array_length(e->portmap) == 0) {
+		json_object_put(e->portmap);
+		e->portmap = NULL;
+	}
+	return 0;
+}
+
+/* NetworkSettings.Ports: {"80/tcp": [{"HostIp","HostPort"}], ...}. */
+static json_object *
+ports_json(const struct nw_ep *e)
+{
+	json_object	*o = json_object_new_object(), *m, *l, *b;
+	char		 key[32], hp[16];
+	size_t		 i;
+	int		 proto;
+
+	for (i = 0; e->exposed != NULL &&
+	    i < json_object_array_length(e->exposed); i++)
+		json_object_object_add(o, json_object_get_string(
+		    json_object_array_get_idx(e->exposed, i)), NULL);
+	for (i = 0; e->portmap != NULL &&
+	    i < json_object_array_length(e->portmap); i++) {
+		m = json_object_array_get_idx(e->portmap, i);
+		proto = json_object_get_int(berth_json_get(m, "Proto"));
+		snprintf(key, sizeof(key), "%d/%s", json_object_get_int(
+		    berth_json_get(m, "Port")), proto == 17 ? "udp" : "tcp");
+		if ((l = json_object_object_get(o, key)) == NULL) {
+			l = json_object_new_array();
+			json_object_object_add(o, key, l);
+		}
+		b = json_object_new_object();
+		json_object_object_add(b, "HostIp", json_object_new_string(
+		    berth_json_str(m, "HostIP") != NULL &&
+		    *berth_json_str(m, "HostIP") ? berth_json_str(m,
+		    "HostIP") : "0.0.0.0"));
+		snprintf(hp, sizeof(hp), "%d", json_object_get_int(
+		    berth_json_get(m, "HostPort")));
+		json_object_object_add(b, "HostPort", json_object_new_string(hp));
+		json_object_array_add(l, b);
+	}
+	return o;
 }
 
 /* --- join ------------------------------------------------------------------ */
@@ -390,13 +539,37 @@ sandbox_done(void *arg)
 	join_step(j);
 }
 
+/* The ports as the driver programmed them, host ports chosen. */
+static void
+oper_info(void *arg, int rc, json_object *value, const struct berth_err *err)
+{
+	struct join	*j = arg;
+	json_object	*pm = berth_json_get(value, BERTH_NET_OPT_PORTMAP);
+
+	if (rc == 0 && pm != NULL && json_object_is_type(pm, json_type_array)) {
+		json_object_put(j->e->portmap);
+		j->e->portmap = json_object_get(pm);
+	}
+	j->stage = j->replay ? J_DONE : J_SAVE;
+	join_step(j);
+}
+
 static void
 programmed(void *arg, int rc, const struct berth_err *err)
 {
-	struct join	*j = arg;
+	struct join		*j = arg;
+	struct berth_err	 e = BERTH_ERR_INIT;
 
 	if (rc < 0 && rc != -ENOTSUP) {
-		join_fail(j, rc, err);
+		berth_err_set(&e, rc, "driver failed programming external "
+		    "connectivity on endpoint %s (%s): %s", j->e->name,
+		    j->e->id, err != NULL ? err->msg : strerror(-rc));
+		join_fail(j, rc, &e);
+		return;
+	}
+	if (j->e->portmap != NULL && j->drv->endpoint_oper_info != NULL) {
+		j->drv->endpoint_oper_info(j->drv_st, j->n->id, j->e->id,
+		    oper_info, j);
 		return;
 	}
 	j->stage = j->replay ? J_DONE : J_SAVE;
@@ -497,6 +670,12 @@ join_step(struct join *j)
 			return;
 		}
 		o = json_object_new_object();
+		if (j->e->portmap != NULL)
+			json_object_object_add(o, BERTH_NET_OPT_PORTMAP,
+			    json_object_get(j->e->portmap));
+		if (j->e->exposed != NULL)
+			json_object_object_add(o, BERTH_NET_OPT_EXPOSED,
+			    json_object_get(j->e->exposed));
 		j->drv->program_external_connectivity(j->drv_st, j->n->id,
 		    j->e->id, o, programmed, j);
 		json_object_put(o);
@@ -517,6 +696,9 @@ join_step(struct join *j)
 		if (!j->replay) {
 			join_emit(j->nw, "connect", j->n, j->e->container);
 			o = networks_ep_settings(j->nw, j->e);
+			if (j->e->portmap != NULL || j->e->exposed != NULL)
+				json_object_object_add(o, "Ports",
+				    ports_json(j->e));
 			j->cb(j->arg, 0, j->n->name, o, NULL);
 			json_object_put(o);
 		}
@@ -622,6 +804,9 @@ svc_join(void *st, const struct berth_networks_join *req,
 	}
 	snprintf(e->net_id, sizeof(e->net_id), "%s", n->id);
 	e->aliases = ep_aliases(n, req->container, req->endpoint);
+	if (req->size >= offsetof(struct berth_networks_join, publish_all) +
+	    sizeof(int) && ports_from_request(e, req, &err) < 0)
+		goto fail;
 	if (ipc != NULL && json_object_is_type(ipc, json_type_object))
 		e->ipam_config = json_object_get(ipc);
 	if ((j = join_new(nw, n, e, &err)) == NULL)
@@ -924,6 +1109,12 @@ ep_from_record(json_object *o)
 	if ((x = berth_json_get(o, "IPAMConfig")) != NULL &&
 	    json_object_is_type(x, json_type_object))
 		e->ipam_config = json_object_get(x);
+	if ((x = berth_json_get(o, "PortMap")) != NULL &&
+	    json_object_is_type(x, json_type_array))
+		e->portmap = json_object_get(x);
+	if ((x = berth_json_get(o, "Exposed")) != NULL &&
+	    json_object_is_type(x, json_type_array))
+		e->exposed = json_object_get(x);
 	if (e->container == NULL || e->name == NULL || e->sandbox == NULL) {
 		networks_ep_free(e);
 		return NULL;

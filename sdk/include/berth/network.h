@@ -185,6 +185,15 @@ struct berth_networks_join {
 	 * IPv4Address, Aliases, MacAddress, Links, DriverOpts), or NULL.
 	 */
 	json_object	*endpoint;
+	/*
+	 * Ports to publish on this endpoint: HostConfig.PortBindings and,
+	 * with publish_all (-P), every one of Config.ExposedPorts; NULL or
+	 * 0 for none.  The answer then holds "Ports" as NetworkSettings
+	 * shows them, host ports chosen.
+	 */
+	json_object	*port_bindings;
+	json_object	*exposed_ports;
+	int		 publish_all;
 };
 
 typedef void	(*berth_networks_path_cb)(void *arg, int rc, const char *path,
@@ -194,7 +203,8 @@ typedef void	(*berth_networks_done_cb)(void *arg, int rc,
 /*
  * settings: EndpointSettings as container inspect shows them (NetworkID,
  * EndpointID, Gateway, IPAddress, IPPrefixLen, MacAddress, Aliases,
- * ...), borrowed for the callback; name is the network's.
+ * ...), plus "Ports" (NetworkSettings.Ports) when ports were asked for;
+ * borrowed for the callback; name is the network's.
  */
 typedef void	(*berth_networks_join_cb)(void *arg, int rc, const char *name,
 		    json_object *settings, const struct berth_err *err);
