@@ -539,7 +539,9 @@ containers_h_net_connect(struct berth_req *req, void *state)
 	}
 	json_object_object_add(r->c->networks, r->name,
 	    settings_idle(berth_json_get(body, "EndpointConfig")));
-	if (r->c->sandbox != NULL && !r->c->starting)
+	/* Running: now; created, stopped or on its way down: at start. */
+	if (r->c->sandbox != NULL && !r->c->starting && !r->c->cleaning &&
+	    (r->c->st.status == CTR_RUNNING || r->c->st.status == CTR_PAUSED))
 		conn_one(r, 0);
 	else
 		conn_done(r, 0, NULL);

@@ -54,13 +54,14 @@ struct nw_dns {
 	int			 fd;		/* in the container's netns */
 	struct berth_watch	*w;
 	LIST_HEAD(, dns_fwd)	 fwds;
+	int			 opening;	/* its socket is being made */
+	int			 gone;		/* stopped while opening */
 };
 
 /* --- the socket in the namespace (work job) --------------------------------- */
 
 struct open_job {
-	struct networks	*nw;
-	char		*container;
+	struct nw_dns	*d;
 	char		*sandbox;
 	int		 fd;
 	int		 rc;
@@ -109,51 +110,71 @@ open_work(void *arg)
 static void	dns_readable(int, int, void *);
 
 static void
+dns_free(struct nw_dns *d)
+{
+	free(d->container);
+	free(d);
+}
+
+static void
 open_done(void *arg)
 {
 	struct open_job	*j = arg;
-	struct nw_dns	*d;
+	struct nw_dns	*d = j->d;
 
-	/* Freed meanwhile (the container left): nothing to serve. */
-	if (j->fd >= 0 && networks_dns_find(j->nw, j->container) == NULL &&
-	    (d = calloc(1, sizeof(*d))) != NULL &&
-	    (d->container = strdup(j->container)) != NULL) {
-		d->nw = j->nw;
+	d->opening = 0;
+	if (d->gone) {
+		/* Stopped meanwhile (the container left): nothing to serve. */
+		if (j->fd >= 0)
+			close(j->fd);
+		dns_free(d);
+	} else if (j->fd < 0) {
+		d->nw->h->log(d->nw->h, BERTH_LOG_WARN, "container %.12s: no "
+		    "embedded DNS: %s", d->container, strerror(-j->rc));
+		LIST_REMOVE(d, entry);
+		dns_free(d);
+	} else {
 		d->fd = j->fd;
-		LIST_INIT(&d->fwds);
-		d->w = j->nw->h->fd_watch(j->nw->h, d->fd, BERTH_FD_READ,
+		d->w = d->nw->h->fd_watch(d->nw->h, d->fd, BERTH_FD_READ,
 		    dns_readable, d);
-		LIST_INSERT_HEAD(&j->nw->dns, d, entry);
-		j->fd = -1;
-	} else if (j->rc < 0)
-		j->nw->h->log(j->nw->h, BERTH_LOG_WARN, "container %.12s: no "
-		    "embedded DNS: %s", j->container, strerror(-j->rc));
-	if (j->fd >= 0)
-		close(j->fd);
-	free(j->container);
+	}
 	free(j->sandbox);
 	free(j);
 }
 
-/* Serve DNS in container's sandbox (once; a second call does nothing). */
+/*
+ * Serve DNS in container's sandbox: once, however many networks it
+ * joins (the entry stands from the first call, socket or not yet).
+ */
 void
 networks_dns_start(struct networks *nw, const char *container,
     const char *sandbox)
 {
 	struct open_job	*j;
+	struct nw_dns	*d;
 
 	if (networks_dns_find(nw, container) != NULL ||
-	    (j = calloc(1, sizeof(*j))) == NULL)
+	    (d = calloc(1, sizeof(*d))) == NULL)
 		return;
-	j->nw = nw;
-	j->container = strdup(container);
-	j->sandbox = strdup(sandbox);
-	if (j->container == NULL || j->sandbox == NULL ||
-	    nw->h->work(nw->h, open_work, open_done, j) < 0) {
-		free(j->container);
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    (d->container = strdup(container)) == NULL ||
+	    (j->sandbox = strdup(sandbox)) == NULL) {
+		free(j);
+		dns_free(d);
+		return;
+	}
+	d->nw = nw;
+	d->fd = -1;
+	d->opening = 1;
+	LIST_INIT(&d->fwds);
+	j->d = d;
+	if (nw->h->work(nw->h, open_work, open_done, j) < 0) {
 		free(j->sandbox);
 		free(j);
+		dns_free(d);
+		return;
 	}
+	LIST_INSERT_HEAD(&nw->dns, d, entry);
 }
 
 const char *
@@ -191,13 +212,16 @@ networks_dns_stop(struct networks *nw, const char *container)
 
 	if ((d = networks_dns_find(nw, container)) == NULL)
 		return;
+	LIST_REMOVE(d, entry);
+	if (d->opening) {
+		d->gone = 1;		/* open_done frees it */
+		return;
+	}
 	while (!LIST_EMPTY(&d->fwds))
 		fwd_free(LIST_FIRST(&d->fwds));
-	LIST_REMOVE(d, entry);
 	nw->h->fd_unwatch(nw->h, d->w);
 	close(d->fd);
-	free(d->container);
-	free(d);
+	dns_free(d);
 }
 
 /* --- answers ---------------------------------------------------------------- */
