@@ -7,9 +7,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <berth/cidr.h>
 #include <berth/host.h>
@@ -65,6 +68,8 @@ struct nb_job {
 	char			 host[IFNAMSIZ];	/* OP_VETH */
 	char			 peer[IFNAMSIZ];
 	char			 gateway[BERTH_CIDR_LEN];
+	char			 sandbox[PATH_MAX];	/* OP_VETH */
+	int			 endpoint;	/* OP_DELETE of a veth */
 	unsigned int		 mtu;
 	int			 rc;
 	const char		*what;		/* the step that failed */
@@ -93,6 +98,7 @@ job_work(void *arg)
 	struct nb_job		*j = arg;
 	struct nb_net		*n = j->net;
 	struct berth_rtnl_link	 l;
+	int			 nsfd;
 
 	memset(&l, 0, sizeof(l));
 	switch (j->op) {
@@ -125,10 +131,20 @@ job_work(void *arg)
 		j->rc = berth_rtnl_link_del(j->bridge);
 		return;
 	case OP_VETH:
-		/* There already (a restart): its peer is in the sandbox. */
+		/*
+		 * The peer is made in the sandbox itself, which the service
+		 * accepts for SrcName (no slow move between namespaces).
+		 * There already (a restart): its peer is in the sandbox.
+		 */
+		j->what = "open the sandbox";
+		if ((nsfd = open(j->sandbox, O_RDONLY | O_CLOEXEC)) == -1) {
+			j->rc = -errno;
+			return;
+		}
 		j->what = "create veth";
-		if ((j->rc = berth_rtnl_link_add(j->host, "veth", j->peer,
-		    j->mtu)) == -EEXIST) {
+		j->rc = berth_rtnl_veth_add_in(j->host, j->peer, j->mtu, nsfd);
+		close(nsfd);
+		if (j->rc == -EEXIST) {
 			j->rc = 0;
 			return;
 		}
@@ -193,9 +209,11 @@ job_done(void *arg)
 		}
 		LIST_INSERT_HEAD(&j->nb->nets, j->net, entry);
 	}
-	/* Answered once the rules follow (a delete's too). */
-	if (j->rc == 0)
+	/* Answered once the rules follow; an endpoint's have not changed. */
+	if (j->rc == 0 && !j->endpoint)
 		nb_nft_apply(j->nb, j->done, j->arg);
+	else if (j->rc == 0)
+		j->done(j->arg, 0, NULL);
 	else
 		j->done(j->arg, j->rc, &err);
 	free(j);
@@ -452,6 +470,7 @@ nb_join(void *st, const struct berth_net_join *req, berth_net_join_cb done,
 	snprintf(j->bridge, sizeof(j->bridge), "%s", n->bridge);
 	veth_name(j->host, "vb", req->endpoint_id);
 	veth_name(j->peer, "vc", req->endpoint_id);
+	snprintf(j->sandbox, sizeof(j->sandbox), "%s", req->sandbox_key);
 	j->mtu = n->mtu;
 	if (n->gw.prefix != 0)
 		berth_cidr_fmt(n->gw.addr, -1, j->gateway, sizeof(j->gateway));
@@ -479,6 +498,7 @@ nb_delete_endpoint(void *st, const char *network_id, const char *endpoint_id,
 		ep_free(e);
 	j->nb = nb;
 	j->op = OP_DELETE;
+	j->endpoint = 1;
 	veth_name(j->bridge, "vb", endpoint_id);
 	j->done = done;
 	j->arg = arg;
@@ -493,6 +513,7 @@ nb_program(void *st, const char *network_id, const char *endpoint_id,
 	struct net_bridge	*nb = st;
 	struct berth_err	 err = BERTH_ERR_INIT;
 	struct nb_ep		*e;
+	size_t			 had;
 
 	if ((e = ep_find(nb, endpoint_id)) == NULL) {
 		berth_err_set(&err, -ENOENT, "endpoint %.12s not found",
@@ -500,12 +521,17 @@ nb_program(void *st, const char *network_id, const char *endpoint_id,
 		done(arg, -ENOENT, &err);
 		return;
 	}
+	had = e->nports;
 	if (nb_ports_program(nb, e, berth_json_get(options,
 	    BERTH_NET_OPT_PORTMAP), &err) < 0) {
 		free(e->ports);
 		e->ports = NULL;
 		e->nports = 0;
 		done(arg, err.code, &err);
+		return;
+	}
+	if (had == 0 && e->nports == 0) {
+		done(arg, 0, NULL);	/* no rule to change */
 		return;
 	}
 	nb_nft_apply(nb, done, arg);

@@ -774,6 +774,11 @@ svc_join(void *st, const struct berth_networks_join *req,
 		    req->network);
 		goto fail;
 	}
+	if (n->busy) {
+		berth_err_set(&err, -EAGAIN, "network %s is being created or "
+		    "restored: try again", n->name);
+		goto fail;
+	}
 	if (networks_ep_of(nw, n->id, req->container) != NULL) {
 		berth_err_set(&err, -EPERM, "endpoint with name %s already "
 		    "exists in network %s", req->name, n->name);

@@ -151,11 +151,15 @@ networks_netns_iface(const char *path, const struct nw_iface *in,
 	*what = "open the netns";
 	if ((nsfd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -errno;
+	/*
+	 * A driver may have made it inside the sandbox already (net-bridge
+	 * does: a move costs a grace period); else it comes in now.
+	 */
 	*what = "move the interface into the netns";
 	memset(&l, 0, sizeof(l));
 	l.name = in->src;
 	l.netns_fd = nsfd;
-	if ((rc = berth_rtnl_link_set(&l)) < 0) {
+	if ((rc = berth_rtnl_link_set(&l)) < 0 && rc != -ENODEV) {
 		close(nsfd);
 		return rc;
 	}

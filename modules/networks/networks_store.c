@@ -288,6 +288,8 @@ networks_load(struct networks *nw, struct berth_err *err)
 				networks_net_unref(n);
 			continue;
 		}
+		/* Listed at once; busy (no remove) while it is restored. */
+		n->ready = 1;
 		networks_link(nw, n);
 		networks_net_unref(n);
 	}

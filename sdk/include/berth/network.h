@@ -107,8 +107,11 @@ struct berth_net_join_info {
 	uint32_t			 size;
 	/*
 	 * src_name - an interface in the host's namespace when the answer
-	 * is given; the service moves it into the sandbox and names it
-	 * dst_prefix plus a number ("eth0").
+	 * is given, as Docker's protocol has it; the service moves it into
+	 * the sandbox and names it dst_prefix plus a number ("eth0").  An
+	 * in-tree driver may make it in the sandbox (req->sandbox_key)
+	 * instead: the service then finds it there, and the kernel spares
+	 * the grace period a move between namespaces costs.
 	 */
 	const char			*src_name;
 	const char			*dst_prefix;

@@ -112,6 +112,7 @@ struct berth_rtnl_add_ {
 	const char	*kind;
 	const char	*peer;
 	unsigned int	 mtu;
+	int		 peer_netns_fd;
 };
 
 static inline void
@@ -138,6 +139,9 @@ berth_rtnl_build_add_(struct berth_rtnl_ *nl, const void *arg)
 		mnl_attr_put_strz(h, IFLA_IFNAME, r->peer);
 		if (r->mtu != 0)
 			mnl_attr_put_u32(h, IFLA_MTU, r->mtu);
+		if (r->peer_netns_fd > 0)
+			mnl_attr_put_u32(h, IFLA_NET_NS_FD,
+			    (uint32_t)r->peer_netns_fd);
 		mnl_attr_nest_end(h, peer);
 		mnl_attr_nest_end(h, data);
 	}
@@ -149,7 +153,21 @@ static inline int
 berth_rtnl_link_add(const char *name, const char *kind, const char *peer,
     unsigned int mtu)
 {
-	struct berth_rtnl_add_	r = { name, kind, peer, mtu };
+	struct berth_rtnl_add_	r = { name, kind, peer, mtu, 0 };
+
+	return berth_rtnl_once_(berth_rtnl_build_add_, &r);
+}
+
+/*
+ * A veth pair whose peer is made inside the network namespace netns_fd
+ * at once: moving a link between namespaces afterwards costs the kernel
+ * a grace period (about 15 ms), making it there costs nothing.
+ */
+static inline int
+berth_rtnl_veth_add_in(const char *name, const char *peer, unsigned int mtu,
+    int netns_fd)
+{
+	struct berth_rtnl_add_	r = { name, "veth", peer, mtu, netns_fd };
 
 	return berth_rtnl_once_(berth_rtnl_build_add_, &r);
 }
