@@ -3,7 +3,9 @@
 # a reference dockerd (REF_HOST, or one started by ref-dockerd.sh when
 # dockerd is installed), and bare `crun run` on the bundle berthd writes
 # for the same container; the CLI's own start-up; the ratios; and the
-# memory a running container costs (its berth-monitor's RSS).
+# memory a running container costs (its berth-monitor's RSS); and the
+# cost of the default bridge network (veth, netns, addresses) next to
+# --network none, for berthd and for the reference, side by side.
 # A benchmark, never a test: `make test` does not run it.
 #
 #	bench/run.sh
@@ -48,8 +50,10 @@ if [ -r /sys/fs/cgroup/unified/cgroup.controllers ]; then
 	done
 fi
 
-bench_berthd images runtime-oci containers
+bench_berthd images runtime-oci net-bridge networks containers
 bk import "$tmp/busybox.tar" busybox >/dev/null || die "docker import failed"
+sleep 0.5
+idle_rss=$(ps -o rss= -p "$berthd_pid")
 
 # time_us CMD... - microseconds of one run of CMD (which must succeed).
 time_us()
@@ -90,6 +94,10 @@ for rt in $RUNTIMES; do
 	median_of "berthd, --runtime=$rt" bk run --rm --runtime="$rt" busybox true
 	berth[$rt]=$MED
 done
+median_of "berthd, --network none" bk run --rm --network none busybox true
+bnone=$MED
+median_of "berthd, default bridge" bk run --rm busybox true
+bbridge=$MED
 
 # Bare crun on the bundle berthd wrote for an equivalent container.
 cid=$(bk run -d busybox sleep 1000) || die "docker run -d failed"
@@ -120,6 +128,7 @@ done
 bk rm -f "$cid" >/dev/null
 
 ref=0
+rnone=0
 ref_start
 if [ -n "${REF_HOST:-}" ]; then
 	rk() { "$DOCKER" -H "$REF_HOST" "$@"; }
@@ -127,6 +136,9 @@ if [ -n "${REF_HOST:-}" ]; then
 	    rk import "$tmp/busybox.tar" busybox >/dev/null; then
 		median_of "reference dockerd ($REF_HOST)" rk run --rm busybox true
 		ref=$MED
+		median_of "reference dockerd, --network none" rk run --rm \
+		    --network none busybox true
+		rnone=$MED
 	fi
 fi
 
@@ -141,6 +153,12 @@ for rt in $RUNTIMES; do
 	    "berthd/$rt over dockerd" "$(echo "$b / $ref" | bc -l)"
 done
 
+echo "# the default bridge's cost over --network none"
+printf '%-44s %8.1f ms  (target < 10)\n' "berthd" \
+    "$(echo "($bbridge - $bnone) / 1000" | bc -l)"
+[ "$ref" -gt 0 ] && printf '%-44s %8.1f ms\n' "reference dockerd" \
+    "$(echo "($ref - $rnone) / 1000" | bc -l)"
+
 echo "# memory with $IDLE idle containers (sleep)"
 for _ in $(seq 1 "$IDLE"); do
 	bk run -d busybox sleep 1000 >/dev/null || die "docker run -d failed"
@@ -151,3 +169,5 @@ ps -o rss=,args= -C berth-monitor | grep -F "$tmp/" | awk '{ s += $1; c++ }
     "berth-monitor RSS per container", c ? s / c : 0, c }'
 ps -o rss= -p "$berthd_pid" | awk '{ printf "%-44s %8.0f KiB\n",
     "berthd RSS", $1 }'
+printf '%-44s %8.0f KiB  (target < 8192)\n' \
+    "berthd RSS idle, networks modules loaded" "$idle_rss"

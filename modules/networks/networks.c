@@ -425,6 +425,8 @@ predef_make(struct networks *nw, const char *name, const char *driver)
 			predef_adopt(nw->bridge, &n->pools[0]);
 		}
 	}
+	/* Listed at once, as Docker's are when it answers; busy until made. */
+	n->ready = 1;
 	networks_link(nw, n);
 	start_one(nw, n, 0);
 	networks_net_unref(n);

@@ -754,11 +754,96 @@ ep_aliases(const struct nw_net *n, const char *container, json_object *cfg)
 	return a;
 }
 
+/*
+ * A join that finds its network still being made or restored (berthd
+ * has just started) waits for it, a few milliseconds at a time, up to
+ * DEFER_MAX tries: the request is copied, the caller's is borrowed.
+ */
+#define DEFER_MS	10
+#define DEFER_MAX	1000
+
+struct defer {
+	struct networks			*nw;
+	struct berth_networks_join	 req;
+	char				*network, *container, *name, *sandbox;
+	berth_networks_join_cb		 cb;
+	void				*arg;
+	int				 tries;
+};
+
+static void	join_now(struct networks *, const struct berth_networks_join *,
+		    berth_networks_join_cb, void *, int);
+
+static void
+defer_free(struct defer *d)
+{
+	free(d->network);
+	free(d->container);
+	free(d->name);
+	free(d->sandbox);
+	json_object_put(d->req.endpoint);
+	json_object_put(d->req.port_bindings);
+	json_object_put(d->req.exposed_ports);
+	free(d);
+}
+
+static void
+defer_fire(void *arg)
+{
+	struct defer	*d = arg;
+	struct nw_net	*n;
+
+	n = networks_find(d->nw, strcmp(d->network, "default") == 0 ?
+	    "bridge" : d->network);
+	if (n != NULL && n->busy && ++d->tries < DEFER_MAX &&
+	    d->nw->h->timer_add(d->nw->h, DEFER_MS, defer_fire, d) != NULL)
+		return;
+	/* Ready, gone, or waited long enough: join_now says which. */
+	join_now(d->nw, &d->req, d->cb, d->arg, 0);
+	defer_free(d);
+}
+
+static int
+defer_join(struct networks *nw, const struct berth_networks_join *req,
+    berth_networks_join_cb cb, void *arg)
+{
+	struct defer	*d;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return -1;
+	d->nw = nw;
+	d->cb = cb;
+	d->arg = arg;
+	memcpy(&d->req, req, req->size < sizeof(d->req) ? req->size :
+	    sizeof(d->req));
+	d->req.size = sizeof(d->req);
+	d->req.network = d->network = strdup(req->network);
+	d->req.container = d->container = strdup(req->container);
+	d->req.name = d->name = strdup(req->name);
+	d->req.sandbox_key = d->sandbox = strdup(req->sandbox_key);
+	json_object_get(d->req.endpoint);
+	json_object_get(d->req.port_bindings);
+	json_object_get(d->req.exposed_ports);
+	if (d->network == NULL || d->container == NULL || d->name == NULL ||
+	    d->sandbox == NULL || nw->h->timer_add(nw->h, DEFER_MS,
+	    defer_fire, d) == NULL) {
+		defer_free(d);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 svc_join(void *st, const struct berth_networks_join *req,
     berth_networks_join_cb cb, void *arg)
 {
-	struct networks		*nw = st;
+	join_now(st, req, cb, arg, 1);
+}
+
+static void
+join_now(struct networks *nw, const struct berth_networks_join *req,
+    berth_networks_join_cb cb, void *arg, int may_defer)
+{
 	struct berth_err	 err = BERTH_ERR_INIT;
 	struct nw_net		*n;
 	struct nw_ep		*e = NULL;
@@ -774,6 +859,8 @@ svc_join(void *st, const struct berth_networks_join *req,
 		    req->network);
 		goto fail;
 	}
+	if (n->busy && may_defer && defer_join(nw, req, cb, arg) == 0)
+		return;
 	if (n->busy) {
 		berth_err_set(&err, -EAGAIN, "network %s is being created or "
 		    "restored: try again", n->name);

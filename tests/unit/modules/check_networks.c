@@ -81,12 +81,19 @@ static void
 start(void)
 {
 	struct berth_err	err = BERTH_ERR_INIT;
+	/* A bridge name no host has: nothing to adopt an address from. */
+	static json_object	*conf;
 
+	if (conf == NULL) {
+		conf = json_object_new_object();
+		json_object_object_add(conf, "bridge",
+		    json_object_new_string("ckbr-none"));
+	}
 	mock_reset();
 	mock_set_roots(scratch, "/tmp");
 	ck_assert_int_eq(mock_host.provide(&mock_host, BERTH_NETWORK_IFACE,
 	    "bridge", &fake_ops, NULL, &err), 0);
-	ck_assert_msg(berth_module.init(&mock_host, mock_conf(NULL), &state,
+	ck_assert_msg(berth_module.init(&mock_host, mock_conf(conf), &state,
 	    &err) == 0, "%s", err.msg);
 	/* The restore and the predefined networks run from a timer. */
 	while (mock_timers_fire() > 0)
@@ -222,7 +229,7 @@ START_TEST(predefined_networks)
 	ck_assert_str_eq(subnet_of(b), pool_nth(0));
 	ck_assert_str_eq(gateway_of(b), gw_of_pool(pool_nth(0)));
 	ck_assert_str_eq(berth_json_str(berth_json_get(b, "Options"),
-	    "com.docker.network.bridge.name"), "berth0");
+	    "com.docker.network.bridge.name"), "ckbr-none");
 	json_object_put(b);
 	/* The driver saw Docker's order: pool and gateway before create. */
 	snprintf(buf, sizeof(buf), "create(%s gw %s/16)", pool_nth(0),
