@@ -226,6 +226,43 @@ filters_any(char **v, size_t n, const char *s)
 	return 0;
 }
 
+/* c is on network want: its name, or a prefix of its ID. */
+static int
+list_on_network(const struct ctr *c, const char *want)
+{
+	const char	*id;
+
+	if (c->networks == NULL)
+		return 0;
+	json_object_object_foreach(c->networks, k, v) {
+		id = berth_json_str(v, "NetworkID");
+		if (strcmp(k, want) == 0 || (id != NULL && *id != '\0' &&
+		    strncmp(id, want, strlen(want)) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+/* ports (a port map keyed "80/tcp") has want ("80" is tcp). */
+static int
+list_has_port(json_object *ports, const char *want, int bound)
+{
+	char	key[32];
+
+	if (ports == NULL || !json_object_is_type(ports, json_type_object))
+		return 0;
+	snprintf(key, sizeof(key), "%s%s", want, strchr(want, '/') ? "" :
+	    "/tcp");
+	json_object_object_foreach(ports, k, v) {
+		if (strcmp(k, key) != 0)
+			continue;
+		return !bound || (v != NULL &&
+		    json_object_is_type(v, json_type_array) &&
+		    json_object_array_length(v) > 0);
+	}
+	return 0;
+}
+
 int
 containers_filters_match(const struct ctr_filters *f, struct containers *cs,
     const struct ctr *c)
@@ -278,9 +315,20 @@ containers_filters_match(const struct ctr_filters *f, struct containers *cs,
 	    f->n[F_HEALTH], containers_health_status(c) != NULL ?
 	    containers_health_status(c) : "none"))
 		return 0;
-	/* No networks yet: nothing matches. */
-	if (f->n[F_NETWORK] > 0 || f->n[F_PUBLISH] > 0 ||
-	    f->n[F_EXPOSE] > 0)
+	/* network=NAME or ID (a prefix), as Docker. */
+	for (i = 0, t = 0; i < f->n[F_NETWORK] && !t; i++)
+		t = list_on_network(c, f->v[F_NETWORK][i]);
+	if (f->n[F_NETWORK] > 0 && !t)
+		return 0;
+	/* publish=80[/tcp] (a port published), expose=80[/tcp]. */
+	for (i = 0, t = 0; i < f->n[F_PUBLISH] && !t; i++)
+		t = list_has_port(c->ports, f->v[F_PUBLISH][i], 1);
+	if (f->n[F_PUBLISH] > 0 && !t)
+		return 0;
+	for (i = 0, t = 0; i < f->n[F_EXPOSE] && !t; i++)
+		t = list_has_port(berth_json_get(c->config, "ExposedPorts"),
+		    f->v[F_EXPOSE][i], 0);
+	if (f->n[F_EXPOSE] > 0 && !t)
 		return 0;
 	if (f->n[F_IS_TASK] > 0 && !filters_any(f->v[F_IS_TASK],
 	    f->n[F_IS_TASK], "false"))

@@ -127,6 +127,14 @@ assert_contains "a port already published: Docker's words" "$OUT" \
 dk run -d --name pall -P --expose 7070 busybox sleep 300 >/dev/null
 assert_match "-P publishes exposed ports from 49153 up" "$(dk port pall 2>&1)" \
     '^7070/tcp -> 0\.0\.0\.0:(49(15[3-9]|1[6-9][0-9]|[2-9][0-9]{2})|[5-6][0-9]{4})$'
+assert_eq "ps --filter publish=80" \
+    "$(dk ps --filter publish=80 --format '{{.Names}}' | sort | tr '\n' ' ')" \
+    "pub pub2 "
+assert_eq "ps --filter expose=7070" \
+    "$(dk ps --filter expose=7070 --format '{{.Names}}')" pall
+assert_eq "ps --filter network=front" \
+    "$(dk ps --filter network=front --format '{{.Names}}' | sort | tr '\n' ' ')" \
+    "roam web "
 dk rm -f pub pall >/dev/null
 assert_no_match "after rm -f the rule is gone" \
     "$(nft list chain ip berth ports 2>&1)" "dport $P1 "
