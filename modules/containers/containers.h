@@ -437,6 +437,7 @@ struct spec_in {
 	const char	*init_path;	/* --init binary or NULL */
 	pid_t		 net_pid;	/* container:<x> network: its pid */
 	const char	*netns;		/* the sandbox to join, or NULL */
+	const char	*links;		/* /etc/hosts lines of --link */
 	json_object	*networks;	/* NetworkSettings.Networks or NULL */
 	pid_t		 ipc_pid;
 	pid_t		 pid_pid;
@@ -474,6 +475,7 @@ int		 containers_net_create(struct ctr *, json_object *,
 void		 containers_net_join(struct ctr *, ctr_done_cb, void *);
 void		 containers_net_leave(struct ctr *, ctr_done_cb, void *);
 json_object	*containers_net_inspect(const struct ctr *);
+char		*containers_net_links(struct ctr *);
 void		 containers_h_net_connect(struct berth_req *, void *);
 void		 containers_h_net_disconnect(struct berth_req *, void *);
 

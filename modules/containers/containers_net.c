@@ -70,6 +70,73 @@ settings_idle(json_object *given)
 }
 
 /*
+ * Legacy links (--link name:alias, HostConfig.Links as Docker stores
+ * them, "/name:/self/alias"): each must name a container now.  They
+ * give /etc/hosts lines at start (containers_net_links).
+ */
+static int
+links_check(struct ctr *c, struct berth_err *err)
+{
+	json_object	*l = berth_json_get(c->hostconfig, "Links");
+	char		 buf[NAME_MAX + 1], *colon;
+	size_t		 i;
+
+	for (i = 0; l != NULL && json_object_is_type(l, json_type_array) &&
+	    i < json_object_array_length(l); i++) {
+		snprintf(buf, sizeof(buf), "%s", json_object_get_string(
+		    json_object_array_get_idx(l, i)));
+		if ((colon = strchr(buf, ':')) != NULL)
+			*colon = '\0';
+		if (containers_find(c->cs, buf[0] == '/' ? buf + 1 : buf,
+		    NULL) == NULL)
+			return berth_err_set(err, -EINVAL, "could not get "
+			    "container for %s: No such container: %s",
+			    buf[0] == '/' ? buf + 1 : buf,
+			    buf[0] == '/' ? buf + 1 : buf);
+	}
+	return 0;
+}
+
+/*
+ * /etc/hosts lines for c's links: "IP alias name" for each linked
+ * container that has an address on the default bridge now.  Caller
+ * puts the string (NULL: none).
+ */
+char *
+containers_net_links(struct ctr *c)
+{
+	json_object	*l = berth_json_get(c->hostconfig, "Links");
+	char		 buf[NAME_MAX + 1], *colon, *alias, *out = NULL;
+	const char	*ip;
+	struct ctr	*o;
+	size_t		 i, len = 0;
+	FILE		*f;
+
+	if (l == NULL || !json_object_is_type(l, json_type_array) ||
+	    (f = open_memstream(&out, &len)) == NULL)
+		return NULL;
+	for (i = 0; i < json_object_array_length(l); i++) {
+		snprintf(buf, sizeof(buf), "%s", json_object_get_string(
+		    json_object_array_get_idx(l, i)));
+		alias = NULL;
+		if ((colon = strchr(buf, ':')) != NULL) {
+			*colon = '\0';
+			alias = strrchr(colon + 1, '/');
+			alias = alias != NULL ? alias + 1 : colon + 1;
+		}
+		if ((o = containers_find(c->cs, buf[0] == '/' ? buf + 1 : buf,
+		    NULL)) == NULL || o->networks == NULL ||
+		    (ip = berth_json_str(json_object_object_get(o->networks,
+		    "bridge"), "IPAddress")) == NULL || *ip == '\0')
+			continue;
+		fprintf(f, "%s\t%s %s %.12s\n", ip, alias != NULL ? alias :
+		    o->name + 1, o->name + 1, o->id);
+	}
+	fclose(f);
+	return out;
+}
+
+/*
  * At create: the network NetworkMode names, with its entry of
  * NetworkingConfig.EndpointsConfig, into c->networks.  -ENOENT with
  * Docker's "network X not found" for one that does not exist.
@@ -79,9 +146,10 @@ containers_net_create(struct ctr *c, json_object *netcfg, struct berth_err *err)
 {
 	const struct berth_networks_ops	*svc;
 	void				*st;
-	const char			*nm;
-	json_object			*eps, *given, *pb;
+	const char			*nm, *mac;
+	json_object			*eps, *given, *pb, *s;
 	char				 name[NAME_MAX + 1], id[65];
+	int				 rc;
 
 	nm = berth_json_str(c->hostconfig, "NetworkMode");
 	if (!mode_joins(nm))
@@ -114,9 +182,17 @@ containers_net_create(struct ctr *c, json_object *netcfg, struct berth_err *err)
 	given = berth_json_get(eps, nm);
 	if (given == NULL)
 		given = berth_json_get(eps, name);
+	if ((rc = links_check(c, err)) < 0)
+		return rc;
 	json_object_put(c->networks);
 	c->networks = json_object_new_object();
-	json_object_object_add(c->networks, name, settings_idle(given));
+	s = settings_idle(given);
+	/* --mac-address arrives in Config, for the first network. */
+	mac = berth_json_str(c->config, "MacAddress");
+	if (mac != NULL && *mac != '\0')
+		json_object_object_add(s, "MacAddress",
+		    json_object_new_string(mac));
+	json_object_object_add(c->networks, name, s);
 	return 0;
 }
 

@@ -186,6 +186,7 @@ struct start_job {
 	json_object			*mounts;	/* OCI: volumes, binds */
 	json_object			*networks;	/* joined, a copy */
 	char				*netns;		/* the sandbox */
+	char				*links;		/* hosts lines, --link */
 	pid_t				 net_pid;
 	int				 rc;
 	int				 pre_runtime;	/* failed before it */
@@ -262,6 +263,7 @@ start_spec_work(void *arg)
 	in.init_path = j->c->cs->init_path;
 	in.net_pid = j->net_pid;
 	in.netns = j->netns;
+	in.links = j->links;
 	in.networks = j->networks;
 	in.host_devices = 1;
 	in.mounts = j->mounts;
@@ -303,6 +305,7 @@ start_free(struct start_job *j)
 	json_object_put(j->mounts);
 	json_object_put(j->networks);
 	free(j->netns);
+	free(j->links);
 	ctr_unref(j->c);
 	free(j);
 }
@@ -446,6 +449,7 @@ start_joined(void *arg, int rc, const struct berth_err *err)
 	}
 	if (c->networks != NULL)
 		json_object_deep_copy(c->networks, &j->networks, NULL);
+	j->links = containers_net_links(c);
 	if ((c->sandbox != NULL && (j->netns = strdup(c->sandbox)) == NULL) ||
 	    (c->networks != NULL && j->networks == NULL)) {
 		berth_err_set(&e, -ENOMEM, "out of memory");

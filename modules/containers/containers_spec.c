@@ -1331,6 +1331,10 @@ containers_write_etc(const struct spec_in *in, struct berth_err *err)
 				    hostname : "");
 		}
 	}
+	if (in->links != NULL && n + strlen(in->links) < sizeof(buf) - 1) {
+		memcpy(buf + n, in->links, strlen(in->links) + 1);
+		n += strlen(in->links);
+	}
 	v = berth_json_get(hc, "ExtraHosts");
 	for (i = 0; i < jlen(v) && n < sizeof(buf) - 1; i++) {
 		snprintf(line, sizeof(line), "%s", json_object_get_string(

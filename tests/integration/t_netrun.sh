@@ -141,6 +141,29 @@ assert_no_match "after rm -f the rule is gone" \
 assert_eq "and the port no longer answers" \
     "$(curl -s --max-time 1 "http://127.0.0.1:$P1/" || echo refused)" refused
 
+# --- the default bridge: --link, the MAC address ------------------------------------
+
+dk run -d --name lnk busybox sleep 300 >/dev/null
+LIP=$(dk inspect -f '{{.NetworkSettings.IPAddress}}' lnk)
+assert_match "the default bridge: legacy IPAddress in inspect" "$LIP" \
+    '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$'
+assert_contains "--link: the alias in /etc/hosts" \
+    "$(crun_ --link lnk:db busybox cat /etc/hosts)" "$LIP	db lnk"
+assert_contains "--link: ping the alias" \
+    "$(crun_ --link lnk:db busybox ping -c1 -W2 db)" "1 packets received"
+assert_contains "--link to nothing: refused" \
+    "$(crun_ --link nosuch:db busybox true)" "could not get container for nosuch"
+# --mac-address: the CLI at hand sends it only to API 1.44 and up, so
+# the API itself is asked (Config.MacAddress, as 1.41 clients send it).
+req POST /v1.41/containers/create -H 'Content-Type: application/json' \
+    --data-binary '{"Image":"busybox","Cmd":["sleep","300"],"MacAddress":"02:42:ac:11:99:99"}'
+MID=$(json_field "$BODY" Id)
+dk start "$MID" >/dev/null
+assert_contains "Config.MacAddress (--mac-address)" \
+    "$(dk exec "$MID" ip link show eth0 2>&1)" "02:42:ac:11:99:99"
+dk rm -f "$MID" >/dev/null
+dk rm -f lnk >/dev/null
+
 # --- Docker's event order around a run ----------------------------------------------
 
 T0=$(date +%s.%N)
