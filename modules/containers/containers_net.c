@@ -311,6 +311,7 @@ join_next(struct netjob *j)
 	req.name = j->c->name + 1;
 	req.sandbox_key = j->c->sandbox;
 	req.endpoint = json_object_object_get(j->c->networks, j->names[j->i]);
+	req.dns = berth_json_get(j->c->hostconfig, "Dns");
 	/* The network NetworkMode names publishes the ports, once. */
 	if (!j->one && j->i == 0) {
 		req.port_bindings = berth_json_get(j->c->hostconfig,

@@ -1238,7 +1238,15 @@ spec_resolv(json_object *hc, int hostnet, int embedded, char *buf,
 	if (_w > 0 && (size_t)_w < len - n)				\
 		n += (size_t)_w;					\
 } while (0)
-	if ((v = berth_json_get(hc, "Dns")) != NULL && jlen(v) > 0) {
+	/* The embedded server forwards to --dns itself: it stays first. */
+	if (embedded && (v = berth_json_get(hc, "Dns")) != NULL &&
+	    jlen(v) > 0) {
+		APPEND("nameserver 127.0.0.11\n");
+		if ((v = berth_json_get(hc, "DnsOptions")) == NULL ||
+		    jlen(v) == 0)
+			APPEND("options ndots:0\n");
+		ns = 1;
+	} else if ((v = berth_json_get(hc, "Dns")) != NULL && jlen(v) > 0) {
 		for (i = 0; i < jlen(v); i++)
 			APPEND("nameserver %s\n", json_object_get_string(
 			    json_object_array_get_idx(v, i)));

@@ -108,6 +108,7 @@ struct nw_ep {
 	json_object		*portmap;	/* Docker's portmap, as asked
 						   then as programmed; or NULL */
 	json_object		*exposed;	/* ["80/tcp", ...] or NULL */
+	json_object		*dns;		/* the container's --dns */
 	int			 ready;		/* joined and on disk */
 	int			 busy;		/* a join or leave runs */
 };
@@ -163,7 +164,7 @@ json_object	*networks_ep_settings(struct networks *, const struct nw_ep *);
 
 /* networks_dns.c */
 void		 networks_dns_start(struct networks *, const char *,
-		    const char *);
+		    const char *, json_object *);
 void		 networks_dns_stop(struct networks *, const char *);
 struct nw_dns	*networks_dns_find(struct networks *, const char *);
 const char	*networks_dns_first(struct networks *);

@@ -9,8 +9,9 @@
  * The loop watches the socket.  A question for a container's name, its
  * short ID or an alias, on a network the asking container shares,
  * is answered from the endpoint table (A records; AAAA has none);
- * anything else is forwarded, from berthd's namespace, to the host's
- * nameservers, and their answer relayed back.
+ * anything else is forwarded, from berthd's namespace, to the
+ * container's --dns servers or else the host's, and the answer relayed
+ * back.
  *
  * Only the parts of a DNS message this needs are read: the header, one
  * question.  Anything else is answered FORMERR or forwarded untouched.
@@ -56,6 +57,8 @@ struct nw_dns {
 	LIST_HEAD(, dns_fwd)	 fwds;
 	int			 opening;	/* its socket is being made */
 	int			 gone;		/* stopped while opening */
+	struct in_addr		 up[3];		/* the container's --dns */
+	size_t			 nup;
 };
 
 /* --- the socket in the namespace (work job) --------------------------------- */
@@ -148,10 +151,11 @@ open_done(void *arg)
  */
 void
 networks_dns_start(struct networks *nw, const char *container,
-    const char *sandbox)
+    const char *sandbox, json_object *dns)
 {
 	struct open_job	*j;
 	struct nw_dns	*d;
+	size_t		 i;
 
 	if (networks_dns_find(nw, container) != NULL ||
 	    (d = calloc(1, sizeof(*d))) == NULL)
@@ -166,6 +170,11 @@ networks_dns_start(struct networks *nw, const char *container,
 	d->nw = nw;
 	d->fd = -1;
 	d->opening = 1;
+	for (i = 0; dns != NULL && json_object_is_type(dns, json_type_array) &&
+	    i < json_object_array_length(dns) && d->nup < 3; i++)
+		if (inet_pton(AF_INET, json_object_get_string(
+		    json_object_array_get_idx(dns, i)), &d->up[d->nup]) == 1)
+			d->nup++;
 	LIST_INIT(&d->fwds);
 	j->d = d;
 	if (nw->h->work(nw->h, open_work, open_done, j) < 0) {
@@ -385,7 +394,14 @@ forward(struct nw_dns *d, const struct sockaddr_in *from,
 	struct dns_fwd		*f;
 	unsigned char		 copy[DNS_MAX];
 
-	if (!upstream(&up) || (f = calloc(1, sizeof(*f))) == NULL) {
+	if (d->nup > 0) {
+		memset(&up, 0, sizeof(up));
+		up.sin_family = AF_INET;
+		up.sin_port = htons(DNS_PORT);
+		up.sin_addr = d->up[0];
+	}
+	if ((d->nup == 0 && !upstream(&up)) ||
+	    (f = calloc(1, sizeof(*f))) == NULL) {
 		memcpy(copy, m, len);
 		reply(d, from, copy, qend, 2, NULL, 0);	/* SERVFAIL */
 		return;

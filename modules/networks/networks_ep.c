@@ -84,6 +84,7 @@ networks_ep_free(struct nw_ep *e)
 	free(e->ifname);
 	json_object_put(e->portmap);
 	json_object_put(e->exposed);
+	json_object_put(e->dns);
 	free(e);
 }
 
@@ -175,6 +176,8 @@ ep_record(const struct nw_ep *e)
 		json_object_object_add(o, "PortMap", json_object_get(e->portmap));
 	if (e->exposed != NULL)
 		json_object_object_add(o, "Exposed", json_object_get(e->exposed));
+	if (e->dns != NULL)
+		json_object_object_add(o, "Dns", json_object_get(e->dns));
 	return o;
 }
 
@@ -692,7 +695,7 @@ join_step(struct join *j)
 		/* User-defined networks resolve names: Docker's 127.0.0.11. */
 		if (!j->n->predefined && j->e->sandbox != NULL)
 			networks_dns_start(j->nw, j->e->container,
-			    j->e->sandbox);
+			    j->e->sandbox, j->e->dns);
 		if (!j->replay) {
 			join_emit(j->nw, "connect", j->n, j->e->container);
 			o = networks_ep_settings(j->nw, j->e);
@@ -784,6 +787,7 @@ defer_free(struct defer *d)
 	json_object_put(d->req.endpoint);
 	json_object_put(d->req.port_bindings);
 	json_object_put(d->req.exposed_ports);
+	json_object_put(d->req.dns);
 	free(d);
 }
 
@@ -824,6 +828,7 @@ defer_join(struct networks *nw, const struct berth_networks_join *req,
 	json_object_get(d->req.endpoint);
 	json_object_get(d->req.port_bindings);
 	json_object_get(d->req.exposed_ports);
+	json_object_get(d->req.dns);
 	if (d->network == NULL || d->container == NULL || d->name == NULL ||
 	    d->sandbox == NULL || nw->h->timer_add(nw->h, DEFER_MS,
 	    defer_fire, d) == NULL) {
@@ -899,6 +904,11 @@ join_now(struct networks *nw, const struct berth_networks_join *req,
 	if (req->size >= offsetof(struct berth_networks_join, publish_all) +
 	    sizeof(int) && ports_from_request(e, req, &err) < 0)
 		goto fail;
+	if (req->size >= offsetof(struct berth_networks_join, dns) +
+	    sizeof(json_object *) && req->dns != NULL &&
+	    json_object_is_type(req->dns, json_type_array) &&
+	    json_object_array_length(req->dns) > 0)
+		e->dns = json_object_get(req->dns);
 	if (ipc != NULL && json_object_is_type(ipc, json_type_object))
 		e->ipam_config = json_object_get(ipc);
 	if ((j = join_new(nw, n, e, &err)) == NULL)
@@ -1207,6 +1217,9 @@ ep_from_record(json_object *o)
 	if ((x = berth_json_get(o, "Exposed")) != NULL &&
 	    json_object_is_type(x, json_type_array))
 		e->exposed = json_object_get(x);
+	if ((x = berth_json_get(o, "Dns")) != NULL &&
+	    json_object_is_type(x, json_type_array))
+		e->dns = json_object_get(x);
 	if (e->container == NULL || e->name == NULL || e->sandbox == NULL) {
 		networks_ep_free(e);
 		return NULL;

@@ -61,6 +61,11 @@ assert_eq "wget by alias" "$(crun_ --network front busybox wget -q -O - http://w
 assert_eq "resolv.conf points at the embedded DNS" \
     "$(crun_ --network front busybox cat /etc/resolv.conf | head -n 1)" \
     "nameserver 127.0.0.11"
+OUT=$(crun_ --network front --dns 10.9.9.9 busybox sh -c \
+    'head -n 1 /etc/resolv.conf; nslookup web 127.0.0.11')
+assert_contains "--dns on a user network: still the embedded server" "$OUT" \
+    "nameserver 127.0.0.11"
+assert_contains "--dns on a user network: names still resolve" "$OUT" "$WEBIP"
 OUT=$(crun_ --network back busybox nslookup web 127.0.0.11)
 assert_no_match "another network does not resolve web" "$OUT" "$WEBIP"
 # timeout under sh, which must not exec it: busybox's timeout runs the

@@ -197,6 +197,11 @@ struct berth_networks_join {
 	json_object	*port_bindings;
 	json_object	*exposed_ports;
 	int		 publish_all;
+	/*
+	 * HostConfig.Dns: where the embedded DNS server of a user network
+	 * forwards what it cannot answer (NULL: the host's nameservers).
+	 */
+	json_object	*dns;
 };
 
 typedef void	(*berth_networks_path_cb)(void *arg, int rc, const char *path,
