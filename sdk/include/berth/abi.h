@@ -8,8 +8,9 @@
  * and tests/unit/abi/check_abi.c pins every offset so that a layout move
  * cannot pass unnoticed.
  *
- * 1.5  network.h (network/1) and ipam.h (ipam/1) added, mirroring
- *      Docker's NetworkDriver and IpamDriver; cidr.h, filters.h,
+ * 1.5  network.h (network/1, and networks/1 for the containers
+ *      service) and ipam.h (ipam/1) added, mirroring Docker's
+ *      NetworkDriver and IpamDriver; cidr.h, filters.h,
  *      id.h, info.h, rtnl.h (libmnl) and timefmt.h (inline helpers) added, json.h gains
  *      berth_json_string_map
  * 1.4  runtime.h: berth_runtime_events detached appended (the detach

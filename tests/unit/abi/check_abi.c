@@ -109,6 +109,8 @@ START_TEST(abi_iface_constants)
 	ck_assert_str_eq(BERTH_NET_OPT_PORTMAP, "com.docker.network.portmap");
 	ck_assert_str_eq(BERTH_IPAM_REQUEST_TYPE, "RequestAddressType");
 	ck_assert_str_eq(BERTH_IPAM_GATEWAY, "com.docker.network.gateway");
+	ck_assert_str_eq(BERTH_NETWORKS_IFACE, "networks/1");
+	ck_assert_str_eq(BERTH_NETWORKS_SERVICE, "networks");
 }
 END_TEST
 
@@ -501,6 +503,26 @@ START_TEST(abi_network)
 	OFF(struct berth_network_ops, program_external_connectivity, 88);
 	OFF(struct berth_network_ops, revoke_external_connectivity, 96);
 	SIZE(struct berth_network_ops, 104);
+
+	/* networks/1, the service */
+	OFF(struct berth_networks_join, size, 0);
+	OFF(struct berth_networks_join, network, 8);
+	OFF(struct berth_networks_join, container, 16);
+	OFF(struct berth_networks_join, name, 24);
+	OFF(struct berth_networks_join, sandbox_key, 32);
+	OFF(struct berth_networks_join, endpoint, 40);
+	OFF(struct berth_networks_join, port_bindings, 48);
+	OFF(struct berth_networks_join, exposed_ports, 56);
+	OFF(struct berth_networks_join, publish_all, 64);
+	OFF(struct berth_networks_join, dns, 72);
+	SIZE(struct berth_networks_join, 80);
+	OFF(struct berth_networks_ops, size, 0);
+	OFF(struct berth_networks_ops, resolve, 8);
+	OFF(struct berth_networks_ops, sandbox, 16);
+	OFF(struct berth_networks_ops, sandbox_free, 24);
+	OFF(struct berth_networks_ops, join, 32);
+	OFF(struct berth_networks_ops, leave, 40);
+	SIZE(struct berth_networks_ops, 48);
 }
 END_TEST
 
