@@ -64,7 +64,7 @@ settings_idle(json_object *given)
 	    json_object_new_string(""));
 	json_object_object_add(o, "GlobalIPv6PrefixLen", json_object_new_int(0));
 	v = berth_json_get(given, "MacAddress");
-	json_object_object_add(o, "MacAddress", json_object_get(v) != NULL ?
+	json_object_object_add(o, "MacAddress", v != NULL ?
 	    json_object_get(v) : json_object_new_string(""));
 	return o;
 }
