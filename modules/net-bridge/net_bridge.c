@@ -479,6 +479,16 @@ nb_join(void *st, const struct berth_net_join *req, berth_net_join_cb done,
 	job_go(j);
 }
 
+static void
+veth_gone(void *arg, int rc, const struct berth_err *err)
+{
+	struct net_bridge	*nb = arg;
+
+	if (rc < 0)
+		nb->h->log(nb->h, BERTH_LOG_WARN, "%s", err != NULL ?
+		    err->msg : strerror(-rc));
+}
+
 /* The bridge side goes, and its peer with it, wherever that is. */
 static void
 nb_delete_endpoint(void *st, const char *network_id, const char *endpoint_id,
@@ -500,9 +510,16 @@ nb_delete_endpoint(void *st, const char *network_id, const char *endpoint_id,
 	j->op = OP_DELETE;
 	j->endpoint = 1;
 	veth_name(j->bridge, "vb", endpoint_id);
-	j->done = done;
-	j->arg = arg;
+	/*
+	 * Answered now: unregistering a link waits for the kernel's grace
+	 * periods (~10 ms), and nothing needs the veth gone first, as its
+	 * name is the endpoint's own and never comes back.  A failure is
+	 * logged by the job.
+	 */
+	j->done = veth_gone;
+	j->arg = nb;
 	job_go(j);
+	done(arg, 0, NULL);
 }
 
 /* Published ports: DNAT rules in berth's table. */

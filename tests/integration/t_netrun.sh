@@ -209,8 +209,12 @@ dk container prune -f >/dev/null 2>&1
 for n in front back sealed; do
 	dk network rm "$n" >/dev/null 2>&1
 done
-assert_eq "no veth of berth's left" \
-    "$(ip -o link show | grep -c ': vb[0-9a-f]')" 0
+no_veth()
+{
+	[ "$(ip -o link show | grep -c ': vb[0-9a-f]')" = 0 ]
+}
+# A veth goes in the background (its unregistering waits for the kernel).
+check "no veth of berth's left" wait_for 2 no_veth
 assert_eq "no bridge of a user network left" \
     "$(ip -o link show | grep -c ': brt-')" 0
 assert_eq "no published port left in berth's table" \
