@@ -27,6 +27,8 @@ static const struct berth_route images_routes[] = {
 	    images_load, BERTH_ROUTE_STREAM_BODY, 0 },
 	{ BERTH_GET,	"/images/get",			NULL,
 	    images_save, 0, 0 },
+	{ BERTH_POST,	"/build/prune",			"1.31",
+	    images_build_prune, 0, 0 },
 	{ BERTH_POST,	"/images/prune",		"1.25",
 	    images_prune, 0, 0 },
 	{ BERTH_GET,	"/images/{name*}/json",		NULL,

@@ -414,6 +414,7 @@ void	images_history(struct berth_req *req, void *state);
 void	images_tag(struct berth_req *req, void *state);
 void	images_delete(struct berth_req *req, void *state);
 void	images_prune(struct berth_req *req, void *state);
+void	images_build_prune(struct berth_req *req, void *state);
 void	images_df(struct berth_req *req, void *state);
 void	images_info(void *state, json_object *out);
 

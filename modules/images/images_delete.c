@@ -361,6 +361,22 @@ labels_match(const struct images_filters *f, json_object *labels)
 	return 1;
 }
 
+/*
+ * POST /build/prune: there is no builder yet, so no build cache; the
+ * answer lets `docker system prune` (which asks last) finish.
+ */
+void
+images_build_prune(struct berth_req *req, void *state)
+{
+	struct images	*im = state;
+	json_object	*o = json_object_new_object();
+
+	json_object_object_add(o, "CachesDeleted", NULL);
+	json_object_object_add(o, "SpaceReclaimed", json_object_new_int64(0));
+	im->h->resp_json(req, 200, o);
+	json_object_put(o);
+}
+
 void
 images_prune(struct berth_req *req, void *state)
 {

@@ -585,6 +585,26 @@ static const struct berth_network_ops net_bridge_ops = {
 	.revoke_external_connectivity = nb_revoke,
 };
 
+/*
+ * The table is the daemon's own: "berth" for the default exec-root, and
+ * one named after the exec-root's hash for any other, so that a second
+ * berthd (a test's, a packager's) never rewrites the first one's rules.
+ */
+static void
+table_name(const char *exec_root, char *out, size_t len)
+{
+	uint32_t	h = 2166136261u;	/* FNV-1a */
+	const char	*p;
+
+	if (strcmp(exec_root, "/run/berth") == 0) {
+		snprintf(out, len, "berth");
+		return;
+	}
+	for (p = exec_root; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	snprintf(out, len, "berth_%08x", h);
+}
+
 static int
 net_bridge_init(const struct berth_host *h, const struct berth_conf *conf,
     void **statep, struct berth_err *err)
@@ -597,6 +617,8 @@ net_bridge_init(const struct berth_host *h, const struct berth_conf *conf,
 	nb->h = h;
 	LIST_INIT(&nb->nets);
 	LIST_INIT(&nb->eps);
+	table_name(h->exec_root(h), nb->table, sizeof(nb->table));
+	h->log(h, BERTH_LOG_INFO, "nftables table: ip %s", nb->table);
 	if ((rc = h->provide(h, BERTH_NETWORK_IFACE, "bridge",
 	    &net_bridge_ops, nb, err)) < 0) {
 		free(nb);

@@ -70,6 +70,7 @@ struct nb_waiter {
 
 struct net_bridge {
 	const struct berth_host	*h;
+	char			 table[32];	/* "berth", or per exec-root */
 	struct nb_net_list	 nets;
 	struct nb_ep_list	 eps;
 	int			 applying;	/* a ruleset job runs */

@@ -92,8 +92,9 @@ ruleset(struct net_bridge *nb)
 	int		 first = 1;
 
 	/* "add" first, so the delete finds a table the first time too. */
-	put(&b, "add table ip berth\ndelete table ip berth\n"
-	    "table ip berth {\n\tset bridges {\n\t\ttype ifname\n");
+	put(&b, "add table ip %s\ndelete table ip %s\n"
+	    "table ip %s {\n\tset bridges {\n\t\ttype ifname\n",
+	    nb->table, nb->table, nb->table);
 	LIST_FOREACH(n, &nb->nets, entry) {
 		put(&b, "%s\"%s\"", first ? "\t\telements = { " : ", ",
 		    n->bridge);

@@ -119,6 +119,14 @@ cleanup()
 	for p in $T_LINKS; do
 		ip link del "$p" 2>/dev/null
 	done
+	# And the nftables table each of them named in its log.
+	for p in $T_DIRS; do
+		[ -f "$p/berthd.log" ] || continue
+		sed -n 's/.*nftables table: ip //p' "$p/berthd.log" | sort -u |
+		    while read -r n; do
+			nft delete table ip "$n" 2>/dev/null
+		done
+	done
 	# Sanitizer reports land in the daemons' logs (make asan).
 	# shellcheck disable=SC2086
 	for p in $(grep -rlE 'ERROR: (Address|Leak)Sanitizer|runtime error:' \

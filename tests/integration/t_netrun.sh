@@ -16,6 +16,8 @@ for m in networks net-bridge images containers; do
 	fi
 done
 busybox_daemon -m net-bridge -m networks
+# This daemon's own nftables table (named after its exec-root).
+NFT=$(sed -n 's/.*nftables table: ip //p' "$B_LOG" | head -n 1)
 HOSTIP=$(ip -4 -o route get 1.1.1.1 2>/dev/null |
     sed -n 's/.* src \([0-9.]*\).*/\1/p')
 [ -n "$HOSTIP" ] || HOSTIP=$(ip -4 -o addr show scope global |
@@ -142,7 +144,7 @@ assert_eq "ps --filter network=front" \
     "roam web "
 dk rm -f pub pall >/dev/null
 assert_no_match "after rm -f the rule is gone" \
-    "$(nft list chain ip berth ports 2>&1)" "dport $P1 "
+    "$(nft list chain ip "$NFT" ports 2>&1)" "dport $P1 "
 assert_eq "and the port no longer answers" \
     "$(curl -s --max-time 1 "http://127.0.0.1:$P1/" || echo refused)" refused
 
@@ -204,6 +206,10 @@ assert_eq "after the restart: the address is still held" \
 
 # --- nothing of berth's left ---------------------------------------------------------
 
+dk network create unused >/dev/null
+OUT=$(dk system prune -f 2>&1)
+assert_contains "docker system prune removes an unused network" "$OUT" unused
+
 dk rm -f web roam pub2 >/dev/null 2>&1
 dk container prune -f >/dev/null 2>&1
 for n in front back sealed; do
@@ -218,8 +224,8 @@ check "no veth of berth's left" wait_for 2 no_veth
 assert_eq "no bridge of a user network left" \
     "$(ip -o link show | grep -c ': brt-')" 0
 assert_eq "no published port left in berth's table" \
-    "$(nft list chain ip berth ports | grep -c dnat)" 0
+    "$(nft list chain ip "$NFT" ports | grep -c dnat)" 0
 assert_eq "no rule of a removed network left" \
-    "$(nft list table ip berth | grep -c 'brt-')" 0
+    "$(nft list table ip "$NFT" | grep -c 'brt-')" 0
 assert_eq "no sandbox left" "$(ls "$B_DIR/exec/netns" 2>/dev/null | wc -l)" 0
 assert_eq "no warnings in the log" "$(grep " warn " "$B_LOG")" ""
