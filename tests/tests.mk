@@ -35,7 +35,7 @@ $(BUILD)/tests/unit/sdk/check_%: tests/unit/sdk/check_%.c tests/unit/main.c \
     $(UNIT_HEADERS)
 	@mkdir -p $(@D)
 	$(QLD)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests/unit -o $@ \
-	    $(filter %.c,$^) -larchive $(CHECK_LIBS)
+	    $(filter %.c,$^) -larchive $(PKG_LIBS) $(CHECK_LIBS)
 
 # Module unit tests compile the module's sources with the mock host.
 UNIT_MOD_SRCS	:= $(wildcard tests/unit/modules/check_*.c)
