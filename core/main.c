@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -617,6 +618,12 @@ main(int argc, char **argv)
 	int			 validate = 0, i, rc = 1;
 	const int		 signals[] = { SIGTERM, SIGINT, SIGHUP };
 
+	/*
+	 * One malloc arena for the loop and the few workers: a thread's
+	 * own arena keeps the pages its jobs freed (netlink and nftables
+	 * work left about 0.6 MiB of RSS behind), and the jobs are short.
+	 */
+	(void)mallopt(M_ARENA_MAX, 1);
 	if (parse_args(argc, argv, &validate) < 0)
 		return 2;
 	if (core.config_file == NULL)
