@@ -178,11 +178,7 @@ assert_contains "even with -f" "$OUT" "cannot be forced"
 # record) and a restart of berthd.
 check "docker tag the committed image" dk tag committed:v1 committed:again
 berth_stop
-"$BERTHD" --config-file "$B_CONF" -H "unix://$B_SOCK" \
-    --data-root "$B_DIR/data" --exec-root "$B_DIR/exec" \
-    --pidfile "$B_PIDFILE" --module-dir "$MODULE_DIR" >>"$B_LOG" 2>&1 &
-B_PID=$!
-track_pid $B_PID
+berth_exec
 check "berthd comes back" wait_ping "$B_SOCK" 10
 OUT=$(dk inspect -f '{{.Parent}}' committed:again 2>&1)
 assert_eq "after a tag and a restart the parent is still recorded" "$OUT" "$BID"

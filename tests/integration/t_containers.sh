@@ -404,12 +404,7 @@ berthd_kill9()
 }
 berthd_again()
 {
-	"$BERTHD" --config-file "$B_CONF" -H "unix://$B_SOCK" \
-	    --data-root "$B_DIR/data" --exec-root "$B_DIR/exec" \
-	    --pidfile "$B_PIDFILE" --module-dir "$MODULE_DIR" \
-	    --add-runtime "custom=$T_TMP/custom-rt" >>"$B_LOG" 2>&1 &
-	B_PID=$!
-	track_pid $B_PID
+	berth_exec --add-runtime "custom=$T_TMP/custom-rt"
 	wait_ping "$B_SOCK" 10
 }
 berthd_kill9

@@ -248,11 +248,7 @@ check "a stopped always container and one killed while berthd is down" \
 P1=$(dk inspect -f '{{.State.Pid}}' alw)
 berth_stop
 kill -KILL "$P1"
-"$BERTHD" --config-file "$B_CONF" -H "unix://$B_SOCK" \
-    --data-root "$B_DIR/data" --exec-root "$B_DIR/exec" \
-    --pidfile "$B_PIDFILE" --module-dir "$MODULE_DIR" >>"$B_LOG" 2>&1 &
-B_PID=$!
-track_pid $B_PID
+berth_exec
 if wait_ping "$B_SOCK" 10; then
 	pass "berthd comes back"
 else

@@ -89,11 +89,7 @@ exec 3>&2 2>/dev/null
 kill -KILL "$B_PID"
 wait "$B_PID"
 exec 2>&3 3>&-
-"$BERTHD" --config-file "$B_CONF" -H "unix://$B_SOCK" \
-    --data-root "$B_DIR/data" --exec-root "$B_DIR/exec" \
-    --pidfile "$B_PIDFILE" --module-dir "$MODULE_DIR" >>"$B_LOG" 2>&1 &
-B_PID=$!
-track_pid $B_PID
+berth_exec
 check "berthd comes back after kill -9" wait_ping "$B_SOCK" 10
 assert_eq "the status survives it" "$(status hc)" unhealthy
 check "probing goes on" dk exec hc touch /tmp/ok

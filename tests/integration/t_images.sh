@@ -386,11 +386,7 @@ restart()
 	else
 		berth_stop
 	fi
-	"$BERTHD" --config-file "$B_CONF" -H "unix://$B_SOCK" \
-	    --data-root "$B_DIR/data" --exec-root "$B_DIR/exec" \
-	    --pidfile "$B_PIDFILE" --module-dir "$MODULE_DIR" >>"$B_LOG" 2>&1 &
-	B_PID=$!
-	track_pid "$B_PID"
+	berth_exec
 	wait_ping "$B_SOCK" 10
 }
 

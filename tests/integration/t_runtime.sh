@@ -95,12 +95,7 @@ FLAGS="--add-runtime custom=$CUSTOM"
 restart()
 {
 	# shellcheck disable=SC2086
-	"$BERTHD" --config-file "$B_CONF" -H "unix://$B_SOCK" \
-	    --data-root "$B_DIR/data" --exec-root "$B_DIR/exec" \
-	    --pidfile "$B_PIDFILE" --module-dir "$MODULE_DIR" $FLAGS \
-	    >>"$B_LOG" 2>&1 &
-	B_PID=$!
-	track_pid "$B_PID"
+	berth_exec $FLAGS
 	wait_ping "$B_SOCK" 5
 }
 

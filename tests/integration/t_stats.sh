@@ -291,11 +291,7 @@ assert_eq "exec inspect: Running" "$(json_field "$BODY" Running)" True
 # --- berthd restart -------------------------------------------------------------
 
 berth_stop
-"$BERTHD" --config-file "$B_CONF" -H "unix://$B_SOCK" \
-    --data-root "$B_DIR/data" --exec-root "$B_DIR/exec" \
-    --pidfile "$B_PIDFILE" --module-dir "$MODULE_DIR" >>"$B_LOG" 2>&1 &
-B_PID=$!
-track_pid $B_PID
+berth_exec
 if wait_ping "$B_SOCK" 10; then
 	pass "berthd comes back"
 else
