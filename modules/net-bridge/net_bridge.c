@@ -78,18 +78,27 @@ struct nb_job {
 	void			*arg;
 };
 
+/* Turn a /proc/sys switch on (work jobs only: it is file I/O). */
+void
+nb_sysctl_on(const char *path)
+{
+	FILE	*f;
+
+	if ((f = fopen(path, "we")) != NULL) {
+		fputs("1\n", f);
+		fclose(f);
+	}
+}
+
+/* Ports published on 127.0.0.1 are routed out to the bridge. */
 static void
 localnet(const char *bridge)
 {
 	char	p[128];
-	FILE	*f;
 
 	snprintf(p, sizeof(p), "/proc/sys/net/ipv4/conf/%s/route_localnet",
 	    bridge);
-	if ((f = fopen(p, "we")) != NULL) {
-		fputs("1\n", f);
-		fclose(f);
-	}
+	nb_sysctl_on(p);
 }
 
 static void
@@ -120,7 +129,6 @@ job_work(void *arg)
 		l.mtu = n->mtu;
 		if ((j->rc = berth_rtnl_link_set(&l)) < 0)
 			goto undo;
-		/* Ports published on 127.0.0.1 are routed out to it. */
 		localnet(n->bridge);
 		return;
 	undo:

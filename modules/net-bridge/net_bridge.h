@@ -79,6 +79,9 @@ struct net_bridge {
 	struct nb_waiter	*next_waiting;	/* for the next one */
 };
 
+/* net_bridge.c */
+void	nb_sysctl_on(const char *);
+
 /* net_bridge_nft.c */
 void	nb_nft_apply(struct net_bridge *, berth_net_done_cb, void *);
 int	nb_ports_program(struct net_bridge *, struct nb_ep *, json_object *,

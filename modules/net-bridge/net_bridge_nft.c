@@ -210,13 +210,9 @@ nft_work(void *arg)
 	struct nft_lib	 l;
 	struct nft_ctx	*ctx;
 	const char	*e;
-	FILE		*f;
 
 	/* Bridged traffic is routed: the host must forward it. */
-	if ((f = fopen("/proc/sys/net/ipv4/ip_forward", "we")) != NULL) {
-		fputs("1\n", f);
-		fclose(f);
-	}
+	nb_sysctl_on("/proc/sys/net/ipv4/ip_forward");
 	if ((j->rc = nft_lib_open(&l, j->err, sizeof(j->err))) < 0)
 		return;
 	if ((ctx = l.ctx_new(NFT_CTX_DEFAULT)) == NULL) {
