@@ -203,8 +203,6 @@ struct netjob {
 	char		**names;	/* left to join or leave */
 	size_t		 n, i;
 	int		 one;		/* connect/disconnect: no sandbox */
-	int		 rc;
-	struct berth_err err;
 	ctr_done_cb	 cb;
 	void		*arg;
 };
@@ -226,6 +224,32 @@ static int
 cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The network NetworkMode names goes first, as in Docker: it gives the
+ * default route and publishes the ports (join_next).
+ */
+static void
+primary_first(struct ctr *c, char **names, size_t n)
+{
+	const struct berth_networks_ops	*svc;
+	const char			*nm;
+	char				 name[NAME_MAX + 1], id[65], *p;
+	size_t				 i;
+	void				*st;
+
+	nm = berth_json_str(c->hostconfig, "NetworkMode");
+	if ((svc = net_svc(c->cs, &st)) == NULL || svc->resolve(st,
+	    nm != NULL && *nm != '\0' ? nm : "default", name, id, NULL) < 0)
+		return;
+	for (i = 1; i < n; i++)
+		if (strcmp(names[i], name) == 0) {
+			p = names[i];
+			memmove(names + 1, names, i * sizeof(*names));
+			names[0] = p;
+			return;
+		}
 }
 
 /* A job over c's networks (joined ones only: joined = 1). */
@@ -255,6 +279,7 @@ netjob_new(struct ctr *c, int joined, ctr_done_cb cb, void *arg)
 		j->n++;
 	}
 	qsort(j->names, j->n, sizeof(char *), cmp_str);
+	primary_first(c, j->names, j->n);
 	ctr_ref(c);
 	return j;
 }
@@ -312,7 +337,7 @@ join_next(struct netjob *j)
 	req.sandbox_key = j->c->sandbox;
 	req.endpoint = json_object_object_get(j->c->networks, j->names[j->i]);
 	req.dns = berth_json_get(j->c->hostconfig, "Dns");
-	/* The network NetworkMode names publishes the ports, once. */
+	/* The network NetworkMode names (first) publishes the ports. */
 	if (!j->one && j->i == 0) {
 		req.port_bindings = berth_json_get(j->c->hostconfig,
 		    "PortBindings");
