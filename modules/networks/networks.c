@@ -132,12 +132,19 @@ networks_ipam(struct networks *nw, const char *name, void **stp,
 	return ops;
 }
 
-/* Docker's network events: Actor.ID the network ID, name and type. */
+/*
+ * Docker's network events: Actor.ID the network ID, name and type, and
+ * the container for connect and disconnect (NULL otherwise).
+ */
 void
-networks_emit(struct networks *nw, const char *action, const struct nw_net *n)
+networks_emit(struct networks *nw, const char *action, const struct nw_net *n,
+    const char *container)
 {
 	json_object	*a = json_object_new_object();
 
+	if (container != NULL)
+		json_object_object_add(a, "container",
+		    json_object_new_string(container));
 	json_object_object_add(a, "name", json_object_new_string(n->name));
 	json_object_object_add(a, "type", json_object_new_string(n->driver));
 	nw->h->emit(nw->h, "network", action, n->id, a);
@@ -299,7 +306,6 @@ start_done(void *arg, int rc, const struct berth_err *err)
 {
 	struct start_job	*j = arg;
 
-	j->n->busy = 0;
 	if (rc < 0)
 		j->nw->h->log(j->nw->h, BERTH_LOG_WARN, "network %s: %s%s",
 		    j->n->name, j->replay ? "cannot restore it: " : "",
@@ -315,6 +321,7 @@ start_done(void *arg, int rc, const struct berth_err *err)
 		j->n->ready = 1;
 	if (rc == 0 && j->replay)
 		networks_ep_replay(j->nw, j->n);
+	networks_net_settled(j->nw, j->n);
 	networks_net_unref(j->n);
 	free(j);
 }
@@ -452,8 +459,8 @@ networks_free(struct networks *nw)
 	struct nw_net	*n;
 	struct nw_ep	*e;
 
-	while (!LIST_EMPTY(&nw->dns))
-		networks_dns_stop(nw, networks_dns_first(nw));
+	networks_ep_forget_deferred(nw);
+	networks_dns_stop_all(nw);
 	while ((e = TAILQ_FIRST(&nw->eps)) != NULL) {
 		TAILQ_REMOVE(&nw->eps, e, entry);
 		networks_ep_free(e);
@@ -489,6 +496,7 @@ networks_init(const struct berth_host *h, const struct berth_conf *conf,
 	TAILQ_INIT(&nw->nets);
 	TAILQ_INIT(&nw->eps);
 	LIST_INIT(&nw->dns);
+	TAILQ_INIT(&nw->deferred);
 	if ((nw->bridge = strdup(br)) == NULL) {
 		free(nw);
 		return berth_err_set(err, -ENOMEM, "out of memory");

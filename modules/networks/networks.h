@@ -116,6 +116,8 @@ TAILQ_HEAD(nw_ep_list, nw_ep);
 
 struct nw_dns;
 LIST_HEAD(nw_dns_list, nw_dns);
+struct nw_defer;
+TAILQ_HEAD(nw_defer_list, nw_defer);
 
 struct networks {
 	const struct berth_host	*h;
@@ -124,6 +126,7 @@ struct networks {
 	struct nw_net_list	 nets;
 	struct nw_ep_list	 eps;
 	struct nw_dns_list	 dns;		/* embedded DNS, per sandbox */
+	struct nw_defer_list	 deferred;	/* joins waiting on a busy net */
 	struct berth_timer	*start;		/* restore after every init */
 	struct nw_ipam		*ipam;		/* the "default" IPAM's state */
 	int			 stopping;
@@ -141,7 +144,7 @@ const struct berth_network_ops *networks_driver(struct networks *,
 const struct berth_ipam_ops *networks_ipam(struct networks *, const char *,
 		    void **, struct berth_err *);
 void		 networks_emit(struct networks *, const char *,
-		    const struct nw_net *);
+		    const struct nw_net *, const char *);
 struct nw_net	*networks_net_new(void);
 void		 networks_net_ref(struct nw_net *);
 void		 networks_net_unref(struct nw_net *);
@@ -158,16 +161,18 @@ int		 networks_net_in_use(struct networks *, const struct nw_net *);
 json_object	*networks_containers_json(struct networks *,
 		    const struct nw_net *);
 void		 networks_ep_free(struct nw_ep *);
+void		 networks_net_settled(struct networks *, struct nw_net *);
+void		 networks_ep_forget_deferred(struct networks *);
 int		 networks_ep_load(struct networks *, const char *);
 void		 networks_ep_replay(struct networks *, const struct nw_net *);
-json_object	*networks_ep_settings(struct networks *, const struct nw_ep *);
+json_object	*networks_ep_settings(const struct nw_ep *);
 
 /* networks_dns.c */
 void		 networks_dns_start(struct networks *, const char *,
 		    const char *, json_object *);
 void		 networks_dns_stop(struct networks *, const char *);
 struct nw_dns	*networks_dns_find(struct networks *, const char *);
-const char	*networks_dns_first(struct networks *);
+void		 networks_dns_stop_all(struct networks *);
 
 /* networks_sandbox.c (work jobs) */
 void		 networks_sandbox_path(struct networks *, const char *, char *,

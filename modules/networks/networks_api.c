@@ -241,13 +241,13 @@ h_create_done(void *arg, int rc, const struct berth_err *err)
 	struct nw_net	*n = rj->n;
 	json_object	*o;
 
-	n->busy = 0;
+	networks_net_settled(rj->nw, n);
 	if (rc < 0) {
 		networks_unlink(rj->nw, n);
 		rj->nw->h->resp_error(rj->req, err);
 	} else {
 		n->ready = 1;
-		networks_emit(rj->nw, "create", n);
+		networks_emit(rj->nw, "create", n, NULL);
 		o = json_object_new_object();
 		json_object_object_add(o, "Id", json_object_new_string(n->id));
 		json_object_object_add(o, "Warning", json_object_new_string(""));
@@ -364,7 +364,7 @@ remove_check(struct networks *nw, const struct nw_net *n,
 static void
 removed(struct networks *nw, struct nw_net *n)
 {
-	networks_emit(nw, "destroy", n);
+	networks_emit(nw, "destroy", n, NULL);
 	networks_unlink(nw, n);
 }
 
@@ -373,7 +373,7 @@ h_remove_done(void *arg, int rc, const struct berth_err *err)
 {
 	struct req_job	*rj = arg;
 
-	rj->n->busy = 0;
+	networks_net_settled(rj->nw, rj->n);
 	if (rc < 0)
 		rj->nw->h->resp_error(rj->req, err);
 	else {
@@ -436,7 +436,7 @@ prune_one_done(void *arg, int rc, const struct berth_err *err)
 	struct prune_one	*p = arg;
 	struct req_job		*rj = p->rj;
 
-	p->n->busy = 0;
+	networks_net_settled(rj->nw, p->n);
 	if (rc == 0) {
 		json_object_array_add(rj->deleted,
 		    json_object_new_string(p->n->name));

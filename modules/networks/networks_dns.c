@@ -186,10 +186,12 @@ networks_dns_start(struct networks *nw, const char *container,
 	LIST_INSERT_HEAD(&nw->dns, d, entry);
 }
 
-const char *
-networks_dns_first(struct networks *nw)
+/* At fini: every server stops. */
+void
+networks_dns_stop_all(struct networks *nw)
 {
-	return LIST_FIRST(&nw->dns)->container;
+	while (!LIST_EMPTY(&nw->dns))
+		networks_dns_stop(nw, LIST_FIRST(&nw->dns)->container);
 }
 
 struct nw_dns *

@@ -16,7 +16,6 @@
  * running through a restart keeps its address and its interface.
  */
 #include <dirent.h>
-#include <stddef.h>
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
@@ -31,20 +30,11 @@
 
 #include "networks.h"
 
-/* A network by ID or name, restored yet or not. */
+/* The network a container names: "default" is the bridge. */
 static struct nw_net *
-net_any(struct networks *nw, const char *ref)
+net_named(struct networks *nw, const char *ref)
 {
-	struct nw_net	*n;
-
-	if (strcmp(ref, "default") == 0)
-		ref = "bridge";
-	if ((n = networks_find(nw, ref)) != NULL)
-		return n;
-	TAILQ_FOREACH(n, &nw->nets, entry)
-		if (strcmp(n->id, ref) == 0 || strcmp(n->name, ref) == 0)
-			return n;
-	return NULL;
+	return networks_find(nw, strcmp(ref, "default") == 0 ? "bridge" : ref);
 }
 
 struct nw_ep *
@@ -122,7 +112,7 @@ networks_containers_json(struct networks *nw, const struct nw_net *n)
 
 /* EndpointSettings as container inspect shows them. */
 json_object *
-networks_ep_settings(struct networks *nw, const struct nw_ep *e)
+networks_ep_settings(const struct nw_ep *e)
 {
 	json_object		*o = json_object_new_object();
 	struct berth_cidr	 a = { 0, 0 };
@@ -196,6 +186,26 @@ pool_of(const struct nw_net *n, const char *address)
 		    berth_cidr_contains(&s, a.addr))
 			return &n->pools[i];
 	return NULL;
+}
+
+static void
+ignore(void *arg, int rc, const struct berth_err *err)
+{
+}
+
+/* Give e's address back to the IPAM driver of n, if it holds one. */
+static void
+release_address(const struct berth_ipam_ops *ipam, void *ist,
+    const struct nw_net *n, const struct nw_ep *e)
+{
+	const struct nw_pool	*p;
+	struct berth_cidr	 a;
+	char			 ip[BERTH_CIDR_LEN];
+
+	if (ipam != NULL && (p = pool_of(n, e->address)) != NULL &&
+	    berth_cidr_parse(e->address, 1, &a) == 0)
+		ipam->release_address(ist, p->pool_id,
+		    berth_cidr_fmt(a.addr, -1, ip, sizeof(ip)), ignore, NULL);
 }
 
 /* --- published ports ------------------------------------------------------ */
@@ -367,10 +377,6 @@ struct join {
 
 static void	join_step(struct join *);
 
-static void
-ignore(void *arg, int rc, const struct berth_err *err)
-{
-}
 
 static void
 join_free(struct join *j)
@@ -386,9 +392,6 @@ static void
 join_fail(struct join *j, int rc, const struct berth_err *err)
 {
 	struct berth_err	 e = BERTH_ERR_INIT;
-	const struct nw_pool	*p;
-	char			 ip[BERTH_CIDR_LEN];
-	struct berth_cidr	 a;
 
 	if (err == NULL || err->msg[0] == '\0') {
 		berth_err_set(&e, rc, "%s", strerror(-rc));
@@ -409,10 +412,8 @@ join_fail(struct join *j, int rc, const struct berth_err *err)
 	if (j->created)
 		j->drv->delete_endpoint(j->drv_st, j->n->id, j->e->id, ignore,
 		    NULL);
-	if (j->addr_held && (p = pool_of(j->n, j->e->address)) != NULL &&
-	    berth_cidr_parse(j->e->address, 1, &a) == 0)
-		j->ipam->release_address(j->ipam_st, p->pool_id,
-		    berth_cidr_fmt(a.addr, -1, ip, sizeof(ip)), ignore, NULL);
+	if (j->addr_held)
+		release_address(j->ipam, j->ipam_st, j->n, j->e);
 	TAILQ_REMOVE(&j->nw->eps, j->e, entry);
 	networks_ep_free(j->e);
 	j->cb(j->arg, rc, j->n->name, NULL, err);
@@ -513,13 +514,15 @@ sandbox_work(void *arg)
 	in.prefix = j->prefix;
 	in.address = j->e->address;
 	in.mac = j->e->mac;
-	/* Only the first network routes by its gateway, as Docker. */
+	/*
+	 * The first network joined routes by its gateway, as Docker: a
+	 * later one finds the default route taken (berth_rtnl_route_default
+	 * takes that as done).  An internal network has no way out.
+	 */
 	if (j->e->gateway != NULL && berth_cidr_parse(j->e->gateway, 0,
 	    &gw) == 0 && !j->n->internal)
 		in.gateway = gw.addr;
 	j->rc = networks_netns_iface(j->e->sandbox, &in, j->ifname, &j->what);
-	if (j->rc == -EEXIST && in.gateway != 0)
-		j->rc = 0;	/* another network routes already */
 }
 
 static void
@@ -590,20 +593,6 @@ saved(void *arg, int rc, const struct berth_err *err)
 	}
 	j->stage = J_DONE;
 	join_step(j);
-}
-
-static void
-join_emit(struct networks *nw, const char *action, const struct nw_net *n,
-    const char *container)
-{
-	json_object	*a = json_object_new_object();
-
-	json_object_object_add(a, "container",
-	    json_object_new_string(container));
-	json_object_object_add(a, "name", json_object_new_string(n->name));
-	json_object_object_add(a, "type", json_object_new_string(n->driver));
-	nw->h->emit(nw->h, "network", action, n->id, a);
-	json_object_put(a);
 }
 
 static void
@@ -697,8 +686,8 @@ join_step(struct join *j)
 			networks_dns_start(j->nw, j->e->container,
 			    j->e->sandbox, j->e->dns);
 		if (!j->replay) {
-			join_emit(j->nw, "connect", j->n, j->e->container);
-			o = networks_ep_settings(j->nw, j->e);
+			networks_emit(j->nw, "connect", j->n, j->e->container);
+			o = networks_ep_settings(j->e);
 			if (j->e->portmap != NULL || j->e->exposed != NULL)
 				json_object_object_add(o, "Ports",
 				    ports_json(j->e));
@@ -759,26 +748,22 @@ ep_aliases(const struct nw_net *n, const char *container, json_object *cfg)
 
 /*
  * A join that finds its network still being made or restored (berthd
- * has just started) waits for it, a few milliseconds at a time, up to
- * DEFER_MAX tries: the request is copied, the caller's is borrowed.
+ * has just started) waits for it: the request is copied (the caller's
+ * is borrowed) and tried again whenever a network settles.
  */
-#define DEFER_MS	10
-#define DEFER_MAX	1000
-
-struct defer {
-	struct networks			*nw;
+struct nw_defer {
+	TAILQ_ENTRY(nw_defer)		 entry;
 	struct berth_networks_join	 req;
 	char				*network, *container, *name, *sandbox;
 	berth_networks_join_cb		 cb;
 	void				*arg;
-	int				 tries;
 };
 
 static void	join_now(struct networks *, const struct berth_networks_join *,
-		    berth_networks_join_cb, void *, int);
+		    berth_networks_join_cb, void *);
 
 static void
-defer_free(struct defer *d)
+defer_free(struct nw_defer *d)
 {
 	free(d->network);
 	free(d->container);
@@ -791,36 +776,17 @@ defer_free(struct defer *d)
 	free(d);
 }
 
-static void
-defer_fire(void *arg)
-{
-	struct defer	*d = arg;
-	struct nw_net	*n;
-
-	n = networks_find(d->nw, strcmp(d->network, "default") == 0 ?
-	    "bridge" : d->network);
-	if (n != NULL && n->busy && ++d->tries < DEFER_MAX &&
-	    d->nw->h->timer_add(d->nw->h, DEFER_MS, defer_fire, d) != NULL)
-		return;
-	/* Ready, gone, or waited long enough: join_now says which. */
-	join_now(d->nw, &d->req, d->cb, d->arg, 0);
-	defer_free(d);
-}
-
 static int
 defer_join(struct networks *nw, const struct berth_networks_join *req,
     berth_networks_join_cb cb, void *arg)
 {
-	struct defer	*d;
+	struct nw_defer	*d;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return -1;
-	d->nw = nw;
 	d->cb = cb;
 	d->arg = arg;
-	memcpy(&d->req, req, req->size < sizeof(d->req) ? req->size :
-	    sizeof(d->req));
-	d->req.size = sizeof(d->req);
+	d->req = *req;
 	d->req.network = d->network = strdup(req->network);
 	d->req.container = d->container = strdup(req->container);
 	d->req.name = d->name = strdup(req->name);
@@ -830,24 +796,53 @@ defer_join(struct networks *nw, const struct berth_networks_join *req,
 	json_object_get(d->req.exposed_ports);
 	json_object_get(d->req.dns);
 	if (d->network == NULL || d->container == NULL || d->name == NULL ||
-	    d->sandbox == NULL || nw->h->timer_add(nw->h, DEFER_MS,
-	    defer_fire, d) == NULL) {
+	    d->sandbox == NULL) {
 		defer_free(d);
 		return -1;
 	}
+	TAILQ_INSERT_TAIL(&nw->deferred, d, entry);
 	return 0;
+}
+
+/* A network stopped being busy: the joins that waited go again. */
+void
+networks_net_settled(struct networks *nw, struct nw_net *n)
+{
+	struct nw_defer_list	 todo = TAILQ_HEAD_INITIALIZER(todo);
+	struct nw_defer		*d;
+
+	n->busy = 0;
+	/* One still waiting on another network queues itself again. */
+	TAILQ_CONCAT(&todo, &nw->deferred, entry);
+	while ((d = TAILQ_FIRST(&todo)) != NULL) {
+		TAILQ_REMOVE(&todo, d, entry);
+		join_now(nw, &d->req, d->cb, d->arg);
+		defer_free(d);
+	}
+}
+
+/* At fini: nobody is left to answer. */
+void
+networks_ep_forget_deferred(struct networks *nw)
+{
+	struct nw_defer	*d;
+
+	while ((d = TAILQ_FIRST(&nw->deferred)) != NULL) {
+		TAILQ_REMOVE(&nw->deferred, d, entry);
+		defer_free(d);
+	}
 }
 
 static void
 svc_join(void *st, const struct berth_networks_join *req,
     berth_networks_join_cb cb, void *arg)
 {
-	join_now(st, req, cb, arg, 1);
+	join_now(st, req, cb, arg);
 }
 
 static void
 join_now(struct networks *nw, const struct berth_networks_join *req,
-    berth_networks_join_cb cb, void *arg, int may_defer)
+    berth_networks_join_cb cb, void *arg)
 {
 	struct berth_err	 err = BERTH_ERR_INIT;
 	struct nw_net		*n;
@@ -857,18 +852,16 @@ join_now(struct networks *nw, const struct berth_networks_join *req,
 	const char		*ip, *mac;
 	struct berth_cidr	 a;
 
-	n = networks_find(nw, strcmp(req->network, "default") == 0 ?
-	    "bridge" : req->network);
+	n = net_named(nw, req->network);
 	if (n == NULL) {
 		berth_err_set(&err, -ENOENT, "network %s not found",
 		    req->network);
 		goto fail;
 	}
-	if (n->busy && may_defer && defer_join(nw, req, cb, arg) == 0)
-		return;
 	if (n->busy) {
-		berth_err_set(&err, -EAGAIN, "network %s is being created or "
-		    "restored: try again", n->name);
+		if (defer_join(nw, req, cb, arg) == 0)
+			return;
+		berth_err_set(&err, -ENOMEM, "out of memory");
 		goto fail;
 	}
 	if (networks_ep_of(nw, n->id, req->container) != NULL) {
@@ -901,11 +894,9 @@ join_now(struct networks *nw, const struct berth_networks_join *req,
 	}
 	snprintf(e->net_id, sizeof(e->net_id), "%s", n->id);
 	e->aliases = ep_aliases(n, req->container, req->endpoint);
-	if (req->size >= offsetof(struct berth_networks_join, publish_all) +
-	    sizeof(int) && ports_from_request(e, req, &err) < 0)
+	if (ports_from_request(e, req, &err) < 0)
 		goto fail;
-	if (req->size >= offsetof(struct berth_networks_join, dns) +
-	    sizeof(json_object *) && req->dns != NULL &&
+	if (req->dns != NULL &&
 	    json_object_is_type(req->dns, json_type_array) &&
 	    json_object_array_length(req->dns) > 0)
 		e->dns = json_object_get(req->dns);
@@ -976,7 +967,7 @@ left_forgotten(void *arg, int rc, const struct berth_err *err)
 	if (rc < 0)
 		l->nw->h->log(l->nw->h, BERTH_LOG_WARN, "endpoint %.12s: %s",
 		    l->e->id, err != NULL ? err->msg : strerror(-rc));
-	join_emit(l->nw, "disconnect", l->n, l->e->container);
+	networks_emit(l->nw, "disconnect", l->n, l->e->container);
 	TAILQ_REMOVE(&l->nw->eps, l->e, entry);
 	networks_ep_free(l->e);
 	l->cb(l->arg, 0, NULL);
@@ -988,22 +979,17 @@ static void
 left_deleted(void *arg, int rc, const struct berth_err *err)
 {
 	struct leave		*l = arg;
-	const struct berth_ipam_ops *ipam;
-	const struct nw_pool	*p;
-	struct berth_cidr	 a;
-	char			 ip[BERTH_CIDR_LEN], path[PATH_MAX];
-	void			*ist;
+	const struct berth_ipam_ops *ipam = NULL;
+	char			 path[PATH_MAX];
+	void			*ist = NULL;
 
 	/* The endpoint is ours to forget whatever the driver said. */
 	if (rc < 0)
 		l->nw->h->log(l->nw->h, BERTH_LOG_WARN, "endpoint %.12s: %s",
 		    l->e->id, err != NULL ? err->msg : strerror(-rc));
-	if (networks_needs_ipam(l->n->driver) &&
-	    (ipam = networks_ipam(l->nw, l->n->ipam_driver, &ist, NULL)) !=
-	    NULL && (p = pool_of(l->n, l->e->address)) != NULL &&
-	    berth_cidr_parse(l->e->address, 1, &a) == 0)
-		ipam->release_address(ist, p->pool_id,
-		    berth_cidr_fmt(a.addr, -1, ip, sizeof(ip)), ignore, NULL);
+	if (networks_needs_ipam(l->n->driver))
+		ipam = networks_ipam(l->nw, l->n->ipam_driver, &ist, NULL);
+	release_address(ipam, ist, l->n, l->e);
 	ep_path(l->nw, l->e, path, sizeof(path));
 	networks_write(l->nw, path, NULL, left_forgotten, l);
 }
@@ -1034,7 +1020,7 @@ svc_leave(void *st, const char *network, const char *container,
 	struct nw_ep		*e;
 	struct leave		*l;
 
-	if ((n = net_any(nw, network)) == NULL ||
+	if ((n = net_named(nw, network)) == NULL ||
 	    (e = networks_ep_of(nw, n->id, container)) == NULL) {
 		cb(arg, 0, NULL);
 		return;
@@ -1158,8 +1144,7 @@ svc_resolve(void *st, const char *network, char *name, char *id,
 	struct networks	*nw = st;
 	struct nw_net	*n;
 
-	n = networks_find(nw, strcmp(network, "default") == 0 ? "bridge" :
-	    network);
+	n = net_named(nw, network);
 	if (n == NULL)
 		return berth_err_set(err, -ENOENT, "network %s not found",
 		    network);
@@ -1257,7 +1242,7 @@ networks_ep_load(struct networks *nw, const char *dir)
 		if ((o = json_object_from_file(p)) != NULL)
 			e = ep_from_record(o);
 		json_object_put(o);
-		if (e == NULL || net_any(nw, e->net_id) == NULL) {
+		if (e == NULL || net_named(nw, e->net_id) == NULL) {
 			/* Of a network that is gone: nothing can use it. */
 			nw->h->log(nw->h, BERTH_LOG_WARN, "%s: endpoint record "
 			    "of no network, removed", p);
