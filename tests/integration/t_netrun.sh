@@ -69,14 +69,19 @@ assert_contains "--dns on a user network: still the embedded server" "$OUT" \
     "nameserver 127.0.0.11"
 assert_contains "--dns on a user network: names still resolve" "$OUT" "$WEBIP"
 OUT=$(crun_ --network back busybox nslookup web 127.0.0.11)
+assert_contains "another network: the embedded server answers" "$OUT" \
+    "Server:"
 assert_no_match "another network does not resolve web" "$OUT" "$WEBIP"
 # timeout under sh, which must not exec it: busybox's timeout runs the
 # command in its own process, and as PID 1 wget would never see the
 # signal.
-OUT=$(crun_ --network back busybox sh -c "timeout 3 wget -q -O - http://$WEBIP/; :")
+OUT=$(crun_ --network back busybox sh -c \
+    "timeout 3 wget -q -O - http://$WEBIP/ || echo unreachable")
+assert_contains "another network: wget ran and timed out" "$OUT" unreachable
 assert_no_match "another network cannot reach web's address" "$OUT" \
     hello-from-berth
 OUT=$(crun_ --network sealed busybox ping -c1 -W2 "$HOSTIP")
+assert_contains "--internal: ping ran" "$OUT" "PING $HOSTIP"
 assert_no_match "--internal: the host's address is out of reach" "$OUT" \
     "1 packets received"
 OUT=$(crun_ --network sealed busybox ip route)
@@ -142,6 +147,8 @@ assert_eq "ps --filter expose=7070" \
 assert_eq "ps --filter network=front" \
     "$(dk ps --filter network=front --format '{{.Names}}' | sort | tr '\n' ' ')" \
     "roam web "
+assert_contains "berth's table holds the DNAT rule" \
+    "$(nft list chain ip "$NFT" ports 2>&1)" "dport $P1 "
 dk rm -f pub pall >/dev/null
 assert_no_match "after rm -f the rule is gone" \
     "$(nft list chain ip "$NFT" ports 2>&1)" "dport $P1 "
@@ -225,6 +232,8 @@ assert_eq "no bridge of a user network left" \
     "$(ip -o link show | grep -c ': brt-')" 0
 assert_eq "no published port left in berth's table" \
     "$(nft list chain ip "$NFT" ports | grep -c dnat)" 0
+assert_contains "berth's table is still there" \
+    "$(nft list table ip "$NFT" 2>&1)" "chain ports"
 assert_eq "no rule of a removed network left" \
     "$(nft list table ip "$NFT" | grep -c 'brt-')" 0
 assert_eq "no sandbox left" "$(ls "$B_DIR/exec/netns" 2>/dev/null | wc -l)" 0
