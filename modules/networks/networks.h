@@ -18,6 +18,7 @@
  *	networks_ipam.c		the "default" IPAM driver (Docker's pools)
  *	networks_builtin.c	the "host" and "null" drivers
  *	networks_ep.c		endpoints: networks/1 for the containers service
+ *	networks_ports.c	published ports: the API's shapes, Docker's portmap
  *	networks_sandbox.c	network namespaces and the interfaces in them
  *	networks_dns.c		the embedded DNS server (127.0.0.11)
  */
@@ -167,6 +168,11 @@ int		 networks_ep_load(struct networks *, const char *);
 void		 networks_ep_replay(struct networks *, const struct nw_net *);
 json_object	*networks_ep_settings(const struct nw_ep *);
 
+/* networks_ports.c */
+int		 networks_ports_request(struct nw_ep *,
+		    const struct berth_networks_join *, struct berth_err *);
+json_object	*networks_ports_json(const struct nw_ep *);
+
 /* networks_dns.c */
 void		 networks_dns_start(struct networks *, const char *,
 		    const char *, json_object *);
@@ -181,6 +187,10 @@ int		 networks_netns_new(const char *, const char **);
 int		 networks_netns_free(const char *);
 int		 networks_netns_iface(const char *, const struct nw_iface *,
 		    char *, const char **);
+void		 networks_svc_sandbox(void *, const char *,
+		    berth_networks_path_cb, void *);
+void		 networks_svc_sandbox_free(void *, const char *,
+		    berth_networks_done_cb, void *);
 
 /* networks_chain.c */
 void		 networks_create(struct networks *, struct nw_net *, int,

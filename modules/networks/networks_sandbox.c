@@ -202,3 +202,83 @@ out:
 	close(nsfd);
 	return rc;
 }
+
+/* --- as networks/1 serves them (jobs on the loop's side) ---------------- */
+
+struct sbox {
+	struct networks		*nw;
+	char			 path[PATH_MAX];
+	const char		*what;
+	int			 rc;
+	int			 del;
+	berth_networks_path_cb	 pcb;
+	berth_networks_done_cb	 dcb;
+	void			*arg;
+};
+
+static void
+sbox_work(void *arg)
+{
+	struct sbox	*s = arg;
+
+	s->what = "remove the netns";
+	s->rc = s->del ? networks_netns_free(s->path) :
+	    networks_netns_new(s->path, &s->what);
+}
+
+static void
+sbox_done(void *arg)
+{
+	struct sbox		*s = arg;
+	struct berth_err	 err = BERTH_ERR_INIT;
+
+	if (s->rc < 0)
+		berth_err_set(&err, s->rc, "network sandbox %s: %s: %s",
+		    s->path, s->what, strerror(-s->rc));
+	if (s->del)
+		s->dcb(s->arg, s->rc, s->rc < 0 ? &err : NULL);
+	else
+		s->pcb(s->arg, s->rc, s->rc < 0 ? NULL : s->path,
+		    s->rc < 0 ? &err : NULL);
+	free(s);
+}
+
+static void
+sbox_go(struct networks *nw, const char *container, int del,
+    berth_networks_path_cb pcb, berth_networks_done_cb dcb, void *arg)
+{
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct sbox		*s;
+
+	if ((s = calloc(1, sizeof(*s))) != NULL) {
+		s->nw = nw;
+		s->del = del;
+		s->pcb = pcb;
+		s->dcb = dcb;
+		s->arg = arg;
+		networks_sandbox_path(nw, container, s->path, sizeof(s->path));
+		if (nw->h->work(nw->h, sbox_work, sbox_done, s) == 0)
+			return;
+		free(s);
+	}
+	berth_err_set(&err, -ENOMEM, "out of memory");
+	if (del)
+		dcb(arg, -ENOMEM, &err);
+	else
+		pcb(arg, -ENOMEM, NULL, &err);
+}
+
+void
+networks_svc_sandbox(void *st, const char *container, berth_networks_path_cb cb,
+    void *arg)
+{
+	sbox_go(st, container, 0, cb, NULL, arg);
+}
+
+void
+networks_svc_sandbox_free(void *st, const char *container, berth_networks_done_cb cb,
+    void *arg)
+{
+	networks_dns_stop(st, container);
+	sbox_go(st, container, 1, NULL, cb, arg);
+}
