@@ -57,7 +57,7 @@ struct nw_dns {
 	LIST_HEAD(, dns_fwd)	 fwds;
 	int			 opening;	/* its socket is being made */
 	int			 gone;		/* stopped while opening */
-	struct in_addr		 up[3];		/* the container's --dns */
+	struct in_addr		 up[3];		/* --dns, or the host's */
 	size_t			 nup;
 };
 
@@ -70,6 +70,28 @@ struct open_job {
 	int		 rc;
 };
 
+/*
+ * Worker: the first nameserver of the host's resolv.conf into *a, read
+ * once per container (file I/O stays off the loop); 0 on none.
+ */
+static int
+host_upstream(struct in_addr *a)
+{
+	char	line[256], addr[64];
+	FILE	*f;
+	int	ok = 0;
+
+	if ((f = fopen("/etc/resolv.conf", "re")) == NULL)
+		return 0;
+	while (!ok && fgets(line, sizeof(line), f) != NULL)
+		ok = sscanf(line, "nameserver %63s", addr) == 1 &&
+		    inet_pton(AF_INET, addr, a) == 1;
+	fclose(f);
+	return ok;
+}
+
+
+
 static void
 open_work(void *arg)
 {
@@ -78,6 +100,9 @@ open_work(void *arg)
 	int			 nsfd, orig;
 
 	j->fd = -1;
+	/* Without --dns, the host's nameserver answers the rest. */
+	if (j->d->nup == 0 && host_upstream(&j->d->up[0]))
+		j->d->nup = 1;
 	if ((nsfd = open(j->sandbox, O_RDONLY | O_CLOEXEC)) == -1) {
 		j->rc = -errno;
 		return;
@@ -367,26 +392,6 @@ fwd_readable(int fd, int events, void *arg)
 	fwd_free(f);
 }
 
-/* The first nameserver of the host's resolv.conf; 0 on none. */
-static int
-upstream(struct sockaddr_in *sa)
-{
-	char	line[256], addr[64];
-	FILE	*f;
-	int	ok = 0;
-
-	memset(sa, 0, sizeof(*sa));
-	sa->sin_family = AF_INET;
-	sa->sin_port = htons(DNS_PORT);
-	if ((f = fopen("/etc/resolv.conf", "re")) == NULL)
-		return 0;
-	while (!ok && fgets(line, sizeof(line), f) != NULL)
-		ok = sscanf(line, "nameserver %63s", addr) == 1 &&
-		    inet_pton(AF_INET, addr, &sa->sin_addr) == 1;
-	fclose(f);
-	return ok;
-}
-
 static void
 forward(struct nw_dns *d, const struct sockaddr_in *from,
     const unsigned char *m, size_t len, size_t qend)
@@ -396,14 +401,11 @@ forward(struct nw_dns *d, const struct sockaddr_in *from,
 	struct dns_fwd		*f;
 	unsigned char		 copy[DNS_MAX];
 
-	if (d->nup > 0) {
-		memset(&up, 0, sizeof(up));
-		up.sin_family = AF_INET;
-		up.sin_port = htons(DNS_PORT);
-		up.sin_addr = d->up[0];
-	}
-	if ((d->nup == 0 && !upstream(&up)) ||
-	    (f = calloc(1, sizeof(*f))) == NULL) {
+	memset(&up, 0, sizeof(up));
+	up.sin_family = AF_INET;
+	up.sin_port = htons(DNS_PORT);
+	up.sin_addr = d->up[0];
+	if (d->nup == 0 || (f = calloc(1, sizeof(*f))) == NULL) {
 		memcpy(copy, m, len);
 		reply(d, from, copy, qend, 2, NULL, 0);	/* SERVFAIL */
 		return;
