@@ -333,9 +333,13 @@ chain_step(struct chain *c)
 	}
 }
 
+/*
+ * A chain for n.  Its driver and IPAM driver must be there to make it
+ * (required); to unmake it, a missing one is left NULL and skipped.
+ */
 static struct chain *
-chain_new(struct networks *nw, struct nw_net *n, nw_done_cb cb, void *arg,
-    struct berth_err *err)
+chain_new(struct networks *nw, struct nw_net *n, int required, nw_done_cb cb,
+    void *arg, struct berth_err *err)
 {
 	struct chain	*c;
 
@@ -347,11 +351,11 @@ chain_new(struct networks *nw, struct nw_net *n, nw_done_cb cb, void *arg,
 	c->n = n;
 	c->cb = cb;
 	c->arg = arg;
-	if ((c->drv = networks_driver(nw, n->driver, &c->drv_st, err)) ==
-	    NULL ||
-	    (networks_needs_ipam(n->driver) &&
-	    (c->ipam = networks_ipam(nw, n->ipam_driver, &c->ipam_st, err)) ==
-	    NULL)) {
+	c->drv = networks_driver(nw, n->driver, &c->drv_st, err);
+	if (networks_needs_ipam(n->driver))
+		c->ipam = networks_ipam(nw, n->ipam_driver, &c->ipam_st, err);
+	if (required && (c->drv == NULL ||
+	    (networks_needs_ipam(n->driver) && c->ipam == NULL))) {
 		free(c);
 		return NULL;
 	}
@@ -366,7 +370,7 @@ networks_create(struct networks *nw, struct nw_net *n, int replay,
 	struct berth_err	 err = BERTH_ERR_INIT;
 	struct chain		*c;
 
-	if ((c = chain_new(nw, n, cb, arg, &err)) == NULL) {
+	if ((c = chain_new(nw, n, 1, cb, arg, &err)) == NULL) {
 		cb(arg, err.code, &err);
 		return;
 	}
@@ -406,27 +410,18 @@ networks_destroy(struct networks *nw, struct nw_net *n, nw_done_cb cb,
 {
 	struct berth_err	 err = BERTH_ERR_INIT;
 	struct chain		*c;
-	void			*st;
 
-	if ((c = chain_new(nw, n, cb, arg, &err)) == NULL) {
-		/*
-		 * Its driver is gone (a module no longer enabled): the
-		 * network can still be forgotten; nothing of it can be
-		 * undone in the kernel by us.
-		 */
-		if (networks_driver(nw, n->driver, &st, NULL) != NULL) {
-			cb(arg, err.code, &err);
-			return;
-		}
-		if ((c = calloc(1, sizeof(*c))) == NULL) {
-			cb(arg, -ENOMEM, NULL);
-			return;
-		}
-		c->nw = nw;
-		c->n = n;
-		c->cb = cb;
-		c->arg = arg;
-		networks_net_ref(n);
+	if ((c = chain_new(nw, n, 0, cb, arg, &err)) == NULL) {
+		cb(arg, err.code, &err);
+		return;
+	}
+	/*
+	 * Its driver is gone (a module no longer enabled): the network can
+	 * still be forgotten; nothing of it can be undone in the kernel by
+	 * us.  The same for pools whose IPAM driver is gone.
+	 */
+	if (c->drv == NULL) {
+		release_pools(c);
 		networks_forget(nw, n, destroy_forgotten, c);
 		return;
 	}

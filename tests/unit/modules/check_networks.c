@@ -77,6 +77,8 @@ static const struct berth_network_ops fake_ops = {
 
 /* --- helpers ----------------------------------------------------------------- */
 
+static int	no_driver;	/* start without the fake bridge driver */
+
 static void
 start(void)
 {
@@ -91,8 +93,9 @@ start(void)
 	}
 	mock_reset();
 	mock_set_roots(scratch, "/tmp");
-	ck_assert_int_eq(mock_host.provide(&mock_host, BERTH_NETWORK_IFACE,
-	    "bridge", &fake_ops, NULL, &err), 0);
+	if (!no_driver)
+		ck_assert_int_eq(mock_host.provide(&mock_host,
+		    BERTH_NETWORK_IFACE, "bridge", &fake_ops, NULL, &err), 0);
 	ck_assert_msg(berth_module.init(&mock_host, mock_conf(conf), &state,
 	    &err) == 0, "%s", err.msg);
 	/* The restore and the predefined networks run from a timer. */
@@ -107,6 +110,7 @@ setup(void)
 	ck_assert_ptr_nonnull(mkdtemp(scratch));
 	fake_log[0] = '\0';
 	fake_fail_create = 0;
+	no_driver = 0;
 	start();
 }
 
@@ -363,6 +367,27 @@ START_TEST(records_survive_a_restart)
 }
 END_TEST
 
+START_TEST(driver_gone_network_removable)
+{
+	char	buf[4096];
+
+	ck_assert_int_eq(call(BERTH_POST, "/networks/create", NULL, NULL,
+	    "{\"Name\":\"orphan\"}", buf, sizeof(buf)), 201);
+	berth_module.fini(state);
+	/* net-bridge is no longer enabled: the network is still listed. */
+	no_driver = 1;
+	start();
+	ck_assert_int_eq(call(BERTH_GET, "/networks/{id}", "orphan", NULL,
+	    NULL, buf, sizeof(buf)), 200);
+	fake_log[0] = '\0';
+	ck_assert_int_eq(call(BERTH_DELETE, "/networks/{id}", "orphan", NULL,
+	    NULL, buf, sizeof(buf)), 204);
+	ck_assert_str_eq(fake_log, "");
+	ck_assert_int_eq(call(BERTH_GET, "/networks/{id}", "orphan", NULL,
+	    NULL, buf, sizeof(buf)), 404);
+}
+END_TEST
+
 /* --- the default IPAM driver alone ----------------------------------------- */
 
 static int		 got_rc;
@@ -455,6 +480,7 @@ suite(void)
 	tcase_add_test(tc, create_inspect_remove);
 	tcase_add_test(tc, refusals_leave_nothing);
 	tcase_add_test(tc, records_survive_a_restart);
+	tcase_add_test(tc, driver_gone_network_removable);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ipam");
 	tcase_add_test(tc, ipam_addresses);
