@@ -175,10 +175,22 @@ containers_net_create(struct ctr *c, json_object *netcfg, struct berth_err *err)
 		return err->code;
 	eps = berth_json_get(netcfg, "EndpointsConfig");
 	if (eps != NULL && json_object_is_type(eps, json_type_object) &&
-	    json_object_object_length(eps) > 1)
+	    json_object_object_length(eps) > 1) {
+		/* Docker's words, naming them (API 1.41 takes one). */
+		char	list[256];
+		size_t	n = 0;
+
+		list[0] = '\0';
+		json_object_object_foreach(eps, ek, ev) {
+			(void)ev;
+			n += (size_t)snprintf(list + n, n < sizeof(list) ?
+			    sizeof(list) - n : 0, "%s%s", n > 0 ? ", " : "", ek);
+			if (n >= sizeof(list))
+				break;
+		}
 		return berth_err_set(err, -EINVAL, "Container cannot be "
-		    "connected to network endpoints: %d of them: connect the "
-		    "others after create", json_object_object_length(eps));
+		    "connected to network endpoints: %s", list);
+	}
 	given = berth_json_get(eps, nm);
 	if (given == NULL)
 		given = berth_json_get(eps, name);

@@ -87,6 +87,11 @@ assert_no_match "--internal: the host's address is out of reach" "$OUT" \
 OUT=$(crun_ --network sealed busybox ip route)
 assert_no_match "--internal: no default route" "$OUT" default
 
+req POST /v1.41/containers/create -H 'Content-Type: application/json' \
+    --data-binary '{"Image":"busybox","Cmd":["true"],"HostConfig":{"NetworkMode":"front"},"NetworkingConfig":{"EndpointsConfig":{"front":{},"back":{}}}}'
+assert_json_error "create on two networks at once: Docker's 400" 400 \
+    '^Container cannot be connected to network endpoints: (front, back|back, front)$'
+
 # --- connect and disconnect a running container ---------------------------------
 
 dk run -d --name roam --network back busybox sleep 300 >/dev/null
