@@ -45,6 +45,8 @@ struct core_settings	 core;
 
 static struct engine_conf	*conf;
 static char			**opt_hosts;
+static char			**opt_authz;	/* --authorization-plugin */
+static size_t			  opt_nauthz;
 static size_t			  opt_nhosts;
 static const char		 *opt_data_root, *opt_exec_root, *opt_pidfile;
 static const char		 *opt_log_level, *opt_module_dir;
@@ -104,6 +106,10 @@ usage(FILE *f)
 	    "      --add-runtime N=PATH  add an OCI runtime (repeatable)\n"
 	    "      --default-runtime N   the runtime of containers naming "
 	    "none\n"
+	    "      --authorization-plugin N  an authorization driver or "
+	    "plugin, in\n"
+	    "                            order (repeatable; replaces "
+	    "engine.yaml's list)\n"
 	    "  -n, --validate            check the configuration and exit\n"
 	    "  -v, --version             print version and ABI, then exit\n"
 	    "  -h, --help                this text\n",
@@ -383,6 +389,30 @@ conf_module_named(struct engine_conf *c, const char *name)
 	return NULL;
 }
 
+/*
+ * --authorization-plugin flags replace engine.yaml's list (flags win,
+ * in the order given).  c owns its list; the flags' strings are argv's.
+ */
+static void
+apply_authz_flags(struct engine_conf *c)
+{
+	char	**a;
+	size_t	  i;
+
+	if (opt_nauthz == 0)
+		return;
+	if ((a = calloc(opt_nauthz + 1, sizeof(*a))) == NULL) {
+		log_err("out of memory");
+		exit(1);
+	}
+	for (i = 0; i < opt_nauthz; i++)
+		a[i] = xstrdup(opt_authz[i]);
+	for (i = 0; c->authz != NULL && c->authz[i] != NULL; i++)
+		free(c->authz[i]);
+	free(c->authz);
+	c->authz = a;
+}
+
 /* Write the mapped flags into c's module subtrees (flags win). */
 static void
 apply_flag_maps(struct engine_conf *c)
@@ -446,6 +476,7 @@ reload(void)
 		return;
 	}
 	apply_flag_maps(nc);
+	apply_authz_flags(nc);
 	if (modules_reload(nc, core.module_dir, &err) < 0) {
 		log_err("reload: %s", err.msg);
 		/* Modules point into nc now; keep it. */
@@ -504,6 +535,7 @@ parse_args(int argc, char **argv, int *validate)
 		{ "add-runtime",	required_argument, NULL, FLAG_OPT_BASE },
 		{ "default-runtime",	required_argument, NULL,
 		    FLAG_OPT_BASE + 1 },
+		{ "authorization-plugin", required_argument, NULL, 'a' },
 		{ "validate",		no_argument,	   NULL, 'n' },
 		{ "version",		no_argument,	   NULL, 'v' },
 		{ "help",		no_argument,	   NULL, 'h' },
@@ -520,6 +552,14 @@ parse_args(int argc, char **argv, int *validate)
 				return -1;
 			opt_hosts[opt_nhosts++] = optarg;
 			opt_hosts[opt_nhosts] = NULL;
+			break;
+		case 'a':
+			opt_authz = reallocarray(opt_authz, opt_nauthz + 2,
+			    sizeof(*opt_authz));
+			if (opt_authz == NULL)
+				return -1;
+			opt_authz[opt_nauthz++] = optarg;
+			opt_authz[opt_nauthz] = NULL;
 			break;
 		case 'c':
 			core.config_file = xstrdup(optarg);
@@ -633,6 +673,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	apply_flag_maps(conf);
+	apply_authz_flags(conf);
 	apply_settings();
 	core.started = time(NULL);
 	if (gethostname(core.hostname, sizeof(core.hostname)) == -1)
@@ -725,6 +766,7 @@ out_base:
 	conf_free(conf);
 	flag_maps_free();
 	free(opt_hosts);
+	free(opt_authz);
 	free(core.config_file);
 	free(core.data_root);
 	free(core.exec_root);

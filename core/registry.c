@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <berth/resolver.h>
+
 #include "registry.h"
 
 struct driver {
@@ -78,13 +80,45 @@ find(const char *iface, const char *name)
 	return NULL;
 }
 
+/*
+ * A driver nobody registered may still be found on demand by a resolver
+ * (berth/resolver.h): the first that answers wins.  Resolvers are never
+ * asked about their own interface.
+ */
+static const void *
+resolve(const char *iface, const char *name, void **statep)
+{
+	const struct berth_resolver_ops	*ro;
+	const void			*ops;
+	struct driver			*d;
+	void				*st;
+
+	if (strcmp(iface, BERTH_RESOLVER_IFACE) == 0)
+		return NULL;
+	for (d = drivers; d != NULL; d = d->next) {
+		if (strcmp(d->iface, BERTH_RESOLVER_IFACE) != 0)
+			continue;
+		ro = d->ops;
+		st = NULL;
+		if (ro->size >= sizeof(*ro) && ro->resolve != NULL &&
+		    (ops = ro->resolve(d->state, iface, name, &st)) != NULL) {
+			if (statep)
+				*statep = st;
+			return ops;
+		}
+	}
+	return NULL;
+}
+
 const void *
 registry_lookup(const char *iface, const char *name, void **statep)
 {
 	struct driver	*d;
 
-	if (iface == NULL || name == NULL || (d = find(iface, name)) == NULL)
+	if (iface == NULL || name == NULL || *name == '\0')
 		return NULL;
+	if ((d = find(iface, name)) == NULL)
+		return resolve(iface, name, statep);
 	if (statep)
 		*statep = d->state;
 	return d->ops;

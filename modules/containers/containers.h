@@ -525,7 +525,6 @@ struct ctr_apath {
 int		 containers_apath(const char *, struct ctr_apath *);
 int		 containers_path_clean(const char *, char *, size_t);
 uint32_t	 containers_go_filemode(mode_t);
-int		 containers_b64(const void *, size_t, char *, size_t);
 int		 containers_root_path(int, int, char *, size_t);
 int		 containers_tar_write(int, const char *, const char *, int, int,
 		    struct berth_err *);

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <berth/base64.h>
 #include <berth/json.h>
 
 #include "containers.h"
@@ -266,7 +267,7 @@ stat_header(struct arch_job *j)
 	    json_object_new_string(j->link));
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	if ((rc = containers_b64(s, strlen(s), b64, sizeof(b64))) == 0)
+	if ((rc = berth_b64(s, strlen(s), b64, sizeof(b64))) == 0)
 		j->cs->h->resp_header(j->req, "X-Docker-Container-Path-Stat",
 		    b64);
 	json_object_put(o);

@@ -387,6 +387,24 @@ parse_from(struct containers *cs, const char *spec, json_object *list,
 }
 
 /*
+ * HostConfig.VolumeDriver (--volume-driver) is the driver of the named
+ * volumes of Binds and of anonymous volumes, list[from..to); --mount
+ * names its own.
+ */
+static void
+set_volume_driver(json_object *list, size_t from, size_t to, const char *drv)
+{
+	json_object	*m;
+
+	for (; drv != NULL && *drv != '\0' && from < to; from++) {
+		m = json_object_array_get_idx(list, from);
+		if (strcmp(mstr(m, "Type"), "volume") == 0 &&
+		    *mstr(m, "Driver") == '\0')
+			json_object_object_add(m, "Driver", jstr(drv));
+	}
+}
+
+/*
  * All of a new container's mount points, in Docker's precedence: Binds
  * and Mounts, then --volumes-from, then the image's and -v's anonymous
  * VOLUMEs where nothing else is mounted.  *out is new.
@@ -396,8 +414,9 @@ containers_mounts_parse(struct containers *cs, json_object *cfg,
     json_object *hc, json_object **out, struct berth_err *err)
 {
 	json_object	*list = json_object_new_array(), *a, *vols, *m;
+	const char	*drv;
 	char		 dst[PATH_MAX];
-	size_t		 i, k;
+	size_t		 i, k, n;
 	int		 rc = 0, dup;
 
 	a = berth_json_get(hc, "Binds");
@@ -406,6 +425,8 @@ containers_mounts_parse(struct containers *cs, json_object *cfg,
 	    i < json_object_array_length(a); i++)
 		rc = parse_bind(json_object_get_string(
 		    json_object_array_get_idx(a, i)), list, err);
+	drv = berth_json_str(hc, "VolumeDriver");
+	set_volume_driver(list, 0, json_object_array_length(list), drv);
 	a = berth_json_get(hc, "Mounts");
 	for (i = 0; rc == 0 && a != NULL &&
 	    json_object_is_type(a, json_type_array) &&
@@ -418,6 +439,7 @@ containers_mounts_parse(struct containers *cs, json_object *cfg,
 		rc = parse_from(cs, json_object_get_string(
 		    json_object_array_get_idx(a, i)), list, err);
 	vols = berth_json_get(cfg, "Volumes");
+	n = json_object_array_length(list);
 	if (rc == 0 && vols != NULL &&
 	    json_object_is_type(vols, json_type_object)) {
 		json_object_object_foreach(vols, k0, v0) {
@@ -438,6 +460,7 @@ containers_mounts_parse(struct containers *cs, json_object *cfg,
 			json_object_array_add(list, m);
 		}
 	}
+	set_volume_driver(list, n, json_object_array_length(list), drv);
 	if (rc < 0) {
 		json_object_put(list);
 		return rc;

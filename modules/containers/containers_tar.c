@@ -10,7 +10,7 @@
  * with *at calls and O_NOFOLLOW from that first fd on, so no name is
  * ever looked up on the host.
  *
- * The pure parts (Docker's path rules, Go's os.FileMode, base64) are
+ * The pure parts (Docker's path rules, Go's os.FileMode) are
  * unit tested; the rest runs in work jobs and blocks.
  */
 #include <sys/stat.h>
@@ -48,7 +48,7 @@
 #define GO_MODE_CHARDEVICE	(1u << 21)
 #define GO_MODE_STICKY		(1u << 20)
 
-/* --- pure: paths, modes, base64 ------------------------------------------ */
+/* --- pure: paths, modes ------------------------------------------ */
 
 /*
  * Go's path.Clean for a path taken from "/": no empty, "." or ".."
@@ -189,38 +189,6 @@ containers_go_filemode(mode_t m)
 	if (m & S_ISVTX)
 		fm |= GO_MODE_STICKY;
 	return fm;
-}
-
-/* Standard base64 with padding (Go's base64.StdEncoding). */
-int
-containers_b64(const void *data, size_t len, char *out, size_t outlen)
-{
-	static const char	 tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char	*p = data;
-	size_t			 i, o = 0;
-	uint32_t		 v;
-
-	if (outlen < (len + 2) / 3 * 4 + 1)
-		return -ENAMETOOLONG;
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-		out[o++] = tab[v >> 18 & 63];
-		out[o++] = tab[v >> 12 & 63];
-		out[o++] = tab[v >> 6 & 63];
-		out[o++] = tab[v & 63];
-	}
-	if (i < len) {
-		v = (uint32_t)p[i] << 16;
-		if (i + 1 < len)
-			v |= (uint32_t)p[i + 1] << 8;
-		out[o++] = tab[v >> 18 & 63];
-		out[o++] = tab[v >> 12 & 63];
-		out[o++] = i + 1 < len ? tab[v >> 6 & 63] : '=';
-		out[o++] = '=';
-	}
-	out[o] = '\0';
-	return 0;
 }
 
 /* --- resolving in the container's root ----------------------------------- */

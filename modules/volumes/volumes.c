@@ -141,7 +141,8 @@ volumes_json(const struct vs_vol *v, json_object *usage)
 	    json_object_new_string(v->mountpoint != NULL ? v->mountpoint : ""));
 	json_object_object_add(o, "Name", json_object_new_string(v->name));
 	json_object_object_add(o, "Options", json_object_get(v->options));
-	json_object_object_add(o, "Scope", json_object_new_string("local"));
+	json_object_object_add(o, "Scope", json_object_new_string(v->global ?
+	    "global" : "local"));
 	if (usage != NULL)
 		json_object_object_add(o, "UsageData", usage);
 	return o;
@@ -167,27 +168,20 @@ volumes_fill_path(void *arg, int rc, const char *mp,
 	volumes_vol_unref(v);
 }
 
-struct adopt {
-	struct volumes	*vs;
-	const char	*driver;
-};
-
 /*
- * A volume its driver has and we have no file for (berthd died between
- * the driver's Create and our metadata, or it was made behind our back)
- * is taken in, as Docker's store lists what its drivers hold.
+ * Volumes a driver has and we have no file for (berthd died between the
+ * driver's Create and our metadata, made behind our back, or a plugin's
+ * own) are taken in, as Docker's store lists what its drivers hold.
  */
-static void
-volumes_adopt_list(void *arg, int rc, const struct berth_volume_info *vi,
-    size_t n, const struct berth_err *err)
+void
+volumes_adopt(struct volumes *vs, const char *driver,
+    const struct berth_volume_info *vi, size_t n)
 {
-	struct adopt	*a = arg;
-	struct volumes	*vs = a->vs;
 	struct vs_vol	*v;
 	char		 now[40];
 	size_t		 i;
 
-	for (i = 0; rc == 0 && i < n; i++) {
+	for (i = 0; i < n; i++) {
 		if (volumes_find(vs, vi[i].name) != NULL ||
 		    (v = calloc(1, sizeof(*v))) == NULL)
 			continue;
@@ -195,7 +189,7 @@ volumes_adopt_list(void *arg, int rc, const struct berth_volume_info *vi,
 		TAILQ_INIT(&v->waiters);
 		volumes_time_now(now, sizeof(now));
 		v->name = strdup(vi[i].name);
-		v->driver = strdup(a->driver);
+		v->driver = strdup(driver);
 		v->created_at = strdup(vi[i].created_at != NULL ?
 		    vi[i].created_at : now);
 		v->mountpoint = vi[i].mountpoint != NULL ?
@@ -210,6 +204,22 @@ volumes_adopt_list(void *arg, int rc, const struct berth_volume_info *vi,
 		vs->h->log(vs->h, BERTH_LOG_INFO, "volume %s of driver %s "
 		    "had no metadata: adopted", v->name, v->driver);
 	}
+}
+
+struct adopt {
+	struct volumes	*vs;
+	char		*driver;
+};
+
+static void
+volumes_adopt_list(void *arg, int rc, const struct berth_volume_info *vi,
+    size_t n, const struct berth_err *err)
+{
+	struct adopt	*a = arg;
+
+	if (rc == 0)
+		volumes_adopt(a->vs, a->driver, vi, n);
+	free(a->driver);
 	free(a);
 }
 
@@ -223,7 +233,10 @@ volumes_adopt_driver(const char *name, const void *ops, void *st, void *arg)
 	    (a = calloc(1, sizeof(*a))) == NULL)
 		return;
 	a->vs = arg;
-	a->driver = name;
+	if ((a->driver = strdup(name)) == NULL) {
+		free(a);
+		return;
+	}
 	d->list(st, volumes_adopt_list, a);
 }
 

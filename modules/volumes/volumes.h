@@ -69,6 +69,7 @@ struct vs_vol {
 	json_object		*labels;	/* object or NULL */
 	json_object		*options;	/* object or NULL */
 	int			 anonymous;
+	int			 global;	/* driver's scope */
 	int			 creating;	/* not yet on disk */
 	int			 removing;
 	struct vs_user_list	 users;
@@ -97,6 +98,8 @@ void		 volumes_vol_ref(struct vs_vol *);
 void		 volumes_vol_unref(struct vs_vol *);
 void		 volumes_unlink(struct volumes *, struct vs_vol *);
 int		 volumes_users(const struct vs_vol *);
+void		 volumes_adopt(struct volumes *, const char *,
+		    const struct berth_volume_info *, size_t);
 json_object	*volumes_json(const struct vs_vol *, json_object *);
 extern const struct berth_volumes_ops volumes_svc_ops;
 

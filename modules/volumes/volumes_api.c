@@ -3,7 +3,8 @@
  * /volumes/{name}, DELETE /volumes/{name}, POST /volumes/prune, and the
  * create and remove paths the containers service shares.
  *
- * create:	driver Create -> driver Path -> metadata on disk -> "create"
+ * create:	driver Capabilities -> Create -> Path -> metadata on disk ->
+ *		"create"
  * remove:	in use? 409 -> driver Remove -> metadata gone -> "destroy"
  */
 #include <errno.h>
@@ -99,6 +100,17 @@ create_created(void *arg, int rc, const struct berth_err *err)
 		return;
 	}
 	j->drv->path(j->dst, j->v->name, create_pathed, j);
+}
+
+/* The driver's scope is the volume's (a failure here reads as local). */
+static void
+create_caps(void *arg, int rc, const char *scope, const struct berth_err *err)
+{
+	struct create_job	*j = arg;
+
+	j->v->global = rc == 0 && scope != NULL &&
+	    strcmp(scope, "global") == 0;
+	j->drv->create(j->dst, j->v->name, j->v->options, create_created, j);
 }
 
 /*
@@ -212,7 +224,7 @@ volumes_create(struct volumes *vs, const char *name, const char *driver,
 		create_finish(j, -ENOMEM, &err);
 		return;
 	}
-	drv->create(dst, v->name, v->options, create_created, j);
+	drv->capabilities(dst, create_caps, j);
 }
 
 /* --- remove ---------------------------------------------------------------- */
@@ -422,6 +434,84 @@ volumes_h_create(struct berth_req *req, void *state)
 	    h_create_done, rj);
 }
 
+/*
+ * GET /volumes: what the store knows, and what every driver lists (a
+ * plugin's volumes made behind our back are adopted); a driver that
+ * cannot list is a warning, as in Docker, not a failure.
+ */
+struct list_job {
+	struct volumes		*vs;
+	struct berth_req	*req;
+	struct vs_filters	*f;
+	json_object		*warnings;
+	int			 pending;
+};
+
+struct list_ask {
+	struct list_job		*lj;
+	char			*driver;
+};
+
+static void
+list_step(struct list_job *lj)
+{
+	const struct berth_host	*h = lj->vs->h;
+	struct vs_vol		*v;
+	json_object		*out, *list;
+
+	if (--lj->pending > 0)
+		return;
+	list = json_object_new_array();
+	TAILQ_FOREACH(v, &lj->vs->vols, entry)
+		if (!v->creating && volumes_filters_match(lj->f, v))
+			json_object_array_add(list, volumes_json(v, NULL));
+	out = json_object_new_object();
+	json_object_object_add(out, "Volumes", list);
+	json_object_object_add(out, "Warnings", lj->warnings);
+	h->resp_json(lj->req, 200, out);
+	json_object_put(out);
+	volumes_filters_free(lj->f);
+	free(lj);
+}
+
+static void
+list_listed(void *arg, int rc, const struct berth_volume_info *vi, size_t n,
+    const struct berth_err *err)
+{
+	struct list_ask	*a = arg;
+	struct list_job	*lj = a->lj;
+
+	if (rc == 0)
+		volumes_adopt(lj->vs, a->driver, vi, n);
+	else {
+		if (lj->warnings == NULL)
+			lj->warnings = json_object_new_array();
+		json_object_array_add(lj->warnings, json_object_new_string(
+		    err != NULL ? err->msg : strerror(-rc)));
+	}
+	free(a->driver);
+	free(a);
+	list_step(lj);
+}
+
+static void
+list_ask_driver(const char *name, const void *ops, void *st, void *arg)
+{
+	const struct berth_volume_ops	*d = ops;
+	struct list_job			*lj = arg;
+	struct list_ask			*a;
+
+	if (d->list == NULL || (a = calloc(1, sizeof(*a))) == NULL)
+		return;
+	if ((a->driver = strdup(name)) == NULL) {
+		free(a);
+		return;
+	}
+	a->lj = lj;
+	lj->pending++;
+	d->list(st, list_listed, a);
+}
+
 void
 volumes_h_list(struct berth_req *req, void *state)
 {
@@ -429,24 +519,25 @@ volumes_h_list(struct berth_req *req, void *state)
 	const struct berth_host	*h = vs->h;
 	struct berth_err	 err = BERTH_ERR_INIT;
 	struct vs_filters	*f = NULL;
-	struct vs_vol		*v;
-	json_object		*out, *list;
+	struct list_job		*lj;
 
 	if (volumes_filters_parse(h->req_query(req, "filters", 0), 0, &f,
 	    &err) < 0) {
 		h->resp_error(req, &err);
 		return;
 	}
-	list = json_object_new_array();
-	TAILQ_FOREACH(v, &vs->vols, entry)
-		if (!v->creating && volumes_filters_match(f, v))
-			json_object_array_add(list, volumes_json(v, NULL));
-	volumes_filters_free(f);
-	out = json_object_new_object();
-	json_object_object_add(out, "Volumes", list);
-	json_object_object_add(out, "Warnings", NULL);
-	h->resp_json(req, 200, out);
-	json_object_put(out);
+	if ((lj = calloc(1, sizeof(*lj))) == NULL) {
+		volumes_filters_free(f);
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		h->resp_error(req, &err);
+		return;
+	}
+	lj->vs = vs;
+	lj->req = req;
+	lj->f = f;
+	lj->pending = 1;	/* ours, until every driver is asked */
+	h->drivers(h, BERTH_VOLUME_IFACE, list_ask_driver, lj);
+	list_step(lj);
 }
 
 static void

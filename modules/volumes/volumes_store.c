@@ -145,6 +145,9 @@ meta_go(struct volumes *vs, struct vs_vol *v, int del, vs_done_cb cb,
 		    json_object_get(v->options));
 		json_object_object_add(o, "Anonymous",
 		    json_object_new_boolean(v->anonymous));
+		if (v->global)
+			json_object_object_add(o, "Scope",
+			    json_object_new_string("global"));
 		j->text = strdup(json_object_to_json_string_ext(o,
 		    JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
@@ -203,6 +206,8 @@ load_one(struct volumes *vs, const char *file)
 		v->options = json_object_get(x);
 	x = berth_json_get(o, "Anonymous");
 	v->anonymous = x != NULL && json_object_get_boolean(x);
+	v->global = (cr = berth_json_str(o, "Scope")) != NULL &&
+	    strcmp(cr, "global") == 0;
 	v->refs = 1;
 	json_object_put(o);
 	if (v->name == NULL || v->driver == NULL || v->created_at == NULL) {

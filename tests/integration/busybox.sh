@@ -8,11 +8,12 @@
 # shellcheck source=../../scripts/busybox.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/scripts/busybox.sh"
 
-# busybox_daemon [-m MODULE]... [BERTHD FLAG...] - the daemon the
+# busybox_daemon [-m MODULE [-c CONFIG]]... [BERTHD FLAG...] - the daemon the
 # container tests share: ROOTFS ($T_TMP/rootfs) built from busybox-static,
 # berthd with authz-noop, images (where images.so is not built, the
 # image-stub serving ROOTFS as busybox), runtime-oci, each -m MODULE in
-# order, and containers (with CONTAINERS_CONF, if set, as the lines of
+# order (-c CONFIG: the lines of its config: mapping, each indented six
+# spaces), and containers (with CONTAINERS_CONF, if set, as the lines of
 # its config: mapping); then ROOTFS imported as busybox.  YAML holds the
 # configuration (a test may restart berthd on it).  Ends the test if any
 # of it fails.
@@ -20,10 +21,16 @@ busybox_daemon()
 {
 	local extra="" images
 
-	while [ "${1:-}" = -m ]; do
-		extra="$extra
+	while [ "${1:-}" = -m ] || [ "${1:-}" = -c ]; do
+		if [ "$1" = -c ]; then
+			extra="$extra
+    config:
+$2"
+		else
+			extra="$extra
   - name: $2
     required: true"
+		fi
 		shift 2
 	done
 	ROOTFS=$T_TMP/rootfs

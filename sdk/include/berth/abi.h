@@ -8,6 +8,9 @@
  * and tests/unit/abi/check_abi.c pins every offset so that a layout move
  * cannot pass unnoticed.
  *
+ * 1.6  resolver.h (resolver/1): drivers found on demand by name, as
+ *      plugin-proxy finds Docker plugins; lookup consults resolvers;
+ *      base64.h (inline helper) added
  * 1.5  network.h (network/1, and networks/1 for the containers
  *      service) and ipam.h (ipam/1) added, mirroring Docker's
  *      NetworkDriver and IpamDriver; cidr.h, filters.h,
@@ -36,7 +39,7 @@
 
 #define BERTH_MODULE_MAGIC	0x42525448u	/* "BRTH" */
 #define BERTH_ABI_MAJOR		1
-#define BERTH_ABI_MINOR		5
+#define BERTH_ABI_MINOR		6
 
 /*
  * BERTH_BUILD_ID identifies one build of berthd.  Only modules that set

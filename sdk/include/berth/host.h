@@ -129,7 +129,11 @@ struct berth_host {
 	int	(*provide)(const struct berth_host *h, const char *iface,
 		    const char *name, const void *ops, void *state,
 		    struct berth_err *err);
-	/* lookup - a driver's ops (and its state in *statep), or NULL. */
+	/*
+	 * lookup - a driver's ops (and its state in *statep), or NULL.  A
+	 * driver not registered may come from a resolver (berth/resolver.h):
+	 * its ops then wait until it is found, or fail saying why.
+	 */
 	const void *(*lookup)(const struct berth_host *h, const char *iface,
 		    const char *name, void **statep);
 	/* drivers - call cb for every driver of iface, in name order. */

@@ -24,6 +24,7 @@
 #include <berth/ipam.h>
 #include <berth/module.h>
 #include <berth/network.h>
+#include <berth/resolver.h>
 #include <berth/route.h>
 #include <berth/runtime.h>
 #include <berth/volume.h>
@@ -45,7 +46,7 @@ START_TEST(abi_version)
 {
 	ck_assert_int_eq(BERTH_ABI_MAJOR, 1);
 	/* Bumped with every addition; the changelog in abi.h says what. */
-	ck_assert_int_eq(BERTH_ABI_MINOR, 5);
+	ck_assert_int_eq(BERTH_ABI_MINOR, 6);
 	ck_assert_uint_eq(BERTH_MODULE_MAGIC, 0x42525448u);	/* "BRTH" */
 	ck_assert_uint_eq(BERTH_ABI_STRICT, 0x1u);
 }
@@ -416,6 +417,16 @@ START_TEST(abi_runtime)
 }
 END_TEST
 
+START_TEST(abi_resolver)
+{
+	/* 1.6 */
+	ck_assert_str_eq(BERTH_RESOLVER_IFACE, "resolver/1");
+	OFF(struct berth_resolver_ops, size, 0);
+	OFF(struct berth_resolver_ops, resolve, 8);
+	SIZE(struct berth_resolver_ops, 16);
+}
+END_TEST
+
 START_TEST(abi_network)
 {
 	/* 1.5 */
@@ -555,6 +566,7 @@ suite(void)
 	tcase_add_test(tc, abi_runtime);
 	tcase_add_test(tc, abi_volume);
 	tcase_add_test(tc, abi_network);
+	tcase_add_test(tc, abi_resolver);
 	suite_add_tcase(s, tc);
 #endif
 	return s;

@@ -1,16 +1,33 @@
 /*
- * check_helpers.c - the SDK's small inline helpers: IPv4 prefixes
- * (cidr.h), Docker's filters= (filters.h) and its time formats
- * (timefmt.h).
+ * check_helpers.c - the SDK's small inline helpers: base64 (base64.h),
+ * IPv4 prefixes (cidr.h), Docker's filters= (filters.h) and its time
+ * formats (timefmt.h).
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include <berth/base64.h>
 #include <berth/cidr.h>
 #include <berth/filters.h>
 #include <berth/timefmt.h>
 
 #include "unit.h"
+
+START_TEST(base64_std_padded)
+{
+	char	b[64];
+
+	ck_assert_int_eq(berth_b64("", 0, b, sizeof(b)), 0);
+	ck_assert_str_eq(b, "");
+	ck_assert_int_eq(berth_b64("f", 1, b, sizeof(b)), 0);
+	ck_assert_str_eq(b, "Zg==");
+	ck_assert_int_eq(berth_b64("fo", 2, b, sizeof(b)), 0);
+	ck_assert_str_eq(b, "Zm8=");
+	ck_assert_int_eq(berth_b64("foobar", 6, b, sizeof(b)), 0);
+	ck_assert_str_eq(b, "Zm9vYmFy");
+	ck_assert_int_lt(berth_b64("foobar", 6, b, 8), 0);
+}
+END_TEST
 
 START_TEST(cidr_parse_and_format)
 {
@@ -129,6 +146,7 @@ suite(void)
 	Suite	*s = suite_create("helpers");
 	TCase	*tc = tcase_create("helpers");
 
+	tcase_add_test(tc, base64_std_padded);
 	tcase_add_test(tc, cidr_parse_and_format);
 	tcase_add_test(tc, filters_both_forms);
 	tcase_add_test(tc, filters_refusals);

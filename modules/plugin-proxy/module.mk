@@ -1,0 +1,8 @@
+MODULES			+= plugin-proxy
+plugin-proxy-SRCS	:= modules/plugin-proxy/plugin_proxy.c \
+			   modules/plugin-proxy/pp_authz.c \
+			   modules/plugin-proxy/pp_find.c \
+			   modules/plugin-proxy/pp_http.c \
+			   modules/plugin-proxy/pp_plugin.c \
+			   modules/plugin-proxy/pp_volume.c
+plugin-proxy-LIBS	:= -lcurl

@@ -1,0 +1,155 @@
+/*
+ * plugin_proxy.h - Docker's out-of-process plugins, private to
+ * modules/plugin-proxy.
+ *
+ * A plugin is known by name.  The first time a service asks for a driver
+ * of that name (through the resolver, berth/resolver.h), a pp_plugin is
+ * made in state IDLE and handed back with the adapter's ops; its first
+ * call finds the plugin (socket or spec file), activates it, provides a
+ * driver for each interface it implements, then runs.  Calls that come
+ * meanwhile wait on the plugin.
+ *
+ *	plugin_proxy.c	init/fini, config, the resolver, /info
+ *	pp_http.c	libcurl's multi interface on berthd's loop
+ *	pp_find.c	legacy discovery: sockets and spec files
+ *	pp_plugin.c	plugins: find, activate, calls, retries, breaker
+ *	pp_volume.c	VolumeDriver onto volume/1
+ *	pp_authz.c	AuthZPlugin onto authz/1
+ */
+#ifndef PLUGIN_PROXY_H
+#define PLUGIN_PROXY_H
+
+#include <sys/queue.h>
+#include <sys/un.h>
+
+#include <limits.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include <berth/err.h>
+#include <berth/host.h>
+
+#define PP_URL_MAX	512
+#define PP_NAME_MAX	128
+#define PP_PLUGINS_MAX	1024	/* names ever asked for, found or not */
+
+/* Interfaces a plugin implements (Plugin.Activate's Implements). */
+#define PP_VOLUME	0x1u
+#define PP_NETWORK	0x2u
+#define PP_IPAM		0x4u
+#define PP_AUTHZ	0x8u
+
+/* Where a plugin listens: a unix socket, or a URL (tcp, http, https). */
+struct pp_addr {
+	char	unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char	url[PP_URL_MAX];
+	int	tls;
+	int	insecure;
+	char	ca_file[PATH_MAX];
+	char	cert_file[PATH_MAX];
+	char	key_file[PATH_MAX];
+};
+
+/* --- pp_http.c ------------------------------------------------------------ */
+
+struct pp_http;
+
+typedef void	(*pp_http_cb)(void *arg, int rc, long status, const char *body,
+		    size_t len, const char *errmsg);
+
+struct pp_http	*pp_http_new(const struct berth_host *);
+void		 pp_http_free(struct pp_http *);
+int		 pp_http_post(struct pp_http *, const struct pp_addr *,
+		    const char *, const char *, long, pp_http_cb, void *);
+
+/* --- the module ------------------------------------------------------------ */
+
+enum pp_state {
+	PP_IDLE,		/* not found yet, or finding failed */
+	PP_FINDING,		/* a discovery job or its retry timer */
+	PP_ACTIVATING,		/* Plugin.Activate sent */
+	PP_READY,		/* drivers provided; calls go out */
+};
+
+struct pp_call;
+TAILQ_HEAD(pp_call_list, pp_call);
+
+struct pp_plugin {
+	TAILQ_ENTRY(pp_plugin)	 entry;
+	struct pp		*pp;
+	char			*name;
+	struct pp_addr		 addr;
+	enum pp_state		 state;
+	unsigned		 implements;	/* PP_VOLUME, ... */
+	unsigned		 provided;	/* drivers in the registry */
+	/*
+	 * The breaker: set when a lookup or a call gave up after retrying
+	 * a plugin that was not there or did not answer.  While set, calls
+	 * look and try once, and fail fast.
+	 */
+	int			 broken;
+	uint64_t		 find_start;	/* ms, monotonic */
+	unsigned		 find_tries;
+	struct berth_timer	*find_timer;
+	struct pp_call_list	 waiting;	/* until READY */
+	char			*scope;		/* VolumeDriver.Capabilities */
+};
+TAILQ_HEAD(pp_plugin_list, pp_plugin);
+
+/* One per-operation timeout: "Method" or "plugin/Method" → ms. */
+struct pp_timeout {
+	char	*key;
+	long	 ms;
+};
+
+struct pp {
+	const struct berth_host	*h;
+	struct pp_http		*http;
+	char			*sock_dir;	/* /run/docker/plugins */
+	char			**spec_dirs;	/* NULL-terminated */
+	long			 lookup_ms;	/* find and connect retries */
+	struct pp_timeout	*timeouts;
+	size_t			 ntimeouts;
+	struct pp_plugin_list	 plugins;
+	size_t			 nplugins;
+	int			 stopping;
+};
+
+uint64_t	 pp_now_ms(void);
+long		 pp_timeout_ms(const struct pp *, const char *, const char *);
+
+/* --- pp_find.c ------------------------------------------------------------- */
+
+typedef void	(*pp_find_cb)(struct pp_plugin *, int,
+		    const struct berth_err *);
+int		 pp_name_ok(const char *);
+/* Look for p by name off the loop; cb on the loop (rc -ENOENT: none). */
+int		 pp_find(struct pp_plugin *, pp_find_cb);
+
+/* --- pp_plugin.c ----------------------------------------------------------- */
+
+/*
+ * The answer to a call: rc 0 and the plugin's JSON answer (borrowed, may
+ * be NULL for an empty body), or -errno and err, whose message already
+ * reads as Docker's ("VolumeDriver.Mount: <Err>").
+ */
+typedef void	(*pp_call_cb)(void *arg, int rc, json_object *resp,
+		    const struct berth_err *err);
+
+struct pp_plugin *pp_plugin_get(struct pp *, const char *);
+void		 pp_plugin_free_all(struct pp *);
+/*
+ * Call method ("VolumeDriver.Create") of p, found and activated first if
+ * need be, for a driver of interface iface.  req is sent as dockerd
+ * sends it (NULL: an empty body); borrowed.
+ */
+void		 pp_call(struct pp_plugin *, unsigned, const char *,
+		    json_object *, pp_call_cb, void *);
+
+/* --- adapters -------------------------------------------------------------- */
+
+extern const struct berth_volume_ops	pp_volume_ops;
+extern const struct berth_authz_ops	pp_authz_ops;
+
+#endif

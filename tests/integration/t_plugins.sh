@@ -1,0 +1,218 @@
+#!/bin/bash
+# t_plugins.sh - Docker's legacy (v1) plugins through plugin-proxy, with
+# the real docker CLI: a volume plugin on a unix socket found after
+# berthd started, used by containers and refusing removal; discovery by
+# spec file; the wire format dockerd uses; a missing plugin; a dead
+# plugin failing fast and working again once back; an authorization
+# plugin given by --authorization-plugin that denies DELETE /volumes/*.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/busybox.sh"
+
+for m in plugin-proxy volumes volume-local; do
+	if [ ! -f "$MODULE_DIR/$m.so" ]; then
+		fail "modules" "$m.so must be built"
+		exit 1
+	fi
+done
+PLUGIN=$TESTS_DIR/plugins/legacy.py
+PDIR=$T_TMP/plugins
+SPECDIR=$T_TMP/spec
+mkdir -p "$PDIR" "$SPECDIR"
+PP_CONF="      socket-dir: $PDIR
+      spec-dirs: [$SPECDIR]
+      lookup-timeout: 3
+      timeouts:
+        VolumeDriver.List: 10
+        pvol/VolumeDriver.Mount: 30"
+
+# plugin NAME SOCKET KIND [ARG] - start legacy.py; P_PID is its pid.
+plugin()
+{
+	python3 "$PLUGIN" "$2" "$T_TMP/$1.log" "$3" ${4:+"$4"} \
+	    >>"$T_TMP/$1.out" 2>&1 &
+	P_PID=$!
+	track_pid "$P_PID"
+}
+
+# calls NAME - the methods plugin NAME was sent, one per line.
+calls()
+{
+	python3 -c 'import json, sys
+for l in open(sys.argv[1]):
+    print(json.loads(l)["path"].lstrip("/"))' "$T_TMP/$1.log" 2>/dev/null
+}
+
+# sent NAME METHOD FIELD - a field of the last METHOD body NAME got.
+sent()
+{
+	python3 -c 'import json, sys
+v = None
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e["path"] == "/" + sys.argv[2]:
+        v = e
+print(json.dumps(v[sys.argv[3]] if v else "none"))' "$T_TMP/$1.log" "$2" "$3"
+}
+
+busybox_daemon -m plugin-proxy -c "$PP_CONF" -m volume-local -m volumes
+
+# --- a volume plugin that appears after berthd ------------------------------
+
+plugin pvol "$PDIR/pvol.sock" volume "$T_TMP/pvol-data"
+VOL_PID=$P_PID
+assert_eq "docker volume create -d pvol v1" \
+    "$(dk volume create -d pvol v1 2>&1)" v1
+assert_eq "the plugin was activated first, then asked for the volume" \
+    "$(calls pvol | head -n 3 | tr '\n' ' ')" \
+    "Plugin.Activate VolumeDriver.Capabilities VolumeDriver.Create "
+assert_eq "Create's body is dockerd's (Opts null without -o)" \
+    "$(sent pvol VolumeDriver.Create body)" '{"Name": "v1", "Opts": null}'
+assert_eq "Accept: the plugin protocol's media type, v1.2" \
+    "$(sent pvol VolumeDriver.Create accept)" \
+    '"application/vnd.docker.plugins.v1.2+json"'
+assert_eq "no Content-Type on plugin calls, as dockerd" \
+    "$(sent pvol VolumeDriver.Create ctype)" null
+assert_match "docker volume ls lists it with its driver" \
+    "$(dk volume ls 2>&1)" '^pvol +v1$'
+assert_eq "docker volume inspect: driver, the plugin's scope, its Status" \
+    "$(dk volume inspect -f '{{.Driver}} {{.Scope}} {{json .Status}}' v1 2>&1)" \
+    'pvol global {"opts":null}'
+
+OUT=$(dk run --rm -v v1:/data busybox sh -c 'echo written > /data/f; cat /data/f' 2>&1)
+assert_eq "a container mounts it and writes to it" "$OUT" written
+assert_eq "the data is in the plugin's own directory" \
+    "$(cat "$T_TMP/pvol-data/v1/f" 2>&1)" written
+ID=$(sent pvol VolumeDriver.Mount body | python3 -c 'import json,sys; print(json.load(sys.stdin)["ID"])')
+assert_match "Mount carries a 64-hex mount ID" "$ID" '^[0-9a-f]{64}$'
+assert_eq "Unmount names the same ID" \
+    "$(sent pvol VolumeDriver.Unmount body | python3 -c 'import json,sys; print(json.load(sys.stdin)["ID"])')" "$ID"
+
+OUT=$(dk volume rm v1 2>&1)
+assert_contains "docker volume rm v1 fails with the plugin's message" "$OUT" \
+    "remove v1: VolumeDriver.Remove: volume is precious: never removed"
+assert_match "and v1 is still listed" "$(dk volume ls -q 2>&1)" '^v1$'
+
+# -o reaches the plugin; --volume-driver names the driver on run.
+dk volume create -d pvol -o size=1g v2 >/dev/null 2>&1
+assert_eq "-o size=1g arrives as Opts" \
+    "$(sent pvol VolumeDriver.Create body)" '{"Name": "v2", "Opts": {"size": "1g"}}'
+OUT=$(dk run --rm --volume-driver pvol -v v3:/d busybox sh -c 'echo 3 > /d/f' 2>&1)
+assert_eq "run --volume-driver pvol -v v3:/d makes v3 with pvol" \
+    "$OUT$(dk volume inspect -f '{{.Driver}}' v3 2>&1)" pvol
+
+# A volume the plugin has and berthd never made: listed, as dockerd does.
+mkdir -p "$T_TMP/pvol-data/other"
+OUT=$(curl -s --unix-socket "$PDIR/pvol.sock" -X POST \
+    -d '{"Name":"other"}' http://p/VolumeDriver.Create)
+assert_match "docker volume ls asks the plugin's List" \
+    "$(dk volume ls 2>&1)" '^pvol +other$'
+
+assert_match "docker info lists pvol among the volume plugins" \
+    "$(dk info -f '{{json .Plugins.Volume}}' 2>&1)" '"pvol"'
+
+# --- spec files, a missing plugin ------------------------------------------------
+
+plugin pspec "$T_TMP/elsewhere.sock" volume "$T_TMP/pspec-data"
+echo "unix://$T_TMP/elsewhere.sock" >"$SPECDIR/pspec.spec"
+assert_eq "a plugin found by its .spec file" \
+    "$(dk volume create -d pspec s1 2>&1)" s1
+printf '{"Name":"pjson","Addr":"unix://%s"}\n' "$T_TMP/elsewhere.sock" \
+    >"$SPECDIR/pjson.json"
+assert_eq "a plugin found by its .json file" \
+    "$(dk volume create -d pjson j1 2>&1)" j1
+echo "ftp://nowhere" >"$SPECDIR/pbad.spec"
+assert_contains "a spec file without a known scheme: Docker's error" \
+    "$(dk volume create -d pbad b1 2>&1)" "Unknown protocol"
+
+t0=$(date +%s%N)
+OUT=$(dk volume create -d nope n1 2>&1)
+t1=$(date +%s%N)
+assert_contains "no such plugin: Docker's message" "$OUT" \
+    'error looking up volume plugin nope: plugin "nope" not found'
+assert_match "it was waited for (lookup-timeout 3 s), not longer" \
+    "$(( (t1 - t0) / 1000000 ))" '^(2[5-9][0-9][0-9]|3[0-9][0-9][0-9]|4[0-4][0-9][0-9])$'
+assert_no_match "and no volume n1 was left" "$(dk volume ls -q)" '^n1$'
+req GET /_ping
+assert_eq "/_ping answered meanwhile" "$STATUS" 200
+OUT=$(dk volume create -d ../x n2 2>&1)
+assert_contains "a plugin name that is a path is not looked up" "$OUT" \
+    "not found"
+
+# --- a plugin that dies, then comes back ---------------------------------------
+
+kill "$VOL_PID"
+wait "$VOL_PID" 2>/dev/null
+t0=$(date +%s%N)
+OUT=$(dk run --rm -v v1:/data busybox true 2>&1)
+t1=$(date +%s%N)
+assert_contains "with the plugin dead, a run names it as unavailable" "$OUT" \
+    "VolumeDriver.Mount: plugin pvol is not available: cannot connect to unix://$PDIR/pvol.sock"
+t2=$(date +%s%N)
+OUT=$(dk run --rm -v v1:/data busybox true 2>&1)
+t3=$(date +%s%N)
+assert_contains "the next call fails the same way" "$OUT" \
+    "plugin pvol is not available"
+assert_eq "after one wait (~3 s), calls fail fast (< 1 s)" \
+    "$([ $(( (t1 - t0) / 1000000 )) -ge 2500 ] && [ $(( (t3 - t2) / 1000000 )) -lt 1000 ] && echo yes)" yes
+rm -f "$PDIR/pvol.sock"
+plugin pvol "$PDIR/pvol.sock" volume "$T_TMP/pvol-data"
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	[ -S "$PDIR/pvol.sock" ] && break
+	sleep 0.2
+done
+OUT=$(dk run --rm -v v2:/data busybox sh -c 'echo back > /data/f; cat /data/f' 2>&1)
+assert_eq "the plugin back: volumes work again, berthd untouched" "$OUT" back
+
+# --- an authorization plugin ---------------------------------------------------------
+
+AUTHZ_SOCK=$PDIR/pauthz.sock
+plugin pauthz "$AUTHZ_SOCK" authz
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	[ -S "$AUTHZ_SOCK" ] && break
+	sleep 0.2
+done
+berth_stop
+berth_exec --authorization-plugin pauthz
+wait_ping "$B_SOCK" 5 || fail "berthd with --authorization-plugin" "$(tail "$B_LOG")"
+dk volume create keep >/dev/null 2>&1
+OUT=$(dk volume rm keep 2>&1)
+assert_contains "docker volume rm denied with Docker's message" "$OUT" \
+    "authorization denied by plugin pauthz: volumes are not deleted here"
+assert_match "the volume is still there" "$(dk volume ls -q 2>&1)" '^keep$'
+req DELETE "/v1.41/%76olumes/keep"
+assert_json_error "an escaped path is denied too" 403 "pauthz"
+assert_eq "AuthZReq carries the peer's uid (SO_PEERCRED)" \
+    "$(sent pauthz AuthZPlugin.AuthZReq body | python3 -c 'import json,sys; print(json.load(sys.stdin).get("RequestPeerUid"))')" \
+    "$(id -u)"
+assert_eq "and the RequestUri the router routed" \
+    "$(sent pauthz AuthZPlugin.AuthZReq body | python3 -c 'import json,sys; print(json.load(sys.stdin)["RequestUri"])')" \
+    "/v1.41/volumes/keep"
+
+req POST /v1.41/volumes/create -H 'Content-Type: application/json' \
+    -H 'Transfer-Encoding: chunked' --data-binary '{"Name":"chunky"}'
+B64=$(sent pauthz AuthZPlugin.AuthZReq body | python3 -c 'import json,sys; print(json.load(sys.stdin).get("RequestBody"))')
+assert_eq "a chunked JSON body is shown to the plugin, de-chunked" \
+    "$STATUS $(printf '%s' "$B64" | base64 -d 2>/dev/null)" '201 {"Name":"chunky"}'
+assert_eq "AuthZRes saw the response status" \
+    "$(sent pauthz AuthZPlugin.AuthZRes body | python3 -c 'import json,sys; print(json.load(sys.stdin).get("ResponseStatusCode"))')" 201
+req POST /v1.41/volumes/create -H 'Content-Type: application/json'
+assert_eq "an empty body: checked (no RequestBody), allowed" \
+    "$STATUS $(sent pauthz AuthZPlugin.AuthZReq body | python3 -c 'import json,sys; print("RequestBody" in json.load(sys.stdin))')" \
+    "201 False"
+python3 -c 'import sys
+sys.stdout.write("{\"Name\":\"" + "x" * (5 << 20) + "\"}")' >"$T_TMP/5m.json"
+req POST /v1.41/volumes/create -H 'Content-Type: application/json' \
+    --data-binary "@$T_TMP/5m.json"
+assert_match "a body over the bound is refused, never let through" \
+    "$STATUS" '^(403|413)$'
+
+kill "$P_PID"
+wait "$P_PID" 2>/dev/null
+OUT=$(dk volume ls 2>&1)
+assert_contains "with the authz plugin dead, requests fail closed" "$OUT" \
+    "plugin pauthz failed with error"
+t0=$(date +%s%N)
+OUT=$(dk volume ls 2>&1)
+t1=$(date +%s%N)
+assert_eq "and fast once it is known dead (< 1 s)" \
+    "$([ $(( (t1 - t0) / 1000000 )) -lt 1000 ] && echo yes)" yes
