@@ -36,6 +36,7 @@
 #include <berth/id.h>
 #include <berth/ipam.h>
 #include <berth/network.h>
+#include <berth/rtnl.h>
 
 #ifndef TAILQ_FOREACH_SAFE
 #define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
@@ -90,6 +91,9 @@ struct nw_iface {
 	const char	*address;	/* CIDR */
 	const char	*mac;		/* or NULL */
 	uint32_t	 gateway;	/* host order; 0: no default route */
+	/* Join's StaticRoutes, on the new interface. */
+	const struct berth_rtnl_route *routes;
+	size_t		 nroutes;
 };
 
 /* A container's endpoint on a network. */

@@ -226,6 +226,8 @@ struct join {
 	int				 addr_held, created, joined;
 	char				*want_ip;	/* --ip, or NULL */
 	char				*src, *prefix;	/* from Join */
+	struct berth_rtnl_route		*routes;	/* StaticRoutes */
+	size_t				 nroutes;
 	char				 ifname[IFNAMSIZ];
 	const char			*what;
 	int				 rc;
@@ -243,6 +245,7 @@ join_free(struct join *j)
 	free(j->want_ip);
 	free(j->src);
 	free(j->prefix);
+	free(j->routes);
 	free(j);
 }
 
@@ -329,11 +332,45 @@ created(void *arg, int rc, const struct berth_net_iface *iface,
 	join_step(j);
 }
 
+/* Join's StaticRoutes, parsed for the sandbox job (a stride of size). */
+static int
+join_routes(struct join *j, const struct berth_net_join_info *info,
+    struct berth_err *err)
+{
+	const struct berth_net_route	*r;
+	struct berth_cidr		 dst, hop;
+	size_t				 i;
+
+	if (info->nroutes == 0 || info->routes == NULL)
+		return 0;
+	if ((j->routes = calloc(info->nroutes, sizeof(*j->routes))) == NULL)
+		return berth_err_set(err, -ENOMEM, "out of memory");
+	for (i = 0; i < info->nroutes; i++) {
+		r = (const void *)((const char *)info->routes +
+		    i * info->routes->size);
+		hop.addr = 0;
+		if (r->destination == NULL || berth_cidr_parse(r->destination,
+		    strchr(r->destination, '/') != NULL, &dst) < 0 ||
+		    (r->route_type == 0 && berth_cidr_parse(r->next_hop, 0,
+		    &hop) < 0))
+			return berth_err_set(err, -EINVAL, "joining %s: the "
+			    "driver's static route %s via %s is not IPv4",
+			    j->n->name, r->destination, r->next_hop);
+		j->routes[i].dst = dst.addr;
+		j->routes[i].prefix = strchr(r->destination, '/') != NULL ?
+		    dst.prefix : 32;
+		j->routes[i].gw = r->route_type == 0 ? hop.addr : 0;
+	}
+	j->nroutes = info->nroutes;
+	return 0;
+}
+
 static void
 joined(void *arg, int rc, const struct berth_net_join_info *info,
     const struct berth_err *err)
 {
-	struct join	*j = arg;
+	struct join		*j = arg;
+	struct berth_err	 e = BERTH_ERR_INIT;
 
 	if (rc < 0) {
 		join_fail(j, rc, err);
@@ -355,6 +392,10 @@ joined(void *arg, int rc, const struct berth_net_join_info *info,
 			return;
 		}
 	}
+	if (info != NULL && (rc = join_routes(j, info, &e)) < 0) {
+		join_fail(j, rc, &e);
+		return;
+	}
 	/* On a replay the interface is in the sandbox already. */
 	j->stage = j->src != NULL && !j->replay ? J_SANDBOX : J_PROGRAM;
 	join_step(j);
@@ -372,6 +413,8 @@ sandbox_work(void *arg)
 	in.prefix = j->prefix;
 	in.address = j->e->address;
 	in.mac = j->e->mac;
+	in.routes = j->routes;
+	in.nroutes = j->nroutes;
 	/*
 	 * The first network joined routes by its gateway, as Docker: a
 	 * later one finds the default route taken (berth_rtnl_route_default

@@ -129,7 +129,8 @@ next_name(const char *prefix, char *out, size_t len)
 
 /*
  * Worker: move src into the namespace at path, name it prefix+N, give it
- * mac and addr (CIDR), set it up and, when gw is non-zero, route by it.
+ * mac and addr (CIDR), set it up and, when gw is non-zero, route by it;
+ * then the driver's static routes.
  * The chosen name into ifname (IFNAMSIZ).
  */
 int
@@ -139,6 +140,7 @@ networks_netns_iface(const char *path, const struct nw_iface *in,
 	struct berth_rtnl_link	 l;
 	struct berth_cidr	 a;
 	unsigned char		 mac[6];
+	size_t			 i;
 	int			 nsfd, orig, rc;
 
 	*what = "parse the address";
@@ -192,8 +194,16 @@ networks_netns_iface(const char *path, const struct nw_iface *in,
 	if ((rc = berth_rtnl_link_set(&l)) < 0)
 		goto back;
 	*what = "route by the gateway";
-	if (in->gateway != 0)
-		rc = berth_rtnl_route_default(in->gateway);
+	if (in->gateway != 0 && (rc = berth_rtnl_route_default(in->gateway)) < 0)
+		goto back;
+	*what = "add the driver's static routes";
+	for (i = 0; i < in->nroutes; i++) {
+		struct berth_rtnl_route	rt = in->routes[i];
+
+		rt.oif = if_nametoindex(ifname);
+		if ((rc = berth_rtnl_route_add(&rt)) < 0)
+			goto back;
+	}
 back:
 	if (setns(orig, CLONE_NEWNET) == -1)
 		abort();

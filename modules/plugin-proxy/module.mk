@@ -3,6 +3,8 @@ plugin-proxy-SRCS	:= modules/plugin-proxy/plugin_proxy.c \
 			   modules/plugin-proxy/pp_authz.c \
 			   modules/plugin-proxy/pp_find.c \
 			   modules/plugin-proxy/pp_http.c \
+			   modules/plugin-proxy/pp_ipam.c \
+			   modules/plugin-proxy/pp_network.c \
 			   modules/plugin-proxy/pp_plugin.c \
 			   modules/plugin-proxy/pp_volume.c
 plugin-proxy-LIBS	:= -lcurl

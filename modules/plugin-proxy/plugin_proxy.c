@@ -1,10 +1,11 @@
 /*
  * plugin-proxy - Docker's out-of-process plugins as berth drivers.
  *
- * It provides one resolver (berth/resolver.h): asked for a volume/1 or
- * authz/1 driver nobody registered, it answers with an adapter bound to
- * a plugin of that name, which is found and activated on its first call
- * (pp_plugin.c).  Services never know a driver is a plugin.
+ * It provides one resolver (berth/resolver.h): asked for a volume/1,
+ * network/1, ipam/1 or authz/1 driver nobody registered, it answers
+ * with an adapter bound to a plugin of that name, which is found and
+ * activated on its first call (pp_plugin.c).  Services never know a
+ * driver is a plugin.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,8 +16,10 @@
 
 #include <berth/authz.h>
 #include <berth/host.h>
+#include <berth/ipam.h>
 #include <berth/json.h>
 #include <berth/module.h>
+#include <berth/network.h>
 #include <berth/resolver.h>
 #include <berth/volume.h>
 
@@ -76,6 +79,10 @@ pp_resolve(void *st, const char *iface, const char *name, void **statep)
 
 	if (strcmp(iface, BERTH_VOLUME_IFACE) == 0)
 		ops = &pp_volume_ops;
+	else if (strcmp(iface, BERTH_NETWORK_IFACE) == 0)
+		ops = &pp_network_ops;
+	else if (strcmp(iface, BERTH_IPAM_IFACE) == 0)
+		ops = &pp_ipam_ops;
 	else if (strcmp(iface, BERTH_AUTHZ_IFACE) == 0)
 		ops = &pp_authz_ops;
 	else

@@ -14,6 +14,8 @@
  *	pp_find.c	legacy discovery: sockets and spec files
  *	pp_plugin.c	plugins: find, activate, calls, retries, breaker
  *	pp_volume.c	VolumeDriver onto volume/1
+ *	pp_network.c	NetworkDriver onto network/1
+ *	pp_ipam.c	IpamDriver onto ipam/1
  *	pp_authz.c	AuthZPlugin onto authz/1
  */
 #ifndef PLUGIN_PROXY_H
@@ -147,9 +149,38 @@ void		 pp_plugin_free_all(struct pp *);
 void		 pp_call(struct pp_plugin *, unsigned, const char *,
 		    json_object *, pp_call_cb, void *);
 
+/*
+ * pp_ask - a call made for a driver op, whose callback has the op's own
+ * type.  The answer's error conventions are applied first, per
+ * interface: a 200 answer with a non-empty "Err" ("Error" for IPAM)
+ * fails, worded "<Method>: <Err>" for volumes and "remote: <Err>" for
+ * networks and IPAM, as dockerd words them; for `optional` methods a
+ * 404 (the plugin does not implement it) is an empty success.  Then
+ * shape->answer or shape->fail runs with the ask (borrowed).
+ */
+struct pp_ask {
+	void			(*cb)(void);	/* cast back by the shape */
+	void			*arg;
+	const char		*method;
+	struct pp_plugin	*p;
+};
+
+struct pp_shape {
+	void	(*answer)(const struct pp_ask *, json_object *);
+	void	(*fail)(const struct pp_ask *, int, const struct berth_err *);
+	int	  err_rc;	/* rc of an error in a 200 answer; 0: -EIO */
+	int	  optional;
+};
+
+void		 pp_ask(struct pp_plugin *, unsigned, const char *,
+		    json_object *, const struct pp_shape *, void (*)(void),
+		    void *);
+
 /* --- adapters -------------------------------------------------------------- */
 
 extern const struct berth_volume_ops	pp_volume_ops;
 extern const struct berth_authz_ops	pp_authz_ops;
+extern const struct berth_network_ops	pp_network_ops;
+extern const struct berth_ipam_ops	pp_ipam_ops;
 
 #endif

@@ -13,7 +13,9 @@
 #include <time.h>
 
 #include <berth/authz.h>
+#include <berth/ipam.h>
 #include <berth/json.h>
+#include <berth/network.h>
 #include <berth/volume.h>
 
 #include "plugin_proxy.h"
@@ -43,6 +45,8 @@ static const struct {
 	const void	*ops;
 } kinds[] = {
 	{ PP_VOLUME,	"VolumeDriver",	BERTH_VOLUME_IFACE,	&pp_volume_ops },
+	{ PP_NETWORK,	"NetworkDriver", BERTH_NETWORK_IFACE,	&pp_network_ops },
+	{ PP_IPAM,	"IpamDriver",	BERTH_IPAM_IFACE,	&pp_ipam_ops },
 	{ PP_AUTHZ,	"authz",	BERTH_AUTHZ_IFACE,	&pp_authz_ops },
 };
 
@@ -308,9 +312,10 @@ answered(void *arg, int rc, long status, const char *body, size_t len,
 	if (len > 0)
 		resp = json_tokener_parse(body);
 	if (status != 200) {
+		/* 404: the plugin has no such method (dockerd's reading). */
 		m = berth_json_str(resp, "Err");
-		berth_err_set(&err, -EIO, "%s: %s", c->method,
-		    m != NULL && *m != '\0' ? m : body);
+		berth_err_set(&err, status == 404 ? -EOPNOTSUPP : -EIO,
+		    "%s: %s", c->method, m != NULL && *m != '\0' ? m : body);
 		json_object_put(resp);
 		call_fail(c, &err);
 		return;
@@ -405,6 +410,65 @@ pp_call(struct pp_plugin *p, unsigned iface, const char *method,
 		p->find_tries = 0;
 		plugin_find(p);
 	}
+}
+
+struct ask {
+	struct pp_ask		 a;
+	char			 method[64];
+	unsigned		 iface;
+	const struct pp_shape	*shape;
+};
+
+static void
+ask_answered(void *arg, int rc, json_object *resp, const struct berth_err *err)
+{
+	struct ask		*k = arg;
+	struct berth_err	 e = BERTH_ERR_INIT;
+	const char		*m;
+
+	m = berth_json_str(resp, k->iface == PP_IPAM ? "Error" : "Err");
+	if (rc == -EOPNOTSUPP && k->shape->optional)
+		k->shape->answer(&k->a, NULL);
+	else if (rc < 0)
+		k->shape->fail(&k->a, rc, err);
+	else if (m != NULL && *m != '\0') {
+		if (k->iface == PP_VOLUME)
+			berth_err_set(&e, k->shape->err_rc ? k->shape->err_rc :
+			    -EIO, "%s: %s", k->method, m);
+		else
+			berth_err_set(&e, k->shape->err_rc ? k->shape->err_rc :
+			    -EIO, "remote: %s", m);
+		k->shape->fail(&k->a, e.code, &e);
+	} else
+		k->shape->answer(&k->a, resp);
+	free(k);
+}
+
+void
+pp_ask(struct pp_plugin *p, unsigned iface, const char *method,
+    json_object *req, const struct pp_shape *shape, void (*cb)(void),
+    void *arg)
+{
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct ask		*k;
+
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		struct pp_ask a = { cb, arg, method, p };
+
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		shape->fail(&a, -ENOMEM, &err);
+		json_object_put(req);
+		return;
+	}
+	snprintf(k->method, sizeof(k->method), "%s", method);
+	k->a.cb = cb;
+	k->a.arg = arg;
+	k->a.method = k->method;
+	k->a.p = p;
+	k->iface = iface;
+	k->shape = shape;
+	pp_call(p, iface, method, req, ask_answered, k);
+	json_object_put(req);
 }
 
 /* The plugin called name, made (IDLE) on first request; NULL if refused. */

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/busybox.sh"
 
-for m in plugin-proxy volumes volume-local; do
+for m in plugin-proxy volumes volume-local networks net-bridge; do
 	if [ ! -f "$MODULE_DIR/$m.so" ]; then
 		fail "modules" "$m.so must be built"
 		exit 1
@@ -54,7 +54,8 @@ for l in open(sys.argv[1]):
 print(json.dumps(v[sys.argv[3]] if v else "none"))' "$T_TMP/$1.log" "$2" "$3"
 }
 
-busybox_daemon -m plugin-proxy -c "$PP_CONF" -m volume-local -m volumes
+busybox_daemon -m plugin-proxy -c "$PP_CONF" -m volume-local -m volumes \
+    -m net-bridge -m networks
 
 # --- a volume plugin that appears after berthd ------------------------------
 
@@ -162,6 +163,38 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do
 done
 OUT=$(dk run --rm -v v2:/data busybox sh -c 'echo back > /data/f; cat /data/f' 2>&1)
 assert_eq "the plugin back: volumes work again, berthd untouched" "$OUT" back
+
+# --- a network and IPAM plugin ----------------------------------------------------
+
+plugin pnet "$PDIR/pnet.sock" network
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	[ -S "$PDIR/pnet.sock" ] && break
+	sleep 0.2
+done
+check "docker network create -d pnet --ipam-driver pnet n1" \
+    dk network create -d pnet --ipam-driver pnet n1
+assert_eq "inspect: the plugin's drivers and the pool it chose" \
+    "$(dk network inspect -f '{{.Driver}} {{.IPAM.Driver}} {{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}' n1 2>&1)" \
+    "pnet pnet 10.123.1.0/24 10.123.1.1"
+OUT=$(dk run --rm --network n1 busybox sh -c 'ip -4 -o addr show eth0; ip route' 2>&1)
+assert_match "a container on it has the plugin's address on eth0" "$OUT" \
+    'eth0 +inet 10\.123\.1\.2/24'
+assert_match "and the plugin's static route (connected)" "$OUT" \
+    '^10\.200\.0\.0/16 dev eth0'
+check "docker network rm n1" dk network rm n1
+assert_eq "the plugin was driven in Docker's order" \
+    "$(calls pnet | grep -v Capabilities | tr '\n' ' ')" \
+    "Plugin.Activate IpamDriver.GetDefaultAddressSpaces IpamDriver.RequestPool NetworkDriver.CreateNetwork IpamDriver.RequestAddress NetworkDriver.CreateEndpoint NetworkDriver.Join NetworkDriver.ProgramExternalConnectivity NetworkDriver.RevokeExternalConnectivity NetworkDriver.Leave NetworkDriver.DeleteEndpoint IpamDriver.ReleaseAddress NetworkDriver.DeleteNetwork IpamDriver.ReleasePool "
+assert_eq "RequestPool's body is dockerd's" \
+    "$(sent pnet IpamDriver.RequestPool body)" \
+    '{"AddressSpace": "plocal", "Pool": "", "SubPool": "", "Options": {}, "V6": false}'
+assert_eq "ReleaseAddress gives back the plain address" \
+    "$(sent pnet IpamDriver.ReleaseAddress body)" \
+    '{"PoolID": "pool1", "Address": "10.123.1.2"}'
+assert_eq "Leave reached the plugin: its veth is gone" \
+    "$(ip -o link show | grep -c ' pn[0-9a-f]\{8\}')" 0
+assert_match "docker info lists pnet among the network plugins" \
+    "$(dk info -f '{{json .Plugins.Network}}' 2>&1)" '"pnet"'
 
 # --- an authorization plugin ---------------------------------------------------------
 

@@ -278,31 +278,53 @@ berth_rtnl_addr_add(const char *name, uint32_t addr, int prefix)
 	return rc == -EEXIST ? 0 : rc;
 }
 
+/* A route in the main table: dst/prefix via gw, or on oif (link scope). */
+struct berth_rtnl_route {
+	uint32_t	 dst;		/* host order; 0/0 is the default */
+	int		 prefix;
+	uint32_t	 gw;		/* host order; 0: directly connected */
+	unsigned	 oif;		/* interface index, or 0 */
+};
+
 static inline void
 berth_rtnl_build_route_(struct berth_rtnl_ *nl, const void *arg)
 {
-	const uint32_t	*gw = arg;
-	struct nlmsghdr	*h;
-	struct rtmsg	*rtm;
+	const struct berth_rtnl_route	*r = arg;
+	struct nlmsghdr			*h;
+	struct rtmsg			*rtm;
 
 	h = berth_rtnl_msg_(nl, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
 	rtm = mnl_nlmsg_put_extra_header(h, sizeof(*rtm));
 	rtm->rtm_family = AF_INET;
-	rtm->rtm_dst_len = 0;
+	rtm->rtm_dst_len = (unsigned char)r->prefix;
 	rtm->rtm_table = RT_TABLE_MAIN;
 	rtm->rtm_protocol = RTPROT_BOOT;
-	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_scope = r->gw != 0 ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
 	rtm->rtm_type = RTN_UNICAST;
-	mnl_attr_put_u32(h, RTA_GATEWAY, htonl(*gw));
+	if (r->prefix > 0)
+		mnl_attr_put_u32(h, RTA_DST, htonl(r->dst));
+	if (r->gw != 0)
+		mnl_attr_put_u32(h, RTA_GATEWAY, htonl(r->gw));
+	if (r->oif != 0)
+		mnl_attr_put_u32(h, RTA_OIF, r->oif);
+}
+
+/* Add route r in the namespace we are in; there already is 0. */
+static inline int
+berth_rtnl_route_add(const struct berth_rtnl_route *r)
+{
+	int	rc = berth_rtnl_once_(berth_rtnl_build_route_, r);
+
+	return rc == -EEXIST ? 0 : rc;
 }
 
 /* The default route via gw (host order); there already is 0. */
 static inline int
 berth_rtnl_route_default(uint32_t gw)
 {
-	int	rc = berth_rtnl_once_(berth_rtnl_build_route_, &gw);
+	struct berth_rtnl_route	r = { 0, 0, gw, 0 };
 
-	return rc == -EEXIST ? 0 : rc;
+	return berth_rtnl_route_add(&r);
 }
 
 #endif

@@ -8,6 +8,10 @@ KIND is what it implements:
                 it refuses Remove ("volume is precious: never removed").
   authz         an AuthZPlugin denying DELETE /volumes/* ("volumes are
                 not deleted here"), allowing everything else.
+  network       a NetworkDriver and IpamDriver: pools from 10.123.0.0/16,
+                addresses in order, a veth pair per endpoint made with
+                ip(8) (the plugin's own business), no external
+                connectivity methods (404, as a minimal plugin).
 Every call is appended to LOG as one JSON line {"path": ..., "body": ...},
 so a test can see exactly what berthd sent.
 """
@@ -15,6 +19,7 @@ import json
 import os
 import re
 import socketserver
+import subprocess
 import sys
 from http.server import BaseHTTPRequestHandler
 
@@ -64,6 +69,56 @@ def volume(method, req):
     return None
 
 
+pools = {}
+endpoints = {}
+
+
+def network(method, req):
+    if method == "NetworkDriver.GetCapabilities":
+        return {"Scope": "local", "ConnectivityScope": "local"}
+    if method in ("NetworkDriver.CreateNetwork", "NetworkDriver.DeleteNetwork",
+                  "NetworkDriver.DeleteEndpoint"):
+        return {}
+    if method == "NetworkDriver.CreateEndpoint":
+        endpoints[req["EndpointID"]] = req["Interface"]["Address"]
+        return {"Interface": {}}
+    if method == "NetworkDriver.EndpointOperInfo":
+        return {"Value": {"plugin": "pnet"}}
+    if method == "NetworkDriver.Join":
+        eid = req["EndpointID"][:8]
+        subprocess.run(["ip", "link", "add", "pn" + eid, "type", "veth",
+                        "peer", "name", "pc" + eid], check=True)
+        subprocess.run(["ip", "link", "set", "pn" + eid, "up"], check=True)
+        return {"InterfaceName": {"SrcName": "pc" + eid, "DstPrefix": "eth"},
+                "Gateway": "", "StaticRoutes": [
+                    {"Destination": "10.200.0.0/16", "RouteType": 1,
+                     "NextHop": ""}]}
+    if method == "NetworkDriver.Leave":
+        subprocess.run(["ip", "link", "del", "pn" + req["EndpointID"][:8]])
+        return {}
+    if method == "IpamDriver.GetCapabilities":
+        return {"RequiresMACAddress": False}
+    if method == "IpamDriver.GetDefaultAddressSpaces":
+        return {"LocalDefaultAddressSpace": "plocal",
+                "GlobalDefaultAddressSpace": "pglobal"}
+    if method == "IpamDriver.RequestPool":
+        pid = "pool%d" % (len(pools) + 1)
+        pools[pid] = 2
+        net = "10.123.%d" % len(pools)
+        return {"PoolID": pid, "Pool": net + ".0/24",
+                "Data": {"com.docker.network.gateway": net + ".1/24"}}
+    if method == "IpamDriver.RequestAddress":
+        if req["PoolID"] not in pools:
+            return {"Error": "no such pool"}
+        n = pools[req["PoolID"]]
+        pools[req["PoolID"]] = n + 1
+        return {"Address": "10.123.%s.%d/24" % (req["PoolID"][4:], n),
+                "Data": {}}
+    if method in ("IpamDriver.ReleaseAddress", "IpamDriver.ReleasePool"):
+        return {}
+    return None
+
+
 def authz(method, req):
     if method not in ("AuthZPlugin.AuthZReq", "AuthZPlugin.AuthZRes"):
         return None
@@ -90,10 +145,13 @@ class Handler(BaseHTTPRequestHandler):
         method = self.path.lstrip("/")
         log(self.path, req, self.headers)
         if method == "Plugin.Activate":
-            out = {"Implements": ["VolumeDriver"] if KIND == "volume"
-                   else ["authz"]}
+            out = {"Implements": {
+                "volume": ["VolumeDriver"], "authz": ["authz"],
+                "network": ["NetworkDriver", "IpamDriver"]}[KIND]}
         elif KIND == "volume":
             out = volume(method, req or {})
+        elif KIND == "network":
+            out = network(method, req or {})
         else:
             out = authz(method, req or {})
         status = 200
