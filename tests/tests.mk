@@ -70,3 +70,13 @@ $(BUILD)/tests/modules/%.so: $$($$*-SRCS) sdk/module.map $(HEADERS)
 tests-build: $(UNIT_CORE_BINS) $(UNIT_SDK_BINS) $(UNIT_MOD_BINS) $(FIXTURE_SOS) $(TEST_MODULE_SOS)
 
 .PHONY: tests-build
+
+# Programs the integration tests run inside containers: static, so they
+# need nothing from the image (tests/plugins/pvold.c: a managed plugin).
+TEST_PROGS	:= $(BUILD)/tests/plugins/pvold
+
+$(BUILD)/tests/plugins/%: tests/plugins/%.c
+	@mkdir -p $(@D)
+	$(QLD)$(CC) -static -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
+
+tests-build: $(TEST_PROGS)

@@ -24,27 +24,9 @@
 #include <sys/capability.h>
 
 #include <berth/json.h>
+#include <berth/oci.h>
 
 #include "containers.h"
-
-/* Docker's default capability set. */
-static const char *const spec_default_caps[] = {
-	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER",
-	"CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID",
-	"CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
-	"CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE", NULL
-};
-
-/* Paths a container must not read, and paths it must not write. */
-static const char *const spec_masked[] = {
-	"/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
-	"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-	"/proc/sched_debug", "/proc/scsi", "/sys/firmware", NULL
-};
-static const char *const spec_readonly[] = {
-	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-	"/proc/sysrq-trigger", NULL
-};
 
 #define SPEC_SHM_SIZE	(64LL << 20)
 
@@ -489,10 +471,10 @@ containers_caps(json_object *cap_add, json_object *cap_drop, int privileged,
 		goto done;
 	}
 	if (!containers_cap_has(drop, "ALL"))
-		for (i = 0; spec_default_caps[i] != NULL; i++)
-			if (!containers_cap_has(drop, spec_default_caps[i]))
+		for (i = 0; berth_oci_default_caps[i] != NULL; i++)
+			if (!containers_cap_has(drop, berth_oci_default_caps[i]))
 				json_object_array_add(caps,
-				    json_object_new_string(spec_default_caps[i]));
+				    json_object_new_string(berth_oci_default_caps[i]));
 	for (i = 0; i < jlen(add); i++) {
 		s = json_object_get_string(json_object_array_get_idx(add, i));
 		if (!containers_cap_has(caps, s))
@@ -1172,11 +1154,11 @@ containers_spec(const struct spec_in *in, json_object **out,
 		o = berth_json_get(hc, "MaskedPaths");
 		json_object_object_add(linux_, "maskedPaths", o != NULL &&
 		    json_object_is_type(o, json_type_array) ?
-		    json_object_get(o) : jstrs(spec_masked));
+		    json_object_get(o) : jstrs(berth_oci_masked));
 		o = berth_json_get(hc, "ReadonlyPaths");
 		json_object_object_add(linux_, "readonlyPaths", o != NULL &&
 		    json_object_is_type(o, json_type_array) ?
-		    json_object_get(o) : jstrs(spec_readonly));
+		    json_object_get(o) : jstrs(berth_oci_readonly));
 		if (seccomp == NULL)
 			sc = containers_seccomp_default(caps);
 		else if (strcmp(seccomp, "unconfined") != 0 &&

@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 
 #include <berth/authz.h>
+#include <berth/fs.h>
 #include <berth/host.h>
 #include <berth/ipam.h>
 #include <berth/json.h>
@@ -87,7 +88,9 @@ pp_resolve(void *st, const char *iface, const char *name, void **statep)
 		ops = &pp_authz_ops;
 	else
 		return NULL;
-	if (pp->stopping || (p = pp_plugin_get(pp, name)) == NULL)
+	/* Managed plugins first: they shadow legacy ones of that name. */
+	if (pp->stopping || ((p = pp_managed_find(pp, name)) == NULL &&
+	    (p = pp_plugin_get(pp, name)) == NULL))
 		return NULL;
 	*statep = p;
 	return ops;
@@ -113,6 +116,8 @@ pp_free(struct pp *pp)
 		free(pp->timeouts[i].key);
 	free(pp->timeouts);
 	free(pp->sock_dir);
+	free(pp->data_dir);
+	free(pp->run_dir);
 	free(pp);
 }
 
@@ -167,12 +172,38 @@ pp_configure(struct pp *pp, json_object *c, struct berth_err *err)
 	return 0;
 }
 
+/*
+ * <data-root>/plugins (records and rootfs; resolved, since libarchive
+ * refuses to extract through a symlink anywhere in the path) and
+ * <exec-root>/plugins (bundles and logs).
+ */
+static int
+pp_dirs(struct pp *pp, struct berth_err *err)
+{
+	const struct berth_host	*h = pp->h;
+	char			 p[PATH_MAX], real[PATH_MAX];
+	int			 rc;
+
+	snprintf(p, sizeof(p), "%s/plugins", h->data_root(h));
+	if ((rc = berth_mkdirs(p, 0700)) < 0)
+		return berth_err_set(err, rc, "%s: %s", p, strerror(-rc));
+	if (realpath(p, real) == NULL)
+		return berth_err_errno(err, "%s", p);
+	if ((pp->data_dir = strdup(real)) == NULL)
+		return berth_err_set(err, -ENOMEM, "out of memory");
+	snprintf(p, sizeof(p), "%s/plugins", h->exec_root(h));
+	if ((pp->run_dir = strdup(p)) == NULL)
+		return berth_err_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
 static int
 pp_init(const struct berth_host *h, const struct berth_conf *conf,
     void **statep, struct berth_err *err)
 {
-	struct pp	*pp;
-	int		 rc;
+	struct pp		*pp;
+	struct pp_plugin	*p;
+	int			 rc;
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return berth_err_set(err, -EIO, "libcurl did not initialise");
@@ -183,14 +214,25 @@ pp_init(const struct berth_host *h, const struct berth_conf *conf,
 	pp->h = h;
 	TAILQ_INIT(&pp->plugins);
 	if ((rc = pp_configure(pp, h->conf_json(conf), err)) < 0 ||
+	    (rc = pp_dirs(pp, err)) < 0 ||
 	    (rc = (pp->http = pp_http_new(h)) == NULL ? berth_err_set(err,
 	    -ENOMEM, "out of memory") : 0) < 0 ||
+	    (rc = pp_managed_load(pp, err)) < 0 ||
+	    (rc = pp_api_init(pp, err)) < 0 ||
 	    (rc = h->provide(h, BERTH_RESOLVER_IFACE, "plugin-proxy",
 	    &pp_resolver_ops, pp, err)) < 0) {
 		pp_free(pp);
 		curl_global_cleanup();
 		return rc;
 	}
+	/*
+	 * Enabled plugins come back before any module after us (the
+	 * containers service) restores a container; a call to a plugin
+	 * still starting waits for it.
+	 */
+	TAILQ_FOREACH(p, &pp->plugins, entry)
+		if (p->m != NULL && p->m->enabled)
+			pp_run_restore(p);
 	*statep = pp;
 	return 0;
 }

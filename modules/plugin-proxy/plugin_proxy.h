@@ -68,7 +68,8 @@ int		 pp_http_post(struct pp_http *, const struct pp_addr *,
 /* --- the module ------------------------------------------------------------ */
 
 enum pp_state {
-	PP_IDLE,		/* not found yet, or finding failed */
+	PP_IDLE,		/* not found yet, or finding failed; managed: off */
+	PP_STARTING,		/* managed: its container starting, not ready */
 	PP_FINDING,		/* a discovery job or its retry timer */
 	PP_ACTIVATING,		/* Plugin.Activate sent */
 	PP_READY,		/* drivers provided; calls go out */
@@ -76,6 +77,28 @@ enum pp_state {
 
 struct pp_call;
 TAILQ_HEAD(pp_call_list, pp_call);
+
+/* A managed (v2) plugin: installed, run as a container when enabled. */
+struct pp_managed {
+	char			 id[65];
+	char			*ref;		/* "name:tag" */
+	json_object		*config;	/* Config, keys as Docker's */
+	json_object		*settings;	/* Settings */
+	int			 enabled;	/* wanted: survives restarts */
+	int			 busy;		/* a /plugins operation runs */
+	long			 timeout_ms;	/* enable?timeout, 0: none */
+	unsigned		 types;		/* PP_VOLUME, ... */
+	/* Running it (pp_run.c). */
+	int			 running;	/* the container exists */
+	int			 stopping;	/* disable/remove under way */
+	int			 crashed;	/* restarting after a death */
+	unsigned		 restarts;	/* in a row, for the back-off */
+	uint64_t		 started;	/* ms, readiness deadline base */
+	struct berth_timer	*timer;		/* readiness or restart */
+	void			*run;		/* pp_run.c's: answers owed */
+	int			 uses;		/* mounts, endpoints, networks */
+	char			 lasterr[BERTH_ERR_MSGLEN];
+};
 
 struct pp_plugin {
 	TAILQ_ENTRY(pp_plugin)	 entry;
@@ -96,6 +119,7 @@ struct pp_plugin {
 	struct berth_timer	*find_timer;
 	struct pp_call_list	 waiting;	/* until READY */
 	char			*scope;		/* VolumeDriver.Capabilities */
+	struct pp_managed	*m;		/* NULL: a legacy plugin */
 };
 TAILQ_HEAD(pp_plugin_list, pp_plugin);
 
@@ -109,6 +133,8 @@ struct pp {
 	const struct berth_host	*h;
 	struct pp_http		*http;
 	char			*sock_dir;	/* /run/docker/plugins */
+	char			*data_dir;	/* <data-root>/plugins */
+	char			*run_dir;	/* <exec-root>/plugins: bundles */
 	char			**spec_dirs;	/* NULL-terminated */
 	long			 lookup_ms;	/* find and connect retries */
 	struct pp_timeout	*timeouts;
@@ -140,7 +166,30 @@ typedef void	(*pp_call_cb)(void *arg, int rc, json_object *resp,
 		    const struct berth_err *err);
 
 struct pp_plugin *pp_plugin_get(struct pp *, const char *);
+struct pp_plugin *pp_plugin_new(struct pp *, const char *);
 void		 pp_plugin_free_all(struct pp *);
+/* A managed plugin's drivers come and go with its container. */
+void		 pp_plugin_ready(struct pp_plugin *);
+void		 pp_plugin_down(struct pp_plugin *, const struct berth_err *);
+void		 pp_plugin_withdraw(struct pp_plugin *);
+
+/* --- pp_managed.c, pp_api.c, pp_run.c ------------------------------------- */
+
+int		 pp_managed_load(struct pp *, struct berth_err *);
+/* By name (name -> name:latest), full ID or unique ID prefix. */
+struct pp_plugin *pp_managed_find(struct pp *, const char *);
+/* The plugin object of GET /plugins/{name}/json; new reference. */
+json_object	*pp_managed_json(const struct pp_plugin *);
+typedef void	(*pp_done_cb)(void *, int, const struct berth_err *);
+void		 pp_managed_save(struct pp_plugin *, pp_done_cb, void *);
+struct pp_plugin *pp_managed_add(struct pp *, const char *, const char *,
+		    json_object *, struct berth_err *);
+void		 pp_managed_forget(struct pp_plugin *);
+int		 pp_api_init(struct pp *, struct berth_err *);
+void		 pp_run_start(struct pp_plugin *, pp_done_cb, void *);
+void		 pp_run_stop(struct pp_plugin *, pp_done_cb, void *);
+void		 pp_run_restore(struct pp_plugin *);
+void		 pp_run_fini(struct pp_plugin *);
 /*
  * Call method ("VolumeDriver.Create") of p, found and activated first if
  * need be, for a driver of interface iface.  req is sent as dockerd

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <berth/fs.h>
 #include <berth/json.h>
 
 #include "plugin_proxy.h"
@@ -56,22 +57,6 @@ is_socket(const char *path)
 	struct stat	st;
 
 	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
-}
-
-static int
-read_small(const char *path, char *buf, size_t cap)
-{
-	ssize_t	n;
-	int	fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return -errno;
-	n = read(fd, buf, cap - 1);
-	close(fd);
-	if (n < 0)
-		return -EIO;
-	buf[n] = '\0';
-	return 0;
 }
 
 /* A URL from a spec file: unix:///path, tcp://host:port, http(s)://. */
@@ -194,7 +179,7 @@ find_work(void *arg)
 			/* The two-%s forms ignore the third argument. */
 			snprintf(path, sizeof(path), forms[f], j->spec_dirs[d],
 			    j->name, j->name);
-			if ((rc = read_small(path, text, sizeof(text))) < 0)
+			if ((rc = berth_read_small(path, text, sizeof(text))) < 0)
 				continue;
 			if (strstr(forms[f], ".json") != NULL)
 				j->rc = parse_json(text, &j->addr, &j->err);

@@ -144,14 +144,61 @@ provide_drivers(struct pp_plugin *p)
 	}
 }
 
+/*
+ * p answers: its drivers are provided (so /info lists them) and every
+ * call that waited goes out, or fails if p does not serve its interface.
+ */
+void
+pp_plugin_ready(struct pp_plugin *p)
+{
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct pp_call		*c;
+
+	p->state = PP_READY;
+	p->broken = 0;
+	provide_drivers(p);
+	while ((c = TAILQ_FIRST(&p->waiting)) != NULL) {
+		TAILQ_REMOVE(&p->waiting, c, entry);
+		c->queued = 0;
+		if (!(p->implements & c->iface)) {
+			berth_err_set(&err, -EPROTONOSUPPORT, "Plugin does not "
+			    "implement the requested driver");
+			lookup_err(&err, c->iface, p->name, err.msg);
+			call_fail(c, &err);
+			continue;
+		}
+		call_send(c);
+	}
+}
+
+/* p stops answering (a managed plugin disabled, dead, or failed). */
+void
+pp_plugin_down(struct pp_plugin *p, const struct berth_err *why)
+{
+	p->state = PP_IDLE;
+	fail_waiting(p, why);
+}
+
+/* Its drivers leave the registry: calls still come through the resolver. */
+void
+pp_plugin_withdraw(struct pp_plugin *p)
+{
+	const struct berth_host	*h = p->pp->h;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (p->provided & kinds[i].bit) {
+			(void)h->withdraw(h, kinds[i].iface, p->name);
+			p->provided &= ~kinds[i].bit;
+		}
+}
+
 /* Plugin.Activate answered: {"Implements": [...]}. */
 static void
 activated(void *arg, int rc, json_object *resp, const struct berth_err *e)
 {
 	struct pp_plugin	*p = arg;
-	struct berth_err	 err = BERTH_ERR_INIT;
 	json_object		*impl;
-	struct pp_call		*c;
 	size_t			 i, k;
 
 	if (rc < 0) {
@@ -171,23 +218,9 @@ activated(void *arg, int rc, json_object *resp, const struct berth_err *e)
 			if (strcmp(s, kinds[k].implements) == 0)
 				p->implements |= kinds[k].bit;
 	}
-	p->state = PP_READY;
-	p->broken = 0;
 	p->pp->h->log(p->pp->h, BERTH_LOG_INFO, "plugin %s activated at %s",
 	    p->name, p->addr.unix_path[0] ? p->addr.unix_path : p->addr.url);
-	provide_drivers(p);
-	while ((c = TAILQ_FIRST(&p->waiting)) != NULL) {
-		TAILQ_REMOVE(&p->waiting, c, entry);
-		c->queued = 0;
-		if (!(p->implements & c->iface)) {
-			berth_err_set(&err, -EPROTONOSUPPORT, "Plugin does not "
-			    "implement the requested driver");
-			lookup_err(&err, c->iface, p->name, err.msg);
-			call_fail(c, &err);
-			continue;
-		}
-		call_send(c);
-	}
+	pp_plugin_ready(p);
 }
 
 static void
@@ -264,6 +297,29 @@ plugin_find(struct pp_plugin *p)
 }
 
 /*
+ * What holds a managed plugin in use, as dockerd counts it: mounted
+ * volumes, networks and endpoints made through it.
+ */
+static void
+track_use(struct pp_plugin *p, const char *method)
+{
+	static const char *const up[] = { "VolumeDriver.Mount",
+	    "NetworkDriver.CreateNetwork", "NetworkDriver.Join" };
+	static const char *const down[] = { "VolumeDriver.Unmount",
+	    "NetworkDriver.DeleteNetwork", "NetworkDriver.Leave" };
+	size_t	i;
+
+	if (p->m == NULL)
+		return;
+	for (i = 0; i < sizeof(up) / sizeof(up[0]); i++) {
+		if (strcmp(method, up[i]) == 0)
+			p->m->uses++;
+		else if (strcmp(method, down[i]) == 0 && p->m->uses > 0)
+			p->m->uses--;
+	}
+}
+
+/*
  * The HTTP answer: non-200 is a failure whose message is the body's
  * "Err", or the body itself; dockerd prefixes the method.
  */
@@ -286,7 +342,8 @@ answered(void *arg, int rc, long status, const char *body, size_t len,
 		call_fail(c, &err);
 		return;
 	}
-	if (rc == -ECONNREFUSED && !p->broken && !pp->stopping) {
+	/* A managed plugin's death is its supervisor's to see: no retry. */
+	if (rc == -ECONNREFUSED && !p->broken && !pp->stopping && p->m == NULL) {
 		/* Nobody listening (yet, or again): retry in a while. */
 		if ((wait = retry_wait(pp, c->start, c->tries++)) > 0 &&
 		    (c->retry = pp->h->timer_add(pp->h, wait,
@@ -326,6 +383,7 @@ answered(void *arg, int rc, long status, const char *body, size_t len,
 		call_fail(c, &err);
 		return;
 	}
+	track_use(p, c->method);
 	cb = c->cb;
 	cbarg = c->arg;
 	call_free(c);
@@ -339,12 +397,16 @@ call_send(struct pp_call *c)
 	struct pp_plugin	*p = c->p;
 	struct berth_err	 err = BERTH_ERR_INIT;
 	char			 path[80];
+	long			 timeout;
 	int			 rc;
 
 	c->retry = NULL;
 	snprintf(path, sizeof(path), "/%s", c->method);
-	if ((rc = pp_http_post(p->pp->http, &p->addr, path, c->body,
-	    pp_timeout_ms(p->pp, p->name, c->method), answered, c)) < 0) {
+	/* A managed plugin's own: the timeout its enable was given. */
+	timeout = p->m != NULL && p->m->timeout_ms > 0 ? p->m->timeout_ms :
+	    pp_timeout_ms(p->pp, p->name, c->method);
+	if ((rc = pp_http_post(p->pp->http, &p->addr, path, c->body, timeout,
+	    answered, c)) < 0) {
 		berth_err_set(&err, rc, "%s: %s", c->method, strerror(-rc));
 		call_fail(c, &err);
 	}
@@ -392,6 +454,21 @@ pp_call(struct pp_plugin *p, unsigned iface, const char *method,
 		call_fail(c, &err);
 		return;
 	}
+	if (p->m != NULL && p->state != PP_READY &&
+	    (p->state != PP_STARTING || p->m->crashed)) {
+		/* Not running: fail fast, unless it is starting for the
+		 * first time (then calls wait, so containers restored at
+		 * start find their plugins up). */
+		if (!p->m->enabled)
+			berth_err_set(&err, -EHOSTDOWN, "%s: plugin %s found "
+			    "but disabled", method, p->name);
+		else
+			berth_err_set(&err, -EHOSTDOWN, "%s: plugin %s is not "
+			    "running (restarting: %s)", method, p->name,
+			    p->m->lasterr[0] ? p->m->lasterr : "starting");
+		call_fail(c, &err);
+		return;
+	}
 	if (p->state == PP_READY) {
 		if (!(p->implements & iface)) {
 			berth_err_set(&err, -EPROTONOSUPPORT, "Plugin does "
@@ -405,7 +482,7 @@ pp_call(struct pp_plugin *p, unsigned iface, const char *method,
 	}
 	TAILQ_INSERT_TAIL(&p->waiting, c, entry);
 	c->queued = 1;
-	if (p->state == PP_IDLE) {
+	if (p->state == PP_IDLE && p->m == NULL) {
 		p->find_start = pp_now_ms();
 		p->find_tries = 0;
 		plugin_find(p);
@@ -480,8 +557,18 @@ pp_plugin_get(struct pp *pp, const char *name)
 	TAILQ_FOREACH(p, &pp->plugins, entry)
 		if (strcmp(p->name, name) == 0)
 			return p;
-	if (!pp_name_ok(name) || pp->nplugins >= PP_PLUGINS_MAX ||
-	    (p = calloc(1, sizeof(*p))) == NULL)
+	if (!pp_name_ok(name) || pp->nplugins >= PP_PLUGINS_MAX)
+		return NULL;
+	return pp_plugin_new(pp, name);
+}
+
+/* A new plugin called name in pp's table (IDLE), or NULL. */
+struct pp_plugin *
+pp_plugin_new(struct pp *pp, const char *name)
+{
+	struct pp_plugin	*p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
 	if ((p->name = strdup(name)) == NULL) {
 		free(p);
@@ -506,6 +593,13 @@ pp_plugin_free_all(struct pp *pp)
 		fail_waiting(p, &err);
 		if (p->find_timer != NULL)
 			pp->h->timer_del(pp->h, p->find_timer);
+		if (p->m != NULL) {
+			pp_run_fini(p);
+			json_object_put(p->m->config);
+			json_object_put(p->m->settings);
+			free(p->m->ref);
+			free(p->m);
+		}
 		free(p->scope);
 		free(p->name);
 		free(p);

@@ -5,6 +5,8 @@
  * (pp_ask).
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +26,34 @@ req_name(const char *name, const char *id)
 	return o;
 }
 
+/*
+ * A managed plugin answers with paths as it sees them: one inside its
+ * PropagatedMount is <plugin dir>/propagated-mount/<rest> on the host,
+ * any other is inside its rootfs (dockerd's rule).  A legacy plugin's
+ * paths are the host's already.
+ */
+static const char *
+host_path(const struct pp_plugin *p, const char *mp, char *out, size_t len)
+{
+	const char	*pm;
+	size_t		 n;
+
+	if (p->m == NULL || mp == NULL)
+		return mp;
+	pm = berth_json_str(p->m->config, "PropagatedMount");
+	n = pm != NULL ? strlen(pm) : 0;
+	while (n > 1 && pm[n - 1] == '/')
+		n--;
+	if (n > 0 && strncmp(mp, pm, n) == 0 && (mp[n] == '/' ||
+	    mp[n] == '\0'))
+		snprintf(out, len, "%s/%s/propagated-mount%s", p->pp->data_dir,
+		    p->m->id, mp + n);
+	else
+		snprintf(out, len, "%s/%s/rootfs%s", p->pp->data_dir, p->m->id,
+		    mp);
+	return out;
+}
+
 static void
 answer_done(const struct pp_ask *v, json_object *resp)
 {
@@ -35,18 +65,22 @@ answer_path(const struct pp_ask *v, json_object *resp)
 {
 	struct berth_err	 err = BERTH_ERR_INIT;
 	const char		*mp = berth_json_str(resp, "Mountpoint");
+	char			 buf[PATH_MAX];
 
-	if (mp == NULL || *mp != '/') {
+	if (mp == NULL || *mp != '/' || strstr(mp, "/../") != NULL ||
+	    (strlen(mp) >= 3 && strcmp(mp + strlen(mp) - 3, "/..") == 0)) {
 		berth_err_set(&err, -EIO, "%s: the plugin gave no absolute "
 		    "Mountpoint", v->method);
 		((berth_volume_path_cb)v->cb)(v->arg, -EIO, NULL, &err);
 		return;
 	}
-	((berth_volume_path_cb)v->cb)(v->arg, 0, mp, NULL);
+	((berth_volume_path_cb)v->cb)(v->arg, 0, host_path(v->p, mp, buf,
+	    sizeof(buf)), NULL);
 }
 
 static void
-info_of(json_object *o, struct berth_volume_info *vi)
+info_of(const struct pp_plugin *p, json_object *o, struct berth_volume_info *vi,
+    char *buf, size_t len)
 {
 	json_object	*st = berth_json_get(o, "Status");
 
@@ -54,8 +88,9 @@ info_of(json_object *o, struct berth_volume_info *vi)
 	vi->mountpoint = berth_json_str(o, "Mountpoint");
 	vi->created_at = berth_json_str(o, "CreatedAt");
 	vi->status = json_object_is_type(st, json_type_object) ? st : NULL;
-	if (vi->mountpoint != NULL && *vi->mountpoint == '\0')
+	if (vi->mountpoint != NULL && *vi->mountpoint != '/')
 		vi->mountpoint = NULL;
+	vi->mountpoint = host_path(p, vi->mountpoint, buf, len);
 }
 
 static void
@@ -64,8 +99,9 @@ answer_get(const struct pp_ask *v, json_object *resp)
 	struct berth_err		err = BERTH_ERR_INIT;
 	struct berth_volume_info	vi;
 	json_object			*o = berth_json_get(resp, "Volume");
+	char				 buf[PATH_MAX];
 
-	info_of(o, &vi);
+	info_of(v->p, o, &vi, buf, sizeof(buf));
 	if (vi.name == NULL) {
 		berth_err_set(&err, -ENOENT, "%s: no such volume", v->method);
 		((berth_volume_get_cb)v->cb)(v->arg, -ENOENT, NULL, &err);
@@ -80,22 +116,27 @@ answer_list(const struct pp_ask *v, json_object *resp)
 	struct berth_err		 err = BERTH_ERR_INIT;
 	struct berth_volume_info	*vi;
 	json_object			*a = berth_json_get(resp, "Volumes");
+	char				(*bufs)[PATH_MAX] = NULL;
 	size_t				 n = 0, i, k = 0;
 
 	if (json_object_is_type(a, json_type_array))
 		n = json_object_array_length(a);
-	if ((vi = calloc(n + 1, sizeof(*vi))) == NULL) {
+	if ((vi = calloc(n + 1, sizeof(*vi))) == NULL ||
+	    (bufs = calloc(n + 1, sizeof(*bufs))) == NULL) {
+		free(vi);
 		berth_err_set(&err, -ENOMEM, "out of memory");
 		((berth_volume_list_cb)v->cb)(v->arg, -ENOMEM, NULL, 0, &err);
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		info_of(json_object_array_get_idx(a, i), &vi[k]);
+		info_of(v->p, json_object_array_get_idx(a, i), &vi[k], bufs[k],
+		    sizeof(bufs[k]));
 		if (vi[k].name != NULL && *vi[k].name != '\0')
 			k++;
 	}
 	((berth_volume_list_cb)v->cb)(v->arg, 0, vi, k, NULL);
 	free(vi);
+	free(bufs);
 }
 
 static void

@@ -662,18 +662,9 @@ static int
 read_small(const char *dir, const char *name, char *buf, size_t len)
 {
 	char	path[PATH_MAX + 32];
-	ssize_t	n;
-	int	fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -EIO;
-	buf[n] = '\0';
-	return 0;
+	return berth_read_small(path, buf, len);
 }
 
 /* exit.json, if the monitor recorded one: 1, else 0. */

@@ -196,6 +196,125 @@ assert_eq "Leave reached the plugin: its veth is gone" \
 assert_match "docker info lists pnet among the network plugins" \
     "$(dk info -f '{{json .Plugins.Network}}' 2>&1)" '"pnet"'
 
+# --- a managed plugin: built here, run as a container ------------------------------
+
+PVOLD=$BUILD_DIR/tests/plugins/pvold
+M=$T_TMP/mplug
+mkdir -p "$M" "$T_TMP/hostdata"
+cp -a "$ROOTFS" "$M/rootfs"
+cp "$PVOLD" "$M/rootfs/pvold"
+# Keys in any case, as authors write them; inspect shows Docker's.
+cat >"$M/config.json" <<EOF
+{"description": "berth test volume plugin",
+ "documentation": "https://example.invalid/pvold",
+ "entrypoint": ["/pvold"],
+ "interface": {"types": ["docker.volumedriver/1.0"], "socket": "pvold.sock"},
+ "network": {"type": "host"},
+ "propagatedMount": "/data",
+ "mounts": [{"name": "hostdata", "settable": ["source"],
+   "source": "$T_TMP/hostdata", "destination": "/hostdata", "type": "bind",
+   "options": ["rbind", "rw"]}],
+ "env": [{"name": "DEBUG", "settable": ["value"], "value": "0"}],
+ "linux": {"capabilities": ["CAP_SYS_ADMIN"]}}
+EOF
+SINCE=$(date +%s)
+assert_eq "docker plugin create mvol DIR" "$(dk plugin create mvol "$M" 2>&1)" mvol
+assert_match "docker plugin ls: mvol:latest, disabled" \
+    "$(dk plugin ls 2>&1)" '^[0-9a-f]{12} +mvol:latest +berth test volume plugin +false$'
+assert_eq "docker plugin inspect: its Manifest, as Docker spells it" \
+    "$(dk plugin inspect -f '{{.Config.Interface.Socket}} {{.Config.PropagatedMount}} {{.Config.Network.Type}} {{index .Config.Linux.Capabilities 0}} {{(index .Settings.Mounts 0).Source}} {{.Settings.Env}}' mvol 2>&1)" \
+    "pvold.sock /data host CAP_SYS_ADMIN $T_TMP/hostdata [DEBUG=0]"
+OUT=$(dk plugin create mvol "$M" 2>&1)
+assert_contains "a second create of the name: refused" "$OUT" "already exists"
+OUT=$(dk volume create -d mvol early 2>&1)
+assert_contains "a disabled plugin is not a driver" "$OUT" "disabled"
+check "docker plugin set DEBUG=1 while disabled" dk plugin set mvol DEBUG=1
+check "docker plugin enable mvol" dk plugin enable mvol
+assert_match "ls: enabled" "$(dk plugin ls 2>&1)" 'mvol:latest +berth test volume plugin +true$'
+OUT=$(dk plugin set mvol DEBUG=2 2>&1)
+assert_contains "set on an enabled plugin: Docker's refusal" "$OUT" \
+    "cannot set on an active plugin"
+OUT=$(dk plugin enable mvol 2>&1)
+assert_contains "enable again: 409" "$OUT" "plugin mvol:latest is enabled"
+assert_contains "the plugin got its settings (DEBUG=1)" \
+    "$(cat "$B_DIR"/exec/plugins/*/log.json 2>/dev/null)" "DEBUG=1"
+
+assert_eq "a volume through it" "$(dk volume create -d mvol mv1 2>&1)" mv1
+assert_eq "used by a container" \
+    "$(dk run --rm -v mv1:/d busybox sh -c 'echo managed > /d/f; cat /d/f' 2>&1)" managed
+assert_eq "the data is in the plugin's propagated mount, on the host" \
+    "$(cat "$B_DIR"/data/plugins/*/propagated-mount/mv1/f 2>&1)" managed
+check "the plugin used the host directory it asked to mount" \
+    test -f "$T_TMP/hostdata/created-mv1"
+assert_match "docker info lists mvol:latest among the volume plugins" \
+    "$(dk info -f '{{json .Plugins.Volume}}' 2>&1)" '"mvol:latest"'
+
+HOLDER=$(dk run -d -v mv1:/d busybox sleep 300)
+OUT=$(dk plugin disable mvol 2>&1)
+assert_contains "disable refused while a container has its volume" "$OUT" \
+    "plugin mvol:latest is in use"
+
+# Its process killed: calls fail fast, the supervisor brings it back.
+kill -KILL $(pgrep -f '^/pvold') 2>/dev/null
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	grep -q "mvol:latest exited" "$B_LOG" && break
+	sleep 0.1
+done
+t0=$(date +%s%N)
+OUT=$(dk run --rm -v mv1:/d busybox true 2>&1)
+t1=$(date +%s%N)
+assert_contains "with its process dead, a mount fails naming why" "$OUT" \
+    "plugin mvol:latest is not running"
+assert_eq "and fails fast (< 1 s)" \
+    "$([ $(( (t1 - t0) / 1000000 )) -lt 1000 ] && echo yes)" yes
+for _ in $(seq 1 40); do
+	[ "$(grep -c 'mvol:latest is up' "$B_LOG")" -ge 2 ] && break
+	sleep 0.1
+done
+assert_eq "restarted by the supervisor: volumes work again" \
+    "$(dk run --rm -v mv1:/d busybox cat /d/f 2>&1)" managed
+
+dk rm -f "$HOLDER" >/dev/null 2>&1
+check "docker plugin disable, the volume no longer in use" dk plugin disable mvol
+OUT=$(dk run --rm -v mv1:/d busybox true 2>&1)
+assert_contains "a disabled plugin's volume cannot be mounted" "$OUT" "disabled"
+
+assert_eq "plugin events: create, enable, disable" \
+    "$(dk events --since "$SINCE" --until "$(( $(date +%s) + 1 ))" --filter type=plugin --format '{{.Action}}' | tr '\n' ' ')" \
+    "create enable disable "
+
+# --- a plugin volume across a restart of berthd ----------------------------------
+
+check "enable it again" dk plugin enable mvol
+KEEPER=$(dk run -d --restart=always -v mv1:/d busybox sh -c 'cat /d/f > /d/seen; sleep 300')
+berth_stop
+# As after a reboot: neither the plugin nor the container survived.
+kill -KILL $(pgrep -f '^/pvold') $(pgrep -f 'sleep 300') 2>/dev/null
+PROP=$(echo "$B_DIR"/data/plugins/*/propagated-mount)
+rm -f "$PROP/mv1/seen"
+sleep 0.5
+SINCE2=$(date +%s)
+berth_exec
+wait_ping "$B_SOCK" 10 || fail "berthd came back" "$(tail "$B_LOG")"
+for _ in $(seq 1 50); do
+	[ "$(dk inspect -f '{{.State.Running}}' "$KEEPER" 2>/dev/null)" = true ] &&
+	    [ -f "$PROP/mv1/seen" ] && break
+	sleep 0.2
+done
+assert_eq "restarted: the --restart=always container runs with its plugin volume" \
+    "$(dk inspect -f '{{.State.Running}}' "$KEEPER" 2>&1) $(cat "$PROP/mv1/seen" 2>&1)" \
+    "true managed"
+dk rm -f "$KEEPER" >/dev/null 2>&1
+
+OUT=$(dk plugin rm mvol 2>&1)
+assert_contains "rm of an enabled plugin: refused" "$OUT" "plugin mvol:latest is enabled"
+check "docker plugin rm -f" dk plugin rm -f mvol
+assert_eq "ls: nothing left" "$(dk plugin ls -q 2>&1)" ""
+assert_eq "nothing left on disk" "$(ls "$B_DIR/data/plugins")" ""
+assert_eq "a plugin event for the remove, with its name" \
+    "$(dk events --since "$SINCE2" --until "$(( $(date +%s) + 1 ))" --filter type=plugin --format '{{.Action}} {{.Actor.Attributes.name}}' | tr '\n' ' ')" \
+    "remove mvol:latest "
+
 # --- an authorization plugin ---------------------------------------------------------
 
 AUTHZ_SOCK=$PDIR/pauthz.sock

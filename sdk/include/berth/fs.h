@@ -89,6 +89,27 @@ berth_write_file(const char *path, const void *data, size_t len, mode_t mode,
 }
 
 /*
+ * Read a small file whole into buf (len bytes, NUL-terminated; what does
+ * not fit is not read), never through a symlink at its last component.
+ * 0 or -errno.
+ */
+static inline int
+berth_read_small(const char *path, char *buf, size_t len)
+{
+	ssize_t	n;
+	int	fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	buf[n] = '\0';
+	return 0;
+}
+
+/*
  * rm -rf of name in dirfd (AT_FDCWD: a path), never following a link.
  * A directory's names are read and its DIR closed before descending, so
  * a tree holds one fd per level, however wide.  0 (also when name is
