@@ -4,6 +4,8 @@
  * volume as a directory under /data (the plugin's PropagatedMount, so
  * the host sees it) and writes "created-NAME" into /hostdata (a mount
  * its config asks for), one request per connection.
+ *
+ *	pvold [SOCKET [DATADIR]]	elsewhere, as a legacy plugin (bench/)
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -18,7 +20,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SOCK	"/run/docker/plugins/pvold.sock"
+static const char	*sock = "/run/docker/plugins/pvold.sock";
+static const char	*data = "/data";
 
 static char	req[65536];
 
@@ -40,12 +43,16 @@ reply(int fd, int status, const char *body)
 static int
 name_of(const char *body, char *out, size_t len)
 {
-	const char	*p = strstr(body, "\"Name\":\"");
+	const char	*p = strstr(body, "\"Name\"");
 	size_t		 n = 0;
 
 	if (p == NULL)
 		return -1;
-	for (p += 8; *p != '"' && *p != '\0' && n + 1 < len; p++) {
+	for (p += 6; *p == ' ' || *p == ':'; p++)
+		;
+	if (*p++ != '"')
+		return -1;
+	for (; *p != '"' && *p != '\0' && n + 1 < len; p++) {
 		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
 		    !(*p >= '0' && *p <= '9') && *p != '_' && *p != '-' &&
 		    *p != '.')
@@ -84,6 +91,11 @@ handle(int fd)
 		return;
 	body += 4;
 	m = req + 6;		/* "POST /VolumeDriver.X HTTP/1.1" */
+	/* Run as a legacy plugin, it is asked what it is first. */
+	if (strncmp(m, "Plugin.Activate ", 16) == 0) {
+		reply(fd, 200, "{\"Implements\":[\"VolumeDriver\"]}");
+		return;
+	}
 	if (strncmp(m, "VolumeDriver.Capabilities ", 26) == 0) {
 		reply(fd, 200, "{\"Capabilities\":{\"Scope\":\"local\"}}");
 		return;
@@ -91,14 +103,14 @@ handle(int fd)
 	if (strncmp(m, "VolumeDriver.List ", 18) == 0) {
 		size_t o = (size_t)snprintf(out, sizeof(out), "{\"Volumes\":[");
 
-		if ((d = opendir("/data")) != NULL) {
+		if ((d = opendir(data)) != NULL) {
 			while ((de = readdir(d)) != NULL && o < sizeof(out) - 600)
 				if (de->d_name[0] != '.')
 					o += (size_t)snprintf(out + o,
 					    sizeof(out) - o, "%s{\"Name\":\"%s\","
-					    "\"Mountpoint\":\"/data/%s\"}",
+					    "\"Mountpoint\":\"%s/%s\"}",
 					    out[o - 1] == '[' ? "" : ",",
-					    de->d_name, de->d_name);
+					    de->d_name, data, de->d_name);
 			closedir(d);
 		}
 		snprintf(out + o, sizeof(out) - o, "],\"Err\":\"\"}");
@@ -110,7 +122,7 @@ handle(int fd)
 		reply(fd, 404, "{\"Err\":\"unknown call\"}");
 		return;
 	}
-	snprintf(path, sizeof(path), "/data/%s", name);
+	snprintf(path, sizeof(path), "%s/%s", data, name);
 	if (strncmp(m, "VolumeDriver.Create ", 20) == 0) {
 		if (mkdir(path, 0755) == -1 && errno != EEXIST) {
 			reply(fd, 200, "{\"Err\":\"cannot make the volume\"}");
@@ -145,7 +157,7 @@ stop(int sig __attribute__((unused)))
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct sockaddr_un	sun = { .sun_family = AF_UNIX };
 	int			s, c;
@@ -153,16 +165,20 @@ main(void)
 	signal(SIGPIPE, SIG_IGN);
 	/* PID 1 of its namespace: without a handler SIGTERM would not end it. */
 	signal(SIGTERM, stop);
-	mkdir("/data", 0755);
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", SOCK);
-	unlink(SOCK);
+	if (argc > 1)
+		sock = argv[1];
+	if (argc > 2)
+		data = argv[2];
+	mkdir(data, 0755);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock);
+	unlink(sock);
 	if ((s = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
 	    bind(s, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
 	    listen(s, 16) == -1) {
-		perror("pvold: " SOCK);
+		perror(sock);
 		return 1;
 	}
-	fprintf(stderr, "pvold: serving %s (DEBUG=%s)\n", SOCK,
+	fprintf(stderr, "pvold: serving %s (DEBUG=%s)\n", sock,
 	    getenv("DEBUG") ? getenv("DEBUG") : "");
 	for (;;) {
 		if ((c = accept(s, NULL, NULL)) == -1)
