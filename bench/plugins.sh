@@ -150,7 +150,7 @@ if [ -n "${REF_SOCK:-}" ]; then
 	printf '%-46s %10d\n' "reference dockerd, inspect through the plugin" "$iref_us"
 	printf '%-46s %10d\n' "reference dockerd, create+remove" "$ref_us"
 	awk -v b="$iplugin_us" -v r="$iref_us" \
-	    'BEGIN { printf "berthd / dockerd, inspect through the plugin: %.2fx\n", b / r }' 
+	    'BEGIN { printf "berthd / dockerd, inspect through the plugin: %.2fx\n", b / r }'
 	awk -v b="$plugin_us" -v r="$ref_us" \
 	    'BEGIN { printf "berthd / dockerd through the plugin: %.2fx\n", b / r }'
 else

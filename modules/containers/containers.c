@@ -292,7 +292,7 @@ containers_info(void *state, json_object *out)
 	struct containers	*cs = state;
 	struct ctr		*c;
 	int			 n = 0, running = 0, paused = 0, stopped = 0;
-	json_object		*sec;
+	json_object		*sec, *plugins, *logs;
 
 	TAILQ_FOREACH(c, &cs->list, entry) {
 		n++;
@@ -323,6 +323,14 @@ containers_info(void *state, json_object *out)
 		    json_object_new_string("docker-init"));
 	json_object_object_add(out, "LoggingDriver", json_object_new_string(
 	    berth_json_str(cs->log_default, "Type")));
+	/* Plugins.Log: the log drivers a container may name here. */
+	if (json_object_object_get_ex(out, "Plugins", &plugins) &&
+	    json_object_is_type(plugins, json_type_object)) {
+		logs = json_object_new_array();
+		json_object_array_add(logs, json_object_new_string("json-file"));
+		json_object_array_add(logs, json_object_new_string("none"));
+		json_object_object_add(plugins, "Log", logs);
+	}
 }
 
 /* The --init binary: configured, or the first of Docker's and tini's. */

@@ -501,7 +501,7 @@ h_set(struct berth_req *req, void *state)
 	struct berth_err	 err = BERTH_ERR_INIT;
 	struct pp_plugin	*p;
 	struct rjob		*rj;
-	json_object		*body, *old, *v;
+	json_object		*body, *old = NULL, *v;
 	size_t			 i;
 
 	if ((p = plugin_of(pp, req, 1)) == NULL)

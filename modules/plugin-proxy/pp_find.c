@@ -67,7 +67,7 @@ parse_url(const char *url, int tls, struct pp_addr *a, struct berth_err *err)
 		if (url[7] != '/' || strlen(url + 7) >= sizeof(a->unix_path))
 			return berth_err_set(err, -EINVAL, "invalid unix "
 			    "socket address %s", url);
-		snprintf(a->unix_path, sizeof(a->unix_path), "%s", url + 7);
+		memcpy(a->unix_path, url + 7, strlen(url + 7) + 1);
 		return 0;
 	}
 	if (strncmp(url, "tcp://", 6) == 0) {
@@ -169,8 +169,7 @@ find_work(void *arg)
 			    "socket path %s is too long", path);
 			return;
 		}
-		snprintf(j->addr.unix_path, sizeof(j->addr.unix_path), "%s",
-		    path);
+		memcpy(j->addr.unix_path, path, strlen(path) + 1);
 		j->rc = 0;
 		return;
 	}

@@ -195,6 +195,8 @@ assert_eq "Leave reached the plugin: its veth is gone" \
     "$(ip -o link show | grep -c ' pn[0-9a-f]\{8\}')" 0
 assert_match "docker info lists pnet among the network plugins" \
     "$(dk info -f '{{json .Plugins.Network}}' 2>&1)" '"pnet"'
+assert_eq "docker info lists the log drivers containers may use" \
+    "$(dk info -f '{{json .Plugins.Log}}' 2>&1)" '["json-file","none"]'
 
 # --- a managed plugin: built here, run as a container ------------------------------
 
@@ -331,6 +333,8 @@ OUT=$(dk volume rm keep 2>&1)
 assert_contains "docker volume rm denied with Docker's message" "$OUT" \
     "authorization denied by plugin pauthz: volumes are not deleted here"
 assert_match "the volume is still there" "$(dk volume ls -q 2>&1)" '^keep$'
+assert_eq "docker info lists the authorization plugin" \
+    "$(dk info -f '{{json .Plugins.Authorization}}' 2>&1)" '["pauthz"]'
 req DELETE "/v1.41/%76olumes/keep"
 assert_json_error "an escaped path is denied too" 403 "pauthz"
 assert_eq "AuthZReq carries the peer's uid (SO_PEERCRED)" \

@@ -3,7 +3,10 @@
  * once): the resolver serves volume/1 and authz/1 by plugin name and
  * nothing else; legacy discovery finds sockets before spec files, reads
  * .spec URLs and .json Addr/TLSConfig, refuses unknown schemes; names
- * that are paths are never looked up; per-call timeouts from the config.
+ * that are paths are never looked up; per-call timeouts from the config;
+ * managed plugins: config.json read in any case and kept in Docker's
+ * spelling, bad manifests refused, lookup by name, tag, ID and prefix,
+ * and docker plugin set (settable fields only, all or nothing).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -60,6 +63,7 @@ setup(void)
 	json_object_array_add(dirs, json_object_new_string(dir));
 	json_object_object_add(c, "spec-dirs", dirs);
 	mock_reset();
+	mock_set_roots(dir, dir);
 	ck_assert_msg(berth_module.init(&mock_host, mock_conf(c), &state,
 	    &err) == 0, "init: %s", err.msg);
 	json_object_put(c);
@@ -199,6 +203,163 @@ START_TEST(timeouts_per_call)
 }
 END_TEST
 
+static const char *const manifest =
+    "{\"description\": \"d\", \"entrypoint\": [\"/p\"],"
+    " \"interface\": {\"types\": [\"docker.volumedriver/1.0\"],"
+    " \"socket\": \"p.sock\"}, \"network\": {\"type\": \"host\"},"
+    " \"mounts\": [{\"name\": \"m\", \"settable\": [\"source\"],"
+    " \"source\": \"/src\", \"destination\": \"/dst\"}],"
+    " \"env\": [{\"name\": \"DEBUG\", \"settable\": [\"value\"],"
+    " \"value\": \"0\"}, {\"name\": \"FIXED\", \"value\": null}],"
+    " \"args\": {\"name\": \"a\", \"settable\": [\"value\"],"
+    " \"value\": [\"--x\"]}}";
+
+static struct pp_plugin *
+add(const char *id, const char *ref, const char *cfg, struct berth_err *err)
+{
+	json_object		*c = json_tokener_parse(cfg);
+	struct pp_plugin	*p;
+	char			 path[256];
+
+	ck_assert_ptr_nonnull(c);
+	snprintf(path, sizeof(path), "%s/plugins/%s", dir, id);
+	mkdir(path, 0700);
+	p = pp_managed_add(state, id, ref, c, err);
+	json_object_put(c);
+	return p;
+}
+
+#define ID_A "aaaa000000000000000000000000000000000000000000000000000000000001"
+#define ID_B "aaab000000000000000000000000000000000000000000000000000000000002"
+
+START_TEST(manifest_in_dockers_spelling)
+{
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct pp_plugin	*p = add(ID_A, "mp:latest", manifest, &err);
+	json_object		*o;
+
+	ck_assert_msg(p != NULL, "%s", err.msg);
+	ck_assert_uint_eq(p->implements, PP_VOLUME);
+	o = pp_managed_json(p);
+	ck_assert_str_eq(json_object_to_json_string_ext(json_object_object_get(
+	    json_object_object_get(o, "Config"), "Interface"),
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+	    "{\"Types\":[\"docker.volumedriver/1.0\"],\"Socket\":\"p.sock\"}");
+	ck_assert_str_eq(json_object_to_json_string_ext(json_object_object_get(
+	    o, "Settings"), JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+	    "{\"Mounts\":[{\"Name\":\"m\",\"Description\":\"\","
+	    "\"Settable\":[\"source\"],\"Source\":\"/src\","
+	    "\"Destination\":\"/dst\",\"Type\":\"\",\"Options\":[]}],"
+	    "\"Env\":[\"DEBUG=0\"],\"Args\":[\"--x\"],\"Devices\":[]}");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(o,
+	    "Name")), "mp:latest");
+	json_object_put(o);
+}
+END_TEST
+
+START_TEST(bad_manifests_refused)
+{
+	static const char *const bad[] = {
+		"[]",
+		"{\"entrypoint\": [\"/p\"]}",
+		"{\"entrypoint\": [\"/p\"], \"interface\": {\"types\": "
+		    "[\"docker.volumedriver/1.0\"], \"socket\": \"a/b.sock\"}}",
+		"{\"entrypoint\": [\"/p\"], \"interface\": {\"types\": "
+		    "[\"docker.spaceship/1.0\"], \"socket\": \"s\"}}",
+		"{\"interface\": {\"types\": [\"docker.authz/1.0\"], "
+		    "\"socket\": \"s\"}}",
+		"{\"entrypoint\": \"/p\", \"interface\": {\"types\": "
+		    "[\"docker.authz/1.0\"], \"socket\": \"s\"}}",
+		"{\"entrypoint\": [\"/p\"], \"interface\": {\"types\": "
+		    "[\"docker.authz/1.0\"], \"socket\": \"s\"}, "
+		    "\"mounts\": [{\"destination\": \"rel\"}]}",
+	};
+	struct berth_err	err;
+	size_t			i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		ck_assert_msg(add(ID_A, "bad:latest", bad[i], &err) == NULL,
+		    "accepted %s", bad[i]);
+		ck_assert_int_eq(err.code, -EINVAL);
+	}
+}
+END_TEST
+
+START_TEST(found_by_name_tag_id_prefix)
+{
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct pp_plugin	*a = add(ID_A, "mp:latest", manifest, &err);
+	struct pp_plugin	*b = add(ID_B, "other/mp:v2", manifest, &err);
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_eq(pp_managed_find(state, "mp"), a);
+	ck_assert_ptr_eq(pp_managed_find(state, "mp:latest"), a);
+	ck_assert_ptr_eq(pp_managed_find(state, "other/mp:v2"), b);
+	ck_assert_ptr_null(pp_managed_find(state, "other/mp"));
+	ck_assert_ptr_eq(pp_managed_find(state, ID_B), b);
+	ck_assert_ptr_eq(pp_managed_find(state, "aaab"), b);
+	ck_assert_ptr_null(pp_managed_find(state, "aaa"));	/* both */
+	/* The resolver finds a managed plugin before any legacy one. */
+	{
+		void *st = NULL;
+
+		ck_assert_ptr_eq(res->resolve(res_st, BERTH_VOLUME_IFACE,
+		    "mp", &st), &pp_volume_ops);
+		ck_assert_ptr_eq(st, a);
+	}
+}
+END_TEST
+
+static int
+set(const char *name, const char *body)
+{
+	berth_handler		 h;
+	struct berth_req	*r = mock_req_new();
+	void			*st;
+	int			 status;
+
+	h = mock_route_find(BERTH_POST, "/plugins/{name}/set", &st);
+	ck_assert_ptr_nonnull(h);
+	mock_req_set_method(r, BERTH_POST);
+	mock_req_set_param(r, "name", name);
+	mock_req_set_header(r, "Content-Type", "application/json");
+	mock_req_set_body(r, body, strlen(body));
+	h(r, st);
+	status = mock_req_status(r);
+	mock_req_free(r);
+	return status;
+}
+
+START_TEST(set_settable_only)
+{
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct pp_plugin	*p = add(ID_A, "mp:latest", manifest, &err);
+	const char		*s;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(set("mp", "[\"DEBUG=1\", \"args=--a --b\", "
+	    "\"m.source=/else\"]"), 204);
+	s = json_object_to_json_string_ext(p->m->settings,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	ck_assert_msg(strstr(s, "\"Env\":[\"DEBUG=1\"]") != NULL, "%s", s);
+	ck_assert_msg(strstr(s, "\"Args\":[\"--a\",\"--b\"]") != NULL, "%s", s);
+	ck_assert_msg(strstr(s, "\"Source\":\"/else\"") != NULL, "%s", s);
+	/* FIXED is not settable: refused, and nothing else changed. */
+	ck_assert_int_eq(set("mp", "[\"DEBUG=2\", \"FIXED=1\"]"), 400);
+	s = json_object_to_json_string_ext(p->m->settings,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	ck_assert_msg(strstr(s, "DEBUG=1") != NULL, "%s", s);
+	ck_assert_int_eq(set("mp", "[\"NOSUCH=1\"]"), 400);
+	ck_assert_int_eq(set("mp", "[\"m.source=relative\"]"), 400);
+	ck_assert_int_eq(set("nope", "[\"DEBUG=1\"]"), 404);
+	p->m->enabled = 1;
+	ck_assert_int_eq(set("mp", "[\"DEBUG=3\"]"), 409);
+	p->m->enabled = 0;
+}
+END_TEST
+
 Suite *
 suite(void)
 {
@@ -210,6 +371,10 @@ suite(void)
 	tcase_add_test(tc, spec_files);
 	tcase_add_test(tc, sockets_first);
 	tcase_add_test(tc, timeouts_per_call);
+	tcase_add_test(tc, manifest_in_dockers_spelling);
+	tcase_add_test(tc, bad_manifests_refused);
+	tcase_add_test(tc, found_by_name_tag_id_prefix);
+	tcase_add_test(tc, set_settable_only);
 	suite_add_tcase(s, tc);
 	return s;
 }
