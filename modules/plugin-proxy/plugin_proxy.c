@@ -96,6 +96,14 @@ pp_resolve(void *st, const char *iface, const char *name, void **statep)
 	return ops;
 }
 
+/* GET /info: the drivers services list come from the registry; this
+ * only has legacy plugins found and activated, as dockerd does. */
+static void
+pp_info(void *state, json_object *out)
+{
+	pp_scan(state);
+}
+
 static const struct berth_resolver_ops pp_resolver_ops = {
 	.size = sizeof(struct berth_resolver_ops),
 	.resolve = pp_resolve,
@@ -220,7 +228,8 @@ pp_init(const struct berth_host *h, const struct berth_conf *conf,
 	    (rc = pp_managed_load(pp, err)) < 0 ||
 	    (rc = pp_api_init(pp, err)) < 0 ||
 	    (rc = h->provide(h, BERTH_RESOLVER_IFACE, "plugin-proxy",
-	    &pp_resolver_ops, pp, err)) < 0) {
+	    &pp_resolver_ops, pp, err)) < 0 ||
+	    (rc = h->hook(h, BERTH_HOOK_INFO, pp_info, pp, err)) < 0) {
 		pp_free(pp);
 		curl_global_cleanup();
 		return rc;

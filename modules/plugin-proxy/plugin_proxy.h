@@ -142,6 +142,8 @@ struct pp {
 	struct pp_plugin_list	 plugins;
 	size_t			 nplugins;
 	int			 stopping;
+	int			 scanning;	/* pp_scan's job runs */
+	uint64_t		 scanned;	/* ms, its last start */
 };
 
 uint64_t	 pp_now_ms(void);
@@ -154,6 +156,8 @@ typedef void	(*pp_find_cb)(struct pp_plugin *, int,
 int		 pp_name_ok(const char *);
 /* Look for p by name off the loop; cb on the loop (rc -ENOENT: none). */
 int		 pp_find(struct pp_plugin *, pp_find_cb);
+/* Every legacy plugin there is, found and activated (GET /info's scan). */
+void		 pp_scan(struct pp *);
 
 /* --- pp_plugin.c ----------------------------------------------------------- */
 
@@ -167,6 +171,7 @@ typedef void	(*pp_call_cb)(void *arg, int rc, json_object *resp,
 
 struct pp_plugin *pp_plugin_get(struct pp *, const char *);
 struct pp_plugin *pp_plugin_new(struct pp *, const char *);
+void		 pp_plugin_activate(struct pp_plugin *);
 void		 pp_plugin_free_all(struct pp *);
 /* A managed plugin's drivers come and go with its container. */
 void		 pp_plugin_ready(struct pp_plugin *);

@@ -922,13 +922,14 @@ static const struct berth_route pp_routes[] = {
 	{ BERTH_POST,	"/plugins/pull",		"1.25",	h_nodist, 0, 0 },
 	{ BERTH_POST,	"/plugins/create",		"1.25",	h_create,
 	    BERTH_ROUTE_STREAM_BODY, 0 },
-	{ BERTH_GET,	"/plugins/{name}/json",		"1.25",	h_inspect, 0, 0 },
-	{ BERTH_POST,	"/plugins/{name}/enable",	"1.25",	h_enable, 0, 0 },
-	{ BERTH_POST,	"/plugins/{name}/disable",	"1.25",	h_disable, 0, 0 },
-	{ BERTH_DELETE,	"/plugins/{name}",		"1.25",	h_remove, 0, 0 },
-	{ BERTH_POST,	"/plugins/{name}/set",		"1.25",	h_set, 0, 0 },
-	{ BERTH_POST,	"/plugins/{name}/push",		"1.25",	h_nodist, 0, 0 },
-	{ BERTH_POST,	"/plugins/{name}/upgrade",	"1.26",	h_nodist, 0, 0 },
+	/* {name*}: a plugin's name may hold slashes (org/plugin:tag). */
+	{ BERTH_GET,	"/plugins/{name*}/json",	"1.25",	h_inspect, 0, 0 },
+	{ BERTH_POST,	"/plugins/{name*}/enable",	"1.25",	h_enable, 0, 0 },
+	{ BERTH_POST,	"/plugins/{name*}/disable",	"1.25",	h_disable, 0, 0 },
+	{ BERTH_DELETE,	"/plugins/{name*}",		"1.25",	h_remove, 0, 0 },
+	{ BERTH_POST,	"/plugins/{name*}/set",		"1.25",	h_set, 0, 0 },
+	{ BERTH_POST,	"/plugins/{name*}/push",	"1.25",	h_nodist, 0, 0 },
+	{ BERTH_POST,	"/plugins/{name*}/upgrade",	"1.26",	h_nodist, 0, 0 },
 };
 
 int

@@ -3,10 +3,12 @@
  * the socket <sock-dir>/NAME.sock or <sock-dir>/NAME/NAME.sock first,
  * then in each spec directory NAME.spec, NAME/NAME.spec, NAME.json,
  * NAME/NAME.json.  It stats and reads files, so it runs off the loop.
+ * pp_scan lists them all, for GET /info.
  */
 #include <sys/stat.h>
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -242,4 +244,132 @@ pp_find(struct pp_plugin *p, pp_find_cb cb)
 	if ((rc = pp->h->work(pp->h, find_work, find_done, j)) < 0)
 		find_free(j);
 	return rc;
+}
+
+/* --- the scan: every plugin there is ------------------------------------ */
+
+#define PP_SCAN_MAX	256	/* names taken from one scan */
+#define PP_SCAN_EVERY	2000	/* ms between scans */
+
+struct scan_job {
+	struct pp	*pp;
+	char		*sock_dir;
+	char		**spec_dirs;
+	char		 names[PP_SCAN_MAX][PP_NAME_MAX];
+	size_t		 n;
+};
+
+static void
+scan_add(struct scan_job *j, const char *name, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || len >= PP_NAME_MAX || j->n >= PP_SCAN_MAX)
+		return;
+	memcpy(j->names[j->n], name, len);
+	j->names[j->n][len] = '\0';
+	if (!pp_name_ok(j->names[j->n]))
+		return;
+	for (i = 0; i < j->n; i++)
+		if (strcmp(j->names[i], j->names[j->n]) == 0)
+			return;
+	j->n++;
+}
+
+/* NAME.ext and NAME/NAME.ext in dir, for ext in exts. */
+static void
+scan_dir(struct scan_job *j, const char *dir, const char *const *exts)
+{
+	struct dirent	*de;
+	char		 path[PATH_MAX];
+	size_t		 n, e, el;
+	DIR		*d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		n = strlen(de->d_name);
+		for (e = 0; exts[e] != NULL; e++) {
+			el = strlen(exts[e]);
+			if (n > el && strcmp(de->d_name + n - el, exts[e]) == 0)
+				scan_add(j, de->d_name, n - el);
+			snprintf(path, sizeof(path), "%s/%s/%s%s", dir,
+			    de->d_name, de->d_name, exts[e]);
+			if (access(path, F_OK) == 0)
+				scan_add(j, de->d_name, n);
+		}
+	}
+	closedir(d);
+}
+
+static void
+scan_work(void *arg)
+{
+	static const char *const socks[] = { ".sock", NULL };
+	static const char *const specs[] = { ".spec", ".json", NULL };
+	struct scan_job	*j = arg;
+	size_t		 i;
+
+	scan_dir(j, j->sock_dir, socks);
+	for (i = 0; j->spec_dirs != NULL && j->spec_dirs[i] != NULL; i++)
+		scan_dir(j, j->spec_dirs[i], specs);
+}
+
+static void
+scan_done(void *arg)
+{
+	struct scan_job		*j = arg;
+	struct pp_plugin	*p;
+	size_t			 i;
+
+	j->pp->scanning = 0;
+	for (i = 0; !j->pp->stopping && i < j->n; i++)
+		if (pp_managed_find(j->pp, j->names[i]) == NULL &&
+		    (p = pp_plugin_get(j->pp, j->names[i])) != NULL)
+			pp_plugin_activate(p);
+	free(j->sock_dir);
+	for (i = 0; j->spec_dirs != NULL && j->spec_dirs[i] != NULL; i++)
+		free(j->spec_dirs[i]);
+	free(j->spec_dirs);
+	free(j);
+}
+
+/*
+ * As dockerd does for GET /info: look at every socket and spec file and
+ * activate each plugin not yet known, so that the next /info lists them
+ * (this one answers now; the scan runs off the loop, at most every 2 s).
+ */
+void
+pp_scan(struct pp *pp)
+{
+	struct scan_job	*j;
+	size_t		 n = 0, i;
+
+	if (pp->scanning || pp->stopping ||
+	    (pp->scanned != 0 && pp_now_ms() - pp->scanned < PP_SCAN_EVERY))
+		return;
+	while (pp->spec_dirs != NULL && pp->spec_dirs[n] != NULL)
+		n++;
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return;
+	j->pp = pp;
+	if ((j->sock_dir = strdup(pp->sock_dir)) == NULL ||
+	    (j->spec_dirs = calloc(n + 1, sizeof(char *))) == NULL)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if ((j->spec_dirs[i] = strdup(pp->spec_dirs[i])) == NULL)
+			goto fail;
+	pp->scanning = 1;
+	pp->scanned = pp_now_ms();
+	if (pp->h->work(pp->h, scan_work, scan_done, j) == 0)
+		return;
+	pp->scanning = 0;
+fail:
+	for (i = 0; j->spec_dirs != NULL && j->spec_dirs[i] != NULL; i++)
+		free(j->spec_dirs[i]);
+	free(j->spec_dirs);
+	free(j->sock_dir);
+	free(j);
 }

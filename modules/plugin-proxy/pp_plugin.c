@@ -548,6 +548,20 @@ pp_ask(struct pp_plugin *p, unsigned iface, const char *method,
 	json_object_put(req);
 }
 
+/*
+ * Find and activate p now, with no call waiting (a plugin seen by the
+ * /info scan): dockerd activates every plugin it finds there.
+ */
+void
+pp_plugin_activate(struct pp_plugin *p)
+{
+	if (p->m != NULL || p->state != PP_IDLE || p->broken)
+		return;
+	p->find_start = pp_now_ms();
+	p->find_tries = 0;
+	plugin_find(p);
+}
+
 /* The plugin called name, made (IDLE) on first request; NULL if refused. */
 struct pp_plugin *
 pp_plugin_get(struct pp *pp, const char *name)

@@ -139,6 +139,23 @@ OUT=$(dk volume create -d ../x n2 2>&1)
 assert_contains "a plugin name that is a path is not looked up" "$OUT" \
     "not found"
 
+# docker info finds and activates every plugin there is, as dockerd.
+plugin pscan "$PDIR/pscan.sock" volume "$T_TMP/pscan-data"
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	[ -S "$PDIR/pscan.sock" ] && break
+	sleep 0.2
+done
+sleep 2		# one scan every 2 s at most
+dk info >/dev/null 2>&1
+OUT=""
+for _ in $(seq 1 20); do
+	OUT=$(dk info -f '{{json .Plugins.Volume}}' 2>&1)
+	case $OUT in *'"pscan"'*) break ;; esac
+	sleep 0.2
+done
+assert_contains "docker info activates a plugin nobody asked for yet" "$OUT" '"pscan"'
+assert_eq "it was sent Plugin.Activate" "$(calls pscan | head -n 1)" Plugin.Activate
+
 # --- a plugin that dies, then comes back ---------------------------------------
 
 kill "$VOL_PID"
@@ -316,6 +333,29 @@ assert_eq "nothing left on disk" "$(ls "$B_DIR/data/plugins")" ""
 assert_eq "a plugin event for the remove, with its name" \
     "$(dk events --since "$SINCE2" --until "$(( $(date +%s) + 1 ))" --filter type=plugin --format '{{.Action}} {{.Actor.Attributes.name}}' | tr '\n' ' ')" \
     "remove mvol:latest "
+assert_eq "a name with a namespace and a tag" \
+    "$(dk plugin create berth/mvol:v1 "$M" 2>&1)" berth/mvol:v1
+assert_eq "inspect finds it by that name" \
+    "$(dk plugin inspect -f '{{.Name}} {{.Enabled}}' berth/mvol:v1 2>&1)" \
+    "berth/mvol:v1 false"
+OUT=$(dk plugin create Berth/Up "$M" 2>&1)
+assert_contains "an upper-case name: Docker's refusal" "$OUT" \
+    "must be lowercase"
+check "rm berth/mvol:v1" dk plugin rm berth/mvol:v1
+tar -C "$M" -cf "$T_TMP/mplug.tar" config.json
+req POST "/v1.41/plugins/create?name=Up" -H 'Content-Type: application/x-tar' \
+    --data-binary "@$T_TMP/mplug.tar"
+assert_json_error "the API refuses an upper-case name too, after the body" \
+    400 "must be lowercase"
+req POST "/v1.41/plugins/create?name=norootfs" \
+    -H 'Content-Type: application/x-tar' --data-binary "@$T_TMP/mplug.tar"
+assert_eq "an archive with a config and no rootfs/ makes an empty rootfs" \
+    "$STATUS $(dk plugin ls --format '{{.Name}}' 2>&1)" "204 norootfs:latest"
+tar -cf "$T_TMP/evil.tar" -C "$M" config.json --transform 's|^|rootfs/../../|' 2>/dev/null
+req POST "/v1.41/plugins/create?name=evil" -H 'Content-Type: application/x-tar' \
+    --data-binary "@$T_TMP/evil.tar"
+assert_json_error "an entry climbing out of rootfs/ is refused" 400 "invalid path"
+check "rm norootfs" dk plugin rm norootfs
 
 # --- an authorization plugin ---------------------------------------------------------
 

@@ -320,7 +320,7 @@ set(const char *name, const char *body)
 	void			*st;
 	int			 status;
 
-	h = mock_route_find(BERTH_POST, "/plugins/{name}/set", &st);
+	h = mock_route_find(BERTH_POST, "/plugins/{name*}/set", &st);
 	ck_assert_ptr_nonnull(h);
 	mock_req_set_method(r, BERTH_POST);
 	mock_req_set_param(r, "name", name);
