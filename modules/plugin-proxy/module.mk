@@ -8,6 +8,7 @@ plugin-proxy-SRCS	:= modules/plugin-proxy/plugin_proxy.c \
 			   modules/plugin-proxy/pp_managed.c \
 			   modules/plugin-proxy/pp_network.c \
 			   modules/plugin-proxy/pp_plugin.c \
+			   modules/plugin-proxy/pp_privs.c \
 			   modules/plugin-proxy/pp_run.c \
 			   modules/plugin-proxy/pp_volume.c
 plugin-proxy-LIBS	:= -lcurl -larchive

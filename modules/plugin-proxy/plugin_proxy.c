@@ -42,6 +42,8 @@ static const struct berth_conf_key pp_conf[] = {
 	    "seconds to wait for a plugin to appear or answer (30)" },
 	{ "timeouts", BERTH_CONF_MAP,
 	    "seconds per call: \"Method\" or \"plugin/Method\" keys" },
+	{ "privileges", BERTH_CONF_MAP,
+	    "the privileges managed plugins may be given: name -> [values]" },
 	{ NULL, 0, NULL },
 };
 
@@ -123,6 +125,7 @@ pp_free(struct pp *pp)
 	for (i = 0; i < pp->ntimeouts; i++)
 		free(pp->timeouts[i].key);
 	free(pp->timeouts);
+	json_object_put(pp->policy);
 	free(pp->sock_dir);
 	free(pp->data_dir);
 	free(pp->run_dir);
@@ -135,6 +138,7 @@ pp_configure(struct pp *pp, json_object *c, struct berth_err *err)
 	json_object	*dirs = berth_json_get(c, "spec-dirs");
 	json_object	*tos = berth_json_get(c, "timeouts");
 	json_object	*lt = berth_json_get(c, "lookup-timeout");
+	json_object	*pol;
 	const char	*sd = berth_json_str(c, "socket-dir");
 	size_t		 n, i;
 
@@ -157,6 +161,14 @@ pp_configure(struct pp *pp, json_object *c, struct berth_err *err)
 			    "absolute paths only");
 		if ((pp->spec_dirs[i] = strdup(d)) == NULL)
 			return berth_err_set(err, -ENOMEM, "out of memory");
+	}
+	if ((pol = berth_json_get(c, "privileges")) != NULL) {
+		json_object_object_foreach(pol, k, v) {
+			if (!json_object_is_type(v, json_type_array))
+				return berth_err_set(err, -EINVAL, "privileges: "
+				    "%s: a list of the values allowed", k);
+		}
+		pp->policy = json_object_get(pol);
 	}
 	if (tos == NULL)
 		return 0;

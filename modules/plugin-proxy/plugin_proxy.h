@@ -17,6 +17,8 @@
  *	pp_network.c	NetworkDriver onto network/1
  *	pp_ipam.c	IpamDriver onto ipam/1
  *	pp_authz.c	AuthZPlugin onto authz/1
+ *	pp_managed.c	managed plugins' records; pp_api.c their /plugins;
+ *	pp_run.c	running them; pp_privs.c their privileges
  */
 #ifndef PLUGIN_PROXY_H
 #define PLUGIN_PROXY_H
@@ -139,6 +141,7 @@ struct pp {
 	long			 lookup_ms;	/* find and connect retries */
 	struct pp_timeout	*timeouts;
 	size_t			 ntimeouts;
+	json_object		*policy;	/* privileges: or NULL */
 	struct pp_plugin_list	 plugins;
 	size_t			 nplugins;
 	int			 stopping;
@@ -195,6 +198,12 @@ void		 pp_run_start(struct pp_plugin *, pp_done_cb, void *);
 void		 pp_run_stop(struct pp_plugin *, pp_done_cb, void *);
 void		 pp_run_restore(struct pp_plugin *);
 void		 pp_run_fini(struct pp_plugin *);
+
+/* --- pp_privs.c ------------------------------------------------------------ */
+
+json_object	*pp_privileges(json_object *, json_object *);
+int		 pp_privileges_check(json_object *, json_object *,
+		    const char *, struct berth_err *);
 /*
  * Call method ("VolumeDriver.Create") of p, found and activated first if
  * need be, for a driver of interface iface.  req is sent as dockerd

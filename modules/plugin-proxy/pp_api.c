@@ -220,8 +220,10 @@ h_enable(struct berth_req *req, void *state)
 	struct pp_plugin	*p;
 	struct rjob		*rj;
 	const char		*t = pp->h->req_query(req, "timeout", 0);
+	json_object		*privs;
 	char			*end = NULL;
 	long			 secs;
+	int			 rc;
 
 	if ((p = plugin_of(pp, req, 1)) == NULL)
 		return;
@@ -236,6 +238,14 @@ h_enable(struct berth_req *req, void *state)
 	if (p->m->enabled) {
 		berth_err_set(&err, -EEXIST, "plugin already enabled: plugin "
 		    "%s is enabled", p->m->ref);
+		pp->h->resp_error(req, &err);
+		return;
+	}
+	/* The operator's cap, on what the plugin would get now. */
+	privs = pp_privileges(p->m->config, p->m->settings);
+	rc = pp_privileges_check(pp->policy, privs, p->m->ref, &err);
+	json_object_put(privs);
+	if (rc < 0) {
 		pp->h->resp_error(req, &err);
 		return;
 	}

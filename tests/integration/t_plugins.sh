@@ -21,6 +21,10 @@ mkdir -p "$PDIR" "$SPECDIR"
 PP_CONF="      socket-dir: $PDIR
       spec-dirs: [$SPECDIR]
       lookup-timeout: 3
+      privileges:
+        network: [host]
+        mount: [$T_TMP/hostdata]
+        capabilities: [CAP_SYS_ADMIN]
       timeouts:
         VolumeDriver.List: 10
         pvol/VolumeDriver.Mount: 30"
@@ -248,6 +252,11 @@ assert_contains "a second create of the name: refused" "$OUT" "already exists"
 OUT=$(dk volume create -d mvol early 2>&1)
 assert_contains "a disabled plugin is not a driver" "$OUT" "disabled"
 check "docker plugin set DEBUG=1 while disabled" dk plugin set mvol DEBUG=1
+check "docker plugin set hostdata.source=/etc" dk plugin set mvol hostdata.source=/etc
+OUT=$(dk plugin enable mvol 2>&1)
+assert_contains "engine.yaml's privilege policy refuses the mount, naming it" \
+    "$OUT" "asks for privilege mount: /etc, which the plugin policy"
+check "set it back" dk plugin set mvol "hostdata.source=$T_TMP/hostdata"
 check "docker plugin enable mvol" dk plugin enable mvol
 assert_match "ls: enabled" "$(dk plugin ls 2>&1)" 'mvol:latest +berth test volume plugin +true$'
 OUT=$(dk plugin set mvol DEBUG=2 2>&1)

@@ -360,6 +360,59 @@ START_TEST(set_settable_only)
 }
 END_TEST
 
+/* Docker's list, in Docker's order and words (protocols.md D.2). */
+START_TEST(privileges_as_docker_shows_them)
+{
+	json_object	*c = json_tokener_parse("{\"Network\": {\"Type\": "
+	    "\"host\"}, \"PidHost\": true, \"IpcHost\": true, \"Mounts\": "
+	    "[{\"Source\": \"/a\"}, {\"Source\": null}, {\"Source\": \"/b\"}],"
+	    " \"Linux\": {\"AllowAllDevices\": true, \"Capabilities\": "
+	    "[\"CAP_SYS_ADMIN\"], \"Devices\": [{\"Path\": \"/dev/x\"}]}}");
+	json_object	*p = pp_privileges(c, NULL), *pol;
+	struct berth_err err = BERTH_ERR_INIT;
+
+	ck_assert_str_eq(json_object_to_json_string_ext(p,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+	    "[{\"Name\":\"network\",\"Description\":\"permissions to access "
+	    "a network\",\"Value\":[\"host\"]},{\"Name\":\"host ipc "
+	    "namespace\",\"Description\":\"allow access to host ipc "
+	    "namespace\",\"Value\":[\"true\"]},{\"Name\":\"host pid "
+	    "namespace\",\"Description\":\"allow access to host pid "
+	    "namespace\",\"Value\":[\"true\"]},{\"Name\":\"mount\","
+	    "\"Description\":\"host path to mount\",\"Value\":[\"/a\"]},"
+	    "{\"Name\":\"mount\",\"Description\":\"host path to mount\","
+	    "\"Value\":[\"/b\"]},{\"Name\":\"device\",\"Description\":"
+	    "\"host device to access\",\"Value\":[\"/dev/x\"]},{\"Name\":"
+	    "\"allow-all-devices\",\"Description\":\"allow 'rwm' access to "
+	    "all devices\",\"Value\":[\"true\"]},{\"Name\":\"capabilities\","
+	    "\"Description\":\"list of additional capabilities required\","
+	    "\"Value\":[\"CAP_SYS_ADMIN\"]}]");
+	ck_assert_int_eq(pp_privileges_check(NULL, p, "x", &err), 0);
+	pol = json_tokener_parse("{\"network\": [\"host\"], \"host ipc "
+	    "namespace\": [\"true\"], \"host pid namespace\": [\"*\"], "
+	    "\"mount\": [\"/a\", \"/b\"], \"device\": [\"/dev/x\"], "
+	    "\"allow-all-devices\": [\"true\"], \"capabilities\": "
+	    "[\"CAP_SYS_ADMIN\"]}");
+	ck_assert_int_eq(pp_privileges_check(pol, p, "x", &err), 0);
+	json_object_put(pol);
+	pol = json_tokener_parse("{\"network\": [\"host\"], \"mount\": "
+	    "[\"/a\"]}");
+	ck_assert_int_eq(pp_privileges_check(pol, p, "x:latest", &err), -EPERM);
+	ck_assert_str_eq(err.msg, "plugin x:latest asks for privilege host ipc "
+	    "namespace: true, which the plugin policy of engine.yaml does "
+	    "not allow");
+	json_object_put(pol);
+	json_object_put(p);
+	json_object_put(c);
+	/* Nothing asked, nothing listed: bridge is no privilege. */
+	c = json_tokener_parse("{\"Network\": {\"Type\": \"bridge\"}}");
+	p = pp_privileges(c, NULL);
+	ck_assert_int_eq(json_object_array_length(p), 0);
+	json_object_put(p);
+	json_object_put(c);
+}
+END_TEST
+
 Suite *
 suite(void)
 {
@@ -375,6 +428,7 @@ suite(void)
 	tcase_add_test(tc, bad_manifests_refused);
 	tcase_add_test(tc, found_by_name_tag_id_prefix);
 	tcase_add_test(tc, set_settable_only);
+	tcase_add_test(tc, privileges_as_docker_shows_them);
 	suite_add_tcase(s, tc);
 	return s;
 }
