@@ -174,6 +174,7 @@ typedef void	(*pp_call_cb)(void *arg, int rc, json_object *resp,
 
 struct pp_plugin *pp_plugin_get(struct pp *, const char *);
 struct pp_plugin *pp_plugin_new(struct pp *, const char *);
+void		 pp_plugin_free(struct pp_plugin *);
 void		 pp_plugin_activate(struct pp_plugin *);
 void		 pp_plugin_free_all(struct pp *);
 /* A managed plugin's drivers come and go with its container. */

@@ -497,16 +497,7 @@ pp_managed_forget(struct pp_plugin *p)
 	berth_err_set(&err, -ENOENT, "plugin %s was removed", p->name);
 	pp_plugin_down(p, &err);
 	pp_plugin_withdraw(p);
-	TAILQ_REMOVE(&p->pp->plugins, p, entry);
-	p->pp->nplugins--;
-	pp_run_fini(p);
-	json_object_put(p->m->config);
-	json_object_put(p->m->settings);
-	free(p->m->ref);
-	free(p->m);
-	free(p->scope);
-	free(p->name);
-	free(p);
+	pp_plugin_free(p);
 }
 
 static void

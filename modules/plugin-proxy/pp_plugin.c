@@ -603,20 +603,27 @@ pp_plugin_free_all(struct pp *pp)
 
 	berth_err_set(&err, -ECANCELED, "berthd is stopping");
 	while ((p = TAILQ_FIRST(&pp->plugins)) != NULL) {
-		TAILQ_REMOVE(&pp->plugins, p, entry);
 		fail_waiting(p, &err);
-		if (p->find_timer != NULL)
-			pp->h->timer_del(pp->h, p->find_timer);
-		if (p->m != NULL) {
-			pp_run_fini(p);
-			json_object_put(p->m->config);
-			json_object_put(p->m->settings);
-			free(p->m->ref);
-			free(p->m);
-		}
-		free(p->scope);
-		free(p->name);
-		free(p);
+		pp_plugin_free(p);
 	}
-	pp->nplugins = 0;
+}
+
+/* p leaves the table and is freed (callers failed its waiting calls). */
+void
+pp_plugin_free(struct pp_plugin *p)
+{
+	TAILQ_REMOVE(&p->pp->plugins, p, entry);
+	p->pp->nplugins--;
+	if (p->find_timer != NULL)
+		p->pp->h->timer_del(p->pp->h, p->find_timer);
+	if (p->m != NULL) {
+		pp_run_fini(p);
+		json_object_put(p->m->config);
+		json_object_put(p->m->settings);
+		free(p->m->ref);
+		free(p->m);
+	}
+	free(p->scope);
+	free(p->name);
+	free(p);
 }
