@@ -1,10 +1,8 @@
 /*
  * pp_http.c - HTTP calls to plugins: libcurl's multi interface driven by
- * berthd's loop (fd watches and one timer), so no call ever blocks it.
- *
- * libcurl tells us which sockets to watch and when to wake it
- * (CURLMOPT_SOCKETFUNCTION, CURLMOPT_TIMERFUNCTION); we tell it what
- * happened (curl_multi_socket_action) and collect finished transfers.
+ * berthd's loop (berth/curl.h), so no call ever blocks it.  Each call is
+ * one easy handle with its body, its answer grown in memory (8 MiB at
+ * most) and its callback.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,15 +12,15 @@
 
 #include <curl/curl.h>
 
+#include <berth/curl.h>
+
 #include "plugin_proxy.h"
 
 /* Largest answer a plugin may give (a List of many volumes fits). */
 #define PP_HTTP_BODY_MAX	(8u << 20)
 
 struct pp_http {
-	const struct berth_host	*h;
-	CURLM			*multi;
-	struct berth_timer	*timer;
+	struct berth_curl	 bc;
 	struct curl_slist	*headers;
 	TAILQ_HEAD(, pp_xfer)	 xfers;		/* running */
 	int			 closing;
@@ -41,87 +39,6 @@ struct pp_xfer {
 	pp_http_cb		 cb;
 	void			*arg;
 };
-
-/* One watched socket (curl_multi_assign keeps it per socket). */
-struct pp_sock {
-	struct berth_watch	*w;
-	int			 events;
-};
-
-static void	pp_http_drain(struct pp_http *);
-
-static void
-on_fd(int fd, int events, void *arg)
-{
-	struct pp_http	*hp = arg;
-	int		 running, flags = 0;
-
-	if (events & BERTH_FD_READ)
-		flags |= CURL_CSELECT_IN;
-	if (events & BERTH_FD_WRITE)
-		flags |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(hp->multi, fd, flags, &running);
-	pp_http_drain(hp);
-}
-
-static int
-sock_cb(CURL *e, curl_socket_t s, int what, void *userp, void *socketp)
-{
-	struct pp_http	*hp = userp;
-	struct pp_sock	*ps = socketp;
-	int		 events = 0;
-
-	if (what == CURL_POLL_REMOVE) {
-		if (ps != NULL) {
-			if (ps->w != NULL)
-				hp->h->fd_unwatch(hp->h, ps->w);
-			free(ps);
-			curl_multi_assign(hp->multi, s, NULL);
-		}
-		return 0;
-	}
-	if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
-		events |= BERTH_FD_READ;
-	if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
-		events |= BERTH_FD_WRITE;
-	if (ps == NULL) {
-		if ((ps = calloc(1, sizeof(*ps))) == NULL)
-			return -1;
-		curl_multi_assign(hp->multi, s, ps);
-	}
-	if (ps->w != NULL && ps->events == events)
-		return 0;
-	if (ps->w != NULL)
-		hp->h->fd_unwatch(hp->h, ps->w);
-	ps->events = events;
-	ps->w = hp->h->fd_watch(hp->h, s, events, on_fd, hp);
-	return ps->w != NULL ? 0 : -1;
-}
-
-static void
-on_timer(void *arg)
-{
-	struct pp_http	*hp = arg;
-	int		 running;
-
-	hp->timer = NULL;	/* freed after it fires */
-	curl_multi_socket_action(hp->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	pp_http_drain(hp);
-}
-
-static int
-timer_cb(CURLM *m, long ms, void *userp)
-{
-	struct pp_http	*hp = userp;
-
-	if (hp->timer != NULL) {
-		hp->h->timer_del(hp->h, hp->timer);
-		hp->timer = NULL;
-	}
-	if (ms >= 0 && !hp->closing)
-		hp->timer = hp->h->timer_add(hp->h, (uint64_t)ms, on_timer, hp);
-	return 0;
-}
 
 static size_t
 write_cb(char *data, size_t size, size_t n, void *userp)
@@ -174,36 +91,28 @@ xfer_rc(CURLcode cc)
 	}
 }
 
+/* A transfer ended (berth/curl.h): its owner hears how. */
 static void
-pp_http_drain(struct pp_http *hp)
+xfer_done(void *arg, CURL *easy, CURLcode cc)
 {
 	struct pp_xfer	*x;
-	CURLMsg		*msg;
 	long		 status = 0;
-	int		 left, rc;
+	int		 rc;
 
-	while ((msg = curl_multi_info_read(hp->multi, &left)) != NULL) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
-		    (char **)&x);
-		curl_multi_remove_handle(hp->multi, msg->easy_handle);
-		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
-		if (x->too_big)
-			x->cb(x->arg, -EMSGSIZE, 0, NULL, 0,
-			    "answer larger than 8 MiB");
-		else if (msg->data.result != CURLE_OK) {
-			rc = xfer_rc(msg->data.result);
-			if (rc == -ECONNREFUSED)
-				snprintf(x->errbuf, sizeof(x->errbuf), "cannot "
-				    "connect to %s", x->where);
-			x->cb(x->arg, rc, 0, NULL, 0, x->errbuf[0] ? x->errbuf :
-			    curl_easy_strerror(msg->data.result));
-		} else
-			x->cb(x->arg, 0, status, x->resp ? x->resp : "",
-			    x->len, NULL);
-		xfer_free(x);
-	}
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	if (x->too_big)
+		x->cb(x->arg, -EMSGSIZE, 0, NULL, 0, "answer larger than 8 MiB");
+	else if (cc != CURLE_OK) {
+		rc = xfer_rc(cc);
+		if (rc == -ECONNREFUSED)
+			snprintf(x->errbuf, sizeof(x->errbuf), "cannot connect "
+			    "to %s", x->where);
+		x->cb(x->arg, rc, 0, NULL, 0, x->errbuf[0] ? x->errbuf :
+		    curl_easy_strerror(cc));
+	} else
+		x->cb(x->arg, 0, status, x->resp ? x->resp : "", x->len, NULL);
+	xfer_free(x);
 }
 
 struct pp_http *
@@ -213,9 +122,8 @@ pp_http_new(const struct berth_host *h)
 
 	if ((hp = calloc(1, sizeof(*hp))) == NULL)
 		return NULL;
-	hp->h = h;
 	TAILQ_INIT(&hp->xfers);
-	if ((hp->multi = curl_multi_init()) == NULL) {
+	if (berth_curl_init(&hp->bc, h, xfer_done, hp) < 0) {
 		free(hp);
 		return NULL;
 	}
@@ -227,10 +135,6 @@ pp_http_new(const struct berth_host *h)
 	    "Accept: application/vnd.docker.plugins.v1.2+json");
 	hp->headers = curl_slist_append(hp->headers, "Content-Type:");
 	hp->headers = curl_slist_append(hp->headers, "Expect:");
-	curl_multi_setopt(hp->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
-	curl_multi_setopt(hp->multi, CURLMOPT_SOCKETDATA, hp);
-	curl_multi_setopt(hp->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	curl_multi_setopt(hp->multi, CURLMOPT_TIMERDATA, hp);
 	return hp;
 }
 
@@ -247,13 +151,11 @@ pp_http_free(struct pp_http *hp)
 		return;
 	hp->closing = 1;
 	while ((x = TAILQ_FIRST(&hp->xfers)) != NULL) {
-		curl_multi_remove_handle(hp->multi, x->easy);
+		curl_multi_remove_handle(hp->bc.multi, x->easy);
 		x->cb(x->arg, -ECANCELED, 0, NULL, 0, "berthd is stopping");
 		xfer_free(x);
 	}
-	if (hp->timer != NULL)
-		hp->h->timer_del(hp->h, hp->timer);
-	curl_multi_cleanup(hp->multi);
+	berth_curl_fini(&hp->bc);
 	curl_slist_free_all(hp->headers);
 	free(hp);
 }
@@ -327,7 +229,7 @@ pp_http_post(struct pp_http *hp, const struct pp_addr *addr, const char *path,
 			curl_easy_setopt(x->easy, CURLOPT_SSLKEY, addr->key_file);
 	}
 	TAILQ_INSERT_TAIL(&hp->xfers, x, entry);
-	if (curl_multi_add_handle(hp->multi, x->easy) != CURLM_OK) {
+	if (curl_multi_add_handle(hp->bc.multi, x->easy) != CURLM_OK) {
 		xfer_free(x);
 		return -ENOMEM;
 	}

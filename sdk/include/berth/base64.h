@@ -1,6 +1,7 @@
 /*
  * berth/base64.h - standard base64 with padding (Go's
- * base64.StdEncoding), as Docker puts bytes in JSON and headers.
+ * base64.StdEncoding), as Docker puts bytes in JSON and headers, and a
+ * decoder that also reads the URL alphabet (X-Registry-Auth).
  * Static inline, so a module links nothing from the core.
  */
 #ifndef BERTH_BASE64_H
@@ -42,6 +43,46 @@ berth_b64(const void *data, size_t len, char *out, size_t outlen)
 		out[o++] = '=';
 	}
 	out[o] = '\0';
+	return 0;
+}
+
+/*
+ * Decode base64 (standard or URL alphabet, padding optional, as Docker
+ * reads X-Registry-Auth) into out (outlen bytes); *len gets the size.
+ * -EINVAL for a character outside both alphabets, -ENAMETOOLONG if out
+ * is too small.
+ */
+static inline int
+berth_b64_decode(const char *in, void *out, size_t outlen, size_t *len)
+{
+	unsigned char	*o = out;
+	uint32_t	 v = 0;
+	size_t		 n = 0;
+	int		 bits = 0, c;
+
+	for (; *in != '\0' && *in != '='; in++) {
+		c = *in;
+		if (c >= 'A' && c <= 'Z')
+			c -= 'A';
+		else if (c >= 'a' && c <= 'z')
+			c = c - 'a' + 26;
+		else if (c >= '0' && c <= '9')
+			c = c - '0' + 52;
+		else if (c == '+' || c == '-')
+			c = 62;
+		else if (c == '/' || c == '_')
+			c = 63;
+		else
+			return -EINVAL;
+		v = v << 6 | (uint32_t)c;
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			if (n >= outlen)
+				return -ENAMETOOLONG;
+			o[n++] = (unsigned char)(v >> bits);
+		}
+	}
+	*len = n;
 	return 0;
 }
 

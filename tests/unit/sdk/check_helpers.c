@@ -26,6 +26,26 @@ START_TEST(base64_std_padded)
 	ck_assert_int_eq(berth_b64("foobar", 6, b, sizeof(b)), 0);
 	ck_assert_str_eq(b, "Zm9vYmFy");
 	ck_assert_int_lt(berth_b64("foobar", 6, b, 8), 0);
+	{
+		char	d[16];
+		size_t	n;
+
+		ck_assert_int_eq(berth_b64_decode("Zm9vYmFy", d, sizeof(d), &n),
+		    0);
+		ck_assert_uint_eq(n, 6);
+		ck_assert_int_eq(memcmp(d, "foobar", 6), 0);
+		ck_assert_int_eq(berth_b64_decode("Zm8=", d, sizeof(d), &n), 0);
+		ck_assert_uint_eq(n, 2);
+		/* e30= is {}; URL alphabet and no padding read too. */
+		ck_assert_int_eq(berth_b64_decode("e30", d, sizeof(d), &n), 0);
+		ck_assert_int_eq(memcmp(d, "{}", 2), 0);
+		ck_assert_int_eq(berth_b64_decode("-_8", d, sizeof(d), &n), 0);
+		ck_assert_int_eq((unsigned char)d[0], 0xfb);
+		ck_assert_int_eq(berth_b64_decode("a*b", d, sizeof(d), &n),
+		    -EINVAL);
+		ck_assert_int_eq(berth_b64_decode("Zm9vYmFy", d, 3, &n),
+		    -ENAMETOOLONG);
+	}
 }
 END_TEST
 
