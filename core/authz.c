@@ -230,6 +230,16 @@ run_next(struct authz_run *run)
 		ops->authz_req(state, &run->areq, token_verdict, tok);
 }
 
+/*
+ * POST /auth carries a registry password and answers with an identity
+ * token: as dockerd, neither body is shown to authorization drivers.
+ */
+static int
+is_auth(const struct berth_req *r)
+{
+	return r->path != NULL && strcmp(r->path, "/auth") == 0;
+}
+
 static struct authz_run *
 run_new(struct berth_req *r, authz_done_fn done, void *arg)
 {
@@ -255,7 +265,7 @@ run_new(struct berth_req *r, authz_done_fn done, void *arg)
 	 * (CVE-2024-41110).  Non-JSON bodies are not shown, as in Docker.
 	 */
 	len = r->body ? evbuffer_get_length(r->body) : 0;
-	if (r->is_json && len > 0 && !r->body_stream) {
+	if (r->is_json && len > 0 && !r->body_stream && !is_auth(r)) {
 		if ((run->body_copy = malloc(len)) == NULL) {
 			free(run);
 			return NULL;
@@ -317,7 +327,8 @@ authz_response(struct berth_req *r, int status, const char *ctype,
 	run->rheaders[n++].value = run->clen;
 	run->areq.resp_headers = run->rheaders;
 	run->areq.nresp_headers = n;
-	if (ctype != NULL && strncmp(ctype, "application/json", 16) == 0) {
+	if (ctype != NULL && strncmp(ctype, "application/json", 16) == 0 &&
+	    !is_auth(r)) {
 		run->areq.resp_body = body;
 		run->areq.resp_body_len = len;
 	}

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
 #include <berth/module.h>
 
 #include "images.h"
@@ -27,6 +29,8 @@ static const struct berth_route images_routes[] = {
 	    images_load, BERTH_ROUTE_STREAM_BODY, 0 },
 	{ BERTH_GET,	"/images/get",			NULL,
 	    images_save, 0, 0 },
+	{ BERTH_POST,	"/auth",			NULL,
+	    images_auth, 0, 0 },
 	{ BERTH_POST,	"/build/prune",			"1.31",
 	    images_build_prune, 0, 0 },
 	{ BERTH_POST,	"/images/prune",		"1.25",
@@ -39,6 +43,8 @@ static const struct berth_route images_routes[] = {
 	    images_save, 0, 0 },
 	{ BERTH_POST,	"/images/{name*}/tag",		NULL,
 	    images_tag, 0, 0 },
+	{ BERTH_POST,	"/images/{name*}/push",		NULL,
+	    images_push, 0, 0 },
 	{ BERTH_DELETE,	"/images/{name*}",		NULL,
 	    images_delete, 0, 0 },
 };
@@ -109,8 +115,49 @@ images_free(struct images *st)
 		    "%d requests unfinished at shutdown", st->requests);
 		return;
 	}
+	for (size_t i = 0; st->insecure != NULL && st->insecure[i] != NULL; i++)
+		free(st->insecure[i]);
+	free(st->insecure);
+	free(st->certs_dir);
 	free(st->root);
 	free(st);
+	curl_global_cleanup();
+}
+
+static const struct berth_conf_key images_conf[] = {
+	{ "insecure-registries", BERTH_CONF_LIST,
+	    "registries (host[:port]) reached without TLS verification or "
+	    "over plain HTTP; localhost and 127.0.0.0/8 always are" },
+	{ "certs-dir", BERTH_CONF_PATH,
+	    "where <host[:port]>/ca.crt, client.cert and client.key are "
+	    "(/etc/docker/certs.d)" },
+	{ NULL, 0, NULL },
+};
+
+static int
+images_configure(struct images *st, json_object *c, struct berth_err *err)
+{
+	json_object	*list = berth_json_get(c, "insecure-registries");
+	const char	*dir = berth_json_str(c, "certs-dir");
+	size_t		 n = list != NULL ? json_object_array_length(list) : 0;
+	size_t		 i;
+
+	if ((st->certs_dir = strdup(dir != NULL ? dir :
+	    "/etc/docker/certs.d")) == NULL ||
+	    (st->insecure = calloc(n + 1, sizeof(char *))) == NULL)
+		return berth_err_set(err, -ENOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		const char *s = json_object_get_string(
+		    json_object_array_get_idx(list, i));
+
+		if (s == NULL || *s == '\0' || strchr(s, '/') != NULL)
+			return berth_err_set(err, -EINVAL, "insecure-"
+			    "registries: host[:port] names, not \"%s\"",
+			    s != NULL ? s : "");
+		if ((st->insecure[i] = strdup(s)) == NULL)
+			return berth_err_set(err, -ENOMEM, "out of memory");
+	}
+	return 0;
 }
 
 static int
@@ -120,16 +167,23 @@ images_init(const struct berth_host *h, const struct berth_conf *conf,
 	struct images	*st;
 	int		 rc;
 
-	if ((st = calloc(1, sizeof(*st))) == NULL)
+	/* Once per module, before any worker uses libcurl (push, pull). */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return berth_err_set(err, -EIO, "libcurl did not initialise");
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		curl_global_cleanup();
 		return berth_err_set(err, -ENOMEM, "out of memory");
+	}
 	st->h = h;
 	st->rootfd = -1;
 	if (asprintf(&st->root, "%s/images", h->data_root(h)) < 0) {
 		free(st);
+		curl_global_cleanup();
 		return berth_err_set(err, -ENOMEM, "out of memory");
 	}
 	machine_arch(st);
-	if ((rc = images_store_open(st, err)) < 0)
+	if ((rc = images_configure(st, h->conf_json(conf), err)) < 0 ||
+	    (rc = images_store_open(st, err)) < 0)
 		goto fail;
 	backing_fs(st);
 	if ((rc = h->route(h, images_routes,
@@ -162,6 +216,7 @@ BERTH_MODULE = {
 	.name = "images",
 	.version = "0.1.0",
 	.provides = (const char *const[]){ BERTH_IMAGE_IFACE, NULL },
+	.conf = images_conf,
 	.init = images_init,
 	.fini = images_fini,
 };

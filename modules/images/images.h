@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <limits.h>
 #include <stdint.h>
 
 #include <json-c/json.h>
@@ -273,6 +274,8 @@ struct images {
 	void			*tags_pending;	/* a tags save not started */
 	uint64_t		 seq;		/* tmp names */
 	char			 arch[16];	/* GOARCH of this machine */
+	char			*certs_dir;	/* /etc/docker/certs.d */
+	char			**insecure;	/* insecure-registries */
 	char			 backing_fs[32];
 	int			 stopping;
 	int			 requests;	/* request jobs alive */
@@ -403,9 +406,64 @@ void	images_commit_free(struct images_commit *c);
 /* Remove a tmp dir in the background (trash first, then delete). */
 void	images_discard(struct images *st, const char *tmpdir);
 
+/* --- images_registry.c: a registry client, for stream workers --------- */
+
+#define IMAGES_REG_HDR_MAX	1024
+#define IMAGES_REG_TOKEN_MAX	4096
+
+/* One session with one repository of one registry; lives in a worker. */
+struct images_reg {
+	void			*curl;		/* CURL *, reused */
+	char			 base[512];	/* https://host:port */
+	char			 domain[IMAGES_NAME_MAX + 1];
+	char			 repo[IMAGES_NAME_MAX + 1];
+	char			 actions[32];	/* "pull" or "pull,push" */
+	char			 user[256], pass[256];
+	char			 token[IMAGES_REG_TOKEN_MAX];	/* a header value */
+	char			 ca[PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
+	int			 no_verify;
+	const char		*accept;	/* "Accept: ..." or NULL */
+	struct berth_err	 err;
+};
+
+/* A request body: data in memory (fd -1) or a file's len bytes. */
+struct images_reg_body {
+	const char	*data;
+	int		 fd;
+	size_t		 len, off;
+	const char	*ctype;
+	void		(*progress)(void *, size_t, size_t);
+	void		*progress_arg;
+};
+
+/* An answer: the body in memory (body, len; freed by the caller) or into
+ * fd when fd >= 0, and the headers a client of the API needs. */
+struct images_reg_resp {
+	long	 status;
+	char	 challenge[IMAGES_REG_HDR_MAX];
+	char	 location[IMAGES_REG_HDR_MAX];
+	char	 digest[IMAGES_REG_HDR_MAX];
+	char	 ctype[IMAGES_REG_HDR_MAX];
+	char	*body;
+	size_t	 len;
+	int	 fd;
+};
+
+int	images_reg_auth(struct images_reg *r, const char *x_registry_auth);
+int	images_reg_open(struct images_reg *r, const struct images_ref *ref,
+	    const char *actions, const char *certs_dir, char *const *insecure);
+int	images_reg_do(struct images_reg *r, const char *method,
+	    const char *url, struct images_reg_body *body,
+	    struct images_reg_resp *rs, int retry);
+void	images_reg_errmsg(const struct images_reg_resp *rs, char *out,
+	    size_t len);
+void	images_reg_close(struct images_reg *r);
+
 /* --- the routes (images_import.c, images_load.c, ...) ------------------ */
 
 void	images_import(struct berth_req *req, void *state);
+void	images_push(struct berth_req *req, void *state);
+void	images_auth(struct berth_req *req, void *state);
 void	images_load(struct berth_req *req, void *state);
 void	images_save(struct berth_req *req, void *state);
 void	images_list(struct berth_req *req, void *state);

@@ -37,7 +37,9 @@ struct berth_header {
  * body is the whole de-chunked request body when the request's
  * Content-Type is application/json (parameters such as charset allowed)
  * and the body is non-empty, NULL otherwise; the handler never sees a
- * byte the drivers did not.  Headers exclude Authorization,
+ * byte the drivers did not.  The one exception, as in Docker: POST /auth
+ * (docker login), whose bodies carry a password and a token, is shown
+ * without them.  Headers exclude Authorization,
  * X-Registry-Auth and X-Registry-Config.  The peer credentials come
  * from SO_PEERCRED on unix sockets (has_peer = 0 on tcp).
  *
