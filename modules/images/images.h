@@ -464,6 +464,8 @@ void	images_reg_close(struct images_reg *r);
 void	images_import(struct berth_req *req, void *state);
 void	images_push(struct berth_req *req, void *state);
 void	images_auth(struct berth_req *req, void *state);
+void	images_pull(struct images *st, struct berth_req *req,
+	    const char *image, const char *tag);
 void	images_load(struct berth_req *req, void *state);
 void	images_save(struct berth_req *req, void *state);
 void	images_list(struct berth_req *req, void *state);

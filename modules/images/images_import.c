@@ -1,5 +1,6 @@
 /*
- * images_import.c - POST /images/create?fromSrc=- (`docker import`).
+ * images_import.c - POST /images/create?fromSrc=- (`docker import`);
+ * ?fromImage= is a pull (images_pull.c).
  *
  * The body streams into a pipe (the core pauses the client while the
  * pipe is full); a worker unpacks it as it arrives into tmp/, and only
@@ -359,9 +360,8 @@ images_import(struct berth_req *req, void *state)
 	from_image = h->req_query(req, "fromImage", 0);
 	src = h->req_query(req, "fromSrc", 0);
 	if (from_image != NULL && *from_image != '\0') {
-		berth_err_set(&err, -ENOTSUP, "pulling images is not supported "
-		    "yet: load them with docker load or docker import");
-		goto fail;
+		images_pull(st, req, from_image, h->req_query(req, "tag", 0));
+		return;
 	}
 	if (src == NULL || strcmp(src, "-") != 0) {
 		berth_err_set(&err, src && *src ? -ENOTSUP : -EINVAL,

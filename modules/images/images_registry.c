@@ -20,6 +20,7 @@
  */
 #include <arpa/inet.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -413,9 +414,13 @@ images_reg_errmsg(const struct images_reg_resp *rs, char *out, size_t len)
 	e = json_object_array_get_idx(berth_json_get(o, "errors"), 0);
 	code = berth_json_str(e, "code");
 	msg = berth_json_str(e, "message");
-	if (msg != NULL)
+	if (msg != NULL) {
+		/* Docker's errcode: "MANIFEST_UNKNOWN" reads "manifest unknown". */
 		snprintf(out, len, "%s: %s", code != NULL ? code : "error",
 		    msg);
+		for (char *p = out; *p != '\0' && *p != ':'; p++)
+			*p = *p == '_' ? ' ' : (char)tolower((unsigned char)*p);
+	}
 	else
 		snprintf(out, len, "%ld %s", rs->status,
 		    rs->status == 404 ? "not found" : "error");

@@ -3,7 +3,9 @@
 # against Debian's docker-registry started here on loopback ports (no
 # internet): docker push to a plain-HTTP registry, its blobs and
 # manifest as the registry API shows them, a second push finding its
-# layers there, RepoDigests; docker login with good and bad passwords
+# layers there, RepoDigests; docker pull by tag and by digest, of
+# shared and new layers, a 404 for an unknown tag, a tampered blob
+# refused with nothing kept; docker login with good and bad passwords
 # and a push with the stored credentials to a registry behind htpasswd;
 # the errors of a missing tag and of a registry that is down.
 . "$(dirname "$0")/lib.sh"
@@ -101,6 +103,54 @@ assert_contains "a registry that is down: the error in the stream" "$OUT" \
 req GET /_ping
 assert_eq "/_ping answers after all that" "$STATUS" 200
 
+# --- pull: by tag, by digest, what is there already, what is wrong -------------
+
+check "make a second image: busybox and one layer more" \
+    dk run --name mk busybox sh -c 'echo layer-two > /f'
+check "docker commit it as $PLAIN/t/two:1" dk commit mk "$PLAIN/t/two:1"
+dk rm mk >/dev/null
+OUT=$(dk push "$PLAIN/t/two:1" 2>&1)
+assert_eq "push to a new repository: both layers sent" \
+    "$(printf '%s\n' "$OUT" | grep -c ': Pushed$')" 2
+TWO_ID=$(dk image inspect -f '{{.Id}}' "$PLAIN/t/two:1")
+TWO_DIGEST=$(printf '%s\n' "$OUT" | sed -n 's/^1: digest: \(sha256:[0-9a-f]*\) .*/\1/p')
+check "docker rmi $PLAIN/t/two:1" dk rmi "$PLAIN/t/two:1"
+OUT=$(dk pull "$PLAIN/t/two:1" 2>&1)
+assert_contains "docker pull: the shared layer already exists" "$OUT" "Already exists"
+assert_contains "the other is fetched, checked and unpacked" "$OUT" "Pull complete"
+assert_contains "Docker's closing lines" "$OUT" \
+    "Status: Downloaded newer image for $PLAIN/t/two:1"
+assert_contains "... with the manifest's digest" "$OUT" "Digest: $TWO_DIGEST"
+assert_eq "the pulled image has the ID it was pushed with" \
+    "$(dk image inspect -f '{{.Id}}' "$PLAIN/t/two:1" 2>&1)" "$TWO_ID"
+assert_eq "docker run of the pulled image sees its layer" \
+    "$(dk run --rm "$PLAIN/t/two:1" cat /f 2>&1)" layer-two
+OUT=$(dk pull "$PLAIN/t/two:1" 2>&1)
+assert_contains "pulled again: up to date" "$OUT" "Status: Image is up to date"
+check "docker rmi it" dk rmi "$PLAIN/t/two:1"
+OUT=$(dk pull "$PLAIN/t/two@$TWO_DIGEST" 2>&1)
+assert_contains "docker pull by the pushed digest" "$OUT" "Pull complete"
+assert_eq "the image is there by its digest" \
+    "$(dk image inspect -f '{{.Id}}' "$PLAIN/t/two@$TWO_DIGEST" 2>&1)" "$TWO_ID"
+OUT=$(dk pull "$PLAIN/t/nothere:1" 2>&1)
+assert_contains "an unknown tag: Docker's 404" "$OUT" \
+    "manifest for $PLAIN/t/nothere:1 not found: manifest unknown: manifest unknown"
+req POST "/v1.41/images/create?fromImage=$PLAIN/t/nothere&tag=1"
+assert_json_error "... a 404 before anything streams" 404 "manifest unknown"
+check "docker rmi by digest" dk rmi "$PLAIN/t/two@$TWO_DIGEST"
+# A blob the registry serves wrong is refused, and nothing is kept.
+LAYER2=$(curl -s -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+    "http://$PLAIN/v2/t/two/manifests/1" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["layers"][-1]["digest"][7:])')
+BLOB=$(find "$T_TMP/plain/data" -path "*/blobs/sha256/*/$LAYER2/data")
+printf 'not the layer' >"$BLOB"
+OUT=$(dk pull "$PLAIN/t/two:1" 2>&1)
+assert_contains "a blob that does not match its digest: refused" "$OUT" \
+    "verification failed for digest sha256:$LAYER2"
+assert_no_match "and no image left" "$(dk images -q --no-trunc)" "${TWO_ID#sha256:}"
+req GET /_ping
+assert_eq "/_ping answers" "$STATUS" 200
+
 # --- login and a registry behind htpasswd ----------------------------------------
 
 htpasswd -Bbn alice s3cret >"$T_TMP/htpasswd" 2>/dev/null
@@ -115,4 +165,11 @@ OUT=$(echo s3cret | dk login -u alice --password-stdin "$AUTH" 2>&1)
 assert_contains "docker login with the right one" "$OUT" "Login Succeeded"
 OUT=$(dk push "$AUTH/t/busybox:1" 2>&1)
 assert_contains "push with the stored credentials" "$OUT" "1: digest: sha256:"
+check "docker rmi $AUTH/t/busybox:1" dk rmi "$AUTH/t/busybox:1"
+OUT=$(dk pull "$AUTH/t/busybox:1" 2>&1)
+assert_contains "pull with the stored credentials" "$OUT" "Status:"
+check "docker logout" dk logout "$AUTH"
+check "docker rmi $AUTH/t/busybox:1 again" dk rmi "$AUTH/t/busybox:1"
+OUT=$(dk pull "$AUTH/t/busybox:1" 2>&1)
+assert_contains "pull without credentials: refused" "$OUT" "no basic auth credentials"
 assert_no_match "berthd kept no password" "$(grep -rl s3cret "$B_DIR" 2>/dev/null)" .
