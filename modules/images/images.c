@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include <berth/module.h>
 
 #include "images.h"
@@ -31,6 +29,8 @@ static const struct berth_route images_routes[] = {
 	    images_save, 0, 0 },
 	{ BERTH_POST,	"/auth",			NULL,
 	    images_auth, 0, 0 },
+	{ BERTH_GET,	"/distribution/{name*}/json",	"1.30",
+	    images_distribution, 0, 0 },
 	{ BERTH_POST,	"/build/prune",			"1.31",
 	    images_build_prune, 0, 0 },
 	{ BERTH_POST,	"/images/prune",		"1.25",
@@ -121,7 +121,6 @@ images_free(struct images *st)
 	free(st->certs_dir);
 	free(st->root);
 	free(st);
-	curl_global_cleanup();
 }
 
 static const struct berth_conf_key images_conf[] = {
@@ -167,18 +166,12 @@ images_init(const struct berth_host *h, const struct berth_conf *conf,
 	struct images	*st;
 	int		 rc;
 
-	/* Once per module, before any worker uses libcurl (push, pull). */
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return berth_err_set(err, -EIO, "libcurl did not initialise");
-	if ((st = calloc(1, sizeof(*st))) == NULL) {
-		curl_global_cleanup();
+	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return berth_err_set(err, -ENOMEM, "out of memory");
-	}
 	st->h = h;
 	st->rootfd = -1;
 	if (asprintf(&st->root, "%s/images", h->data_root(h)) < 0) {
 		free(st);
-		curl_global_cleanup();
 		return berth_err_set(err, -ENOMEM, "out of memory");
 	}
 	machine_arch(st);

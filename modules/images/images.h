@@ -458,12 +458,15 @@ int	images_reg_do(struct images_reg *r, const char *method,
 void	images_reg_errmsg(const struct images_reg_resp *rs, char *out,
 	    size_t len);
 void	images_reg_close(struct images_reg *r);
+char	**images_insecure_copy(const struct images *st);
+void	images_strv_free(char **v);
 
 /* --- the routes (images_import.c, images_load.c, ...) ------------------ */
 
 void	images_import(struct berth_req *req, void *state);
 void	images_push(struct berth_req *req, void *state);
 void	images_auth(struct berth_req *req, void *state);
+void	images_distribution(struct berth_req *req, void *state);
 void	images_pull(struct images *st, struct berth_req *req,
 	    const char *image, const char *tag);
 void	images_load(struct berth_req *req, void *state);

@@ -41,7 +41,6 @@ auth_done(void *arg)
 	const struct berth_host	*h = j->st->h;
 	struct berth_err	 err = BERTH_ERR_INIT;
 	json_object		*o;
-	size_t			 i;
 
 	if (j->rc < 0) {
 		/* Docker: 401 for bad credentials, 500 for the rest. */
@@ -62,9 +61,7 @@ auth_done(void *arg)
 		h->resp_json(j->req, 200, o);
 		json_object_put(o);
 	}
-	for (i = 0; j->insecure != NULL && j->insecure[i] != NULL; i++)
-		free(j->insecure[i]);
-	free(j->insecure);
+	images_strv_free(j->insecure);
 	explicit_bzero(&j->reg, sizeof(j->reg));
 	j->st->requests--;
 	free(j);
@@ -80,7 +77,6 @@ images_auth(struct berth_req *req, void *state)
 	json_object		*body;
 	const char		*server, *u, *p;
 	char			 host[IMAGES_NAME_MAX + 1];
-	size_t			 i, n;
 
 	if (h->req_json(req, &body, &err) < 0) {
 		h->resp_error(req, &err);
@@ -112,13 +108,8 @@ images_auth(struct berth_req *req, void *state)
 	snprintf(j->reg.user, sizeof(j->reg.user), "%s", u != NULL ? u : "");
 	snprintf(j->reg.pass, sizeof(j->reg.pass), "%s", p != NULL ? p : "");
 	snprintf(j->certs_dir, sizeof(j->certs_dir), "%s", st->certs_dir);
-	for (n = 0; st->insecure != NULL && st->insecure[n] != NULL; n++)
-		;
-	if ((j->insecure = calloc(n + 1, sizeof(char *))) == NULL)
+	if ((j->insecure = images_insecure_copy(st)) == NULL)
 		goto nomem;
-	for (i = 0; i < n; i++)
-		if ((j->insecure[i] = strdup(st->insecure[i])) == NULL)
-			goto nomem;
 	st->requests++;
 	if (h->work(h, auth_work, auth_done, j) < 0) {
 		j->rc = berth_err_set(&j->reg.err, -ENOMEM, "out of memory");
@@ -126,9 +117,6 @@ images_auth(struct berth_req *req, void *state)
 	}
 	return;
 nomem:
-	for (i = 0; j->insecure != NULL && j->insecure[i] != NULL; i++)
-		free(j->insecure[i]);
-	free(j->insecure);
 	free(j);
 	berth_err_set(&err, -ENOMEM, "out of memory");
 	h->resp_error(req, &err);

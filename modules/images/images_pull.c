@@ -81,9 +81,7 @@ pull_free(struct pull_job *j)
 			images_layer_unpin(j->st, j->pinned[i]);
 	if (j->out != -1)
 		close(j->out);
-	for (i = 0; j->insecure != NULL && j->insecure[i] != NULL; i++)
-		free(j->insecure[i]);
-	free(j->insecure);
+	images_strv_free(j->insecure);
 	free(j->config);
 	free(j->layers);
 	free(j->pinned);
@@ -608,7 +606,6 @@ images_pull(struct images *st, struct berth_req *req, const char *image,
 	const struct berth_host	*h = st->h;
 	struct berth_err	 err = BERTH_ERR_INIT;
 	struct pull_job		*j;
-	size_t			 i, n;
 
 	if ((j = calloc(1, sizeof(*j))) == NULL ||
 	    (j->buf = malloc(READSZ)) == NULL) {
@@ -640,13 +637,8 @@ images_pull(struct images *st, struct berth_req *req, const char *image,
 	}
 	images_ref_default_tag(&j->ref);
 	snprintf(j->certs_dir, sizeof(j->certs_dir), "%s", st->certs_dir);
-	for (n = 0; st->insecure != NULL && st->insecure[n] != NULL; n++)
-		;
-	if ((j->insecure = calloc(n + 1, sizeof(char *))) == NULL)
+	if ((j->insecure = images_insecure_copy(st)) == NULL)
 		goto nomem;
-	for (i = 0; i < n; i++)
-		if ((j->insecure[i] = strdup(st->insecure[i])) == NULL)
-			goto nomem;
 	if (images_reg_auth(&j->reg, h->req_header(req, "X-Registry-Auth")) <
 	    0) {
 		err = j->reg.err;

@@ -77,9 +77,7 @@ push_unref(struct push_job *j)
 		free(j->tags[i].sizes);
 		free(j->tags[i].pinned);
 	}
-	for (i = 0; j->insecure != NULL && j->insecure[i] != NULL; i++)
-		free(j->insecure[i]);
-	free(j->insecure);
+	images_strv_free(j->insecure);
 	free(j->tags);
 	explicit_bzero(&j->reg, sizeof(j->reg));
 	free(j);
@@ -483,13 +481,8 @@ images_push(struct berth_req *req, void *state)
 	}
 	j->ref.tag[0] = '\0';
 	snprintf(j->certs_dir, sizeof(j->certs_dir), "%s", st->certs_dir);
-	for (i = 0; st->insecure != NULL && st->insecure[i] != NULL; i++)
-		;
-	if ((j->insecure = calloc(i + 1, sizeof(char *))) == NULL)
+	if ((j->insecure = images_insecure_copy(st)) == NULL)
 		goto nomem;
-	for (i = 0; st->insecure != NULL && st->insecure[i] != NULL; i++)
-		if ((j->insecure[i] = strdup(st->insecure[i])) == NULL)
-			goto nomem;
 	if (images_reg_auth(&j->reg, h->req_header(req, "X-Registry-Auth")) < 0) {
 		err = j->reg.err;
 		goto fail;

@@ -27,9 +27,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include <berth/base64.h>
+#include <berth/curl.h>
 #include <berth/json.h>
 
 #include "images.h"
@@ -451,6 +450,9 @@ images_reg_open(struct images_reg *r, const struct images_ref *ref,
 	snprintf(r->domain, sizeof(r->domain), "%s", ref->domain);
 	if (strcmp(host, "docker.io") == 0)
 		host = "registry-1.docker.io";
+	if (!berth_curl_available())
+		return berth_err_set(&r->err, -ENOSYS, "registries need "
+		    "libcurl (libcurl4), which is not installed");
 	if ((r->curl = curl_easy_init()) == NULL)
 		return berth_err_set(&r->err, -ENOMEM, "out of memory");
 	snprintf(dir, sizeof(dir), "%s/%s/ca.crt", certs_dir, ref->domain);
@@ -467,10 +469,23 @@ images_reg_open(struct images_reg *r, const struct images_ref *ref,
 	r->no_verify = weak && r->ca[0] == '\0';
 	rc = images_reg_do(r, "GET", "/v2/", NULL, &rs, 0);
 	if (rc < 0 && weak && rc != -EACCES) {
-		/* An insecure registry may speak plain HTTP. */
+		/*
+		 * An insecure registry may speak plain HTTP.  If that fails
+		 * too, HTTPS's error is the one that explains.
+		 */
+		struct berth_err	tls_err = r->err;
+		char			tls_base[sizeof(r->base)];
+
+		memcpy(tls_base, r->base, sizeof(tls_base));
 		snprintf(r->base, sizeof(r->base), "http://%s", host);
 		r->err.code = 0;
 		rc = images_reg_do(r, "GET", "/v2/", NULL, &rs, 0);
+		if ((rc < 0 && rc != -EACCES) ||
+		    (rc == 0 && rs.status != 200 && rs.status != 401)) {
+			r->err = tls_err;
+			memcpy(r->base, tls_base, sizeof(r->base));
+			rc = tls_err.code;
+		}
 	}
 	free(rs.body);
 	if (rc < 0)
@@ -492,4 +507,33 @@ images_reg_close(struct images_reg *r)
 	r->curl = NULL;
 	explicit_bzero(r->pass, sizeof(r->pass));
 	explicit_bzero(r->token, sizeof(r->token));
+}
+
+/* A copy of engine.yaml's insecure-registries, for a worker; or NULL. */
+char **
+images_insecure_copy(const struct images *st)
+{
+	char	**v;
+	size_t	  n = 0, i;
+
+	while (st->insecure != NULL && st->insecure[n] != NULL)
+		n++;
+	if ((v = calloc(n + 1, sizeof(char *))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if ((v[i] = strdup(st->insecure[i])) == NULL) {
+			images_strv_free(v);
+			return NULL;
+		}
+	return v;
+}
+
+void
+images_strv_free(char **v)
+{
+	size_t	i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
 }

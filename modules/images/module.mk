@@ -1,3 +1,3 @@
 MODULES		+= images
 images-SRCS	:= $(wildcard modules/images/*.c)
-images-LIBS	:= -larchive -lcrypto -lcurl
+images-LIBS	:= -larchive -lcrypto

@@ -11,4 +11,4 @@ plugin-proxy-SRCS	:= modules/plugin-proxy/plugin_proxy.c \
 			   modules/plugin-proxy/pp_privs.c \
 			   modules/plugin-proxy/pp_run.c \
 			   modules/plugin-proxy/pp_volume.c
-plugin-proxy-LIBS	:= -lcurl -larchive
+plugin-proxy-LIBS	:= -larchive

@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include <berth/authz.h>
 #include <berth/fs.h>
 #include <berth/host.h>
@@ -225,12 +223,8 @@ pp_init(const struct berth_host *h, const struct berth_conf *conf,
 	struct pp_plugin	*p;
 	int			 rc;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return berth_err_set(err, -EIO, "libcurl did not initialise");
-	if ((pp = calloc(1, sizeof(*pp))) == NULL) {
-		curl_global_cleanup();
+	if ((pp = calloc(1, sizeof(*pp))) == NULL)
 		return berth_err_set(err, -ENOMEM, "out of memory");
-	}
 	pp->h = h;
 	TAILQ_INIT(&pp->plugins);
 	if ((rc = pp_configure(pp, h->conf_json(conf), err)) < 0 ||
@@ -243,7 +237,6 @@ pp_init(const struct berth_host *h, const struct berth_conf *conf,
 	    &pp_resolver_ops, pp, err)) < 0 ||
 	    (rc = h->hook(h, BERTH_HOOK_INFO, pp_info, pp, err)) < 0) {
 		pp_free(pp);
-		curl_global_cleanup();
 		return rc;
 	}
 	/*
@@ -262,7 +255,6 @@ static void
 pp_fini(void *state)
 {
 	pp_free(state);
-	curl_global_cleanup();
 }
 
 BERTH_MODULE = {

@@ -20,6 +20,8 @@
 #define PP_HTTP_BODY_MAX	(8u << 20)
 
 struct pp_http {
+	const struct berth_host	*h;
+	int			 started;	/* libcurl loaded, bc made */
 	struct berth_curl	 bc;
 	struct curl_slist	*headers;
 	TAILQ_HEAD(, pp_xfer)	 xfers;		/* running */
@@ -115,6 +117,7 @@ xfer_done(void *arg, CURL *easy, CURLcode cc)
 	xfer_free(x);
 }
 
+/* libcurl is loaded at the first call (berth/curl.h says why). */
 struct pp_http *
 pp_http_new(const struct berth_host *h)
 {
@@ -123,10 +126,19 @@ pp_http_new(const struct berth_host *h)
 	if ((hp = calloc(1, sizeof(*hp))) == NULL)
 		return NULL;
 	TAILQ_INIT(&hp->xfers);
-	if (berth_curl_init(&hp->bc, h, xfer_done, hp) < 0) {
-		free(hp);
-		return NULL;
-	}
+	hp->h = h;
+	return hp;
+}
+
+static int
+pp_http_start(struct pp_http *hp)
+{
+	int	rc;
+
+	if (hp->started)
+		return 0;
+	if ((rc = berth_curl_init(&hp->bc, hp->h, xfer_done, hp)) < 0)
+		return rc;
 	/*
 	 * What dockerd sends: the plugin protocol's media type, and no
 	 * Content-Type or Expect (libcurl would add both to a POST).
@@ -135,7 +147,8 @@ pp_http_new(const struct berth_host *h)
 	    "Accept: application/vnd.docker.plugins.v1.2+json");
 	hp->headers = curl_slist_append(hp->headers, "Content-Type:");
 	hp->headers = curl_slist_append(hp->headers, "Expect:");
-	return hp;
+	hp->started = 1;
+	return 0;
 }
 
 /*
@@ -155,8 +168,10 @@ pp_http_free(struct pp_http *hp)
 		x->cb(x->arg, -ECANCELED, 0, NULL, 0, "berthd is stopping");
 		xfer_free(x);
 	}
-	berth_curl_fini(&hp->bc);
-	curl_slist_free_all(hp->headers);
+	if (hp->started) {
+		berth_curl_fini(&hp->bc);
+		curl_slist_free_all(hp->headers);
+	}
 	free(hp);
 }
 
@@ -172,9 +187,12 @@ pp_http_post(struct pp_http *hp, const struct pp_addr *addr, const char *path,
 {
 	struct pp_xfer	*x;
 	char		 url[PP_URL_MAX + 256];
+	int		 rc;
 
 	if (hp->closing)
 		return -ECANCELED;
+	if ((rc = pp_http_start(hp)) < 0)
+		return rc;
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return -ENOMEM;
 	x->hp = hp;

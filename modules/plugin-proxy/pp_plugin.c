@@ -407,7 +407,8 @@ call_send(struct pp_call *c)
 	    pp_timeout_ms(p->pp, p->name, c->method);
 	if ((rc = pp_http_post(p->pp->http, &p->addr, path, c->body, timeout,
 	    answered, c)) < 0) {
-		berth_err_set(&err, rc, "%s: %s", c->method, strerror(-rc));
+		berth_err_set(&err, rc, "%s: %s", c->method, rc == -ENOSYS ?
+		    "libcurl (libcurl4) is not installed" : strerror(-rc));
 		call_fail(c, &err);
 	}
 }

@@ -13,7 +13,8 @@
 # berthd with authz-noop, images (where images.so is not built, the
 # image-stub serving ROOTFS as busybox), runtime-oci, each -m MODULE in
 # order (-c CONFIG: the lines of its config: mapping, each indented six
-# spaces), and containers (with CONTAINERS_CONF, if set, as the lines of
+# spaces; IMAGES_CONF likewise for images), and containers (with
+# CONTAINERS_CONF, if set, as the lines of
 # its config: mapping); then ROOTFS imported as busybox.  YAML holds the
 # configuration (a test may restart berthd on it).  Ends the test if any
 # of it fails.
@@ -37,8 +38,10 @@ $2"
 	busybox_rootfs "$ROOTFS" ||
 	    { fail "busybox root filesystem" "no busybox"; exit 1; }
 	if [ -f "$MODULE_DIR/images.so" ]; then
-		images='  - name: images
-    required: true'
+		images="  - name: images
+    required: true${IMAGES_CONF:+
+    config:
+$IMAGES_CONF}"
 	else
 		images="  - path: $TEST_MODULE_DIR/image-stub.so
     required: true

@@ -21,31 +21,38 @@ free_port()
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# registry NAME [AUTH-YAML] - start one on a free port; sets REG.
+# registry NAME [AUTH-YAML [TLS]] - start one on a free port; sets REG.
+# TLS: a certificate and key, TLS.crt and TLS.key.
 registry()
 {
-	local port dir=$T_TMP/$1
+	local port dir=$T_TMP/$1 tls="" scheme=http
 
 	port=$(free_port)
 	mkdir -p "$dir/data"
+	if [ -n "${3:-}" ]; then
+		tls=", tls: {certificate: $3.crt, key: $3.key}"
+		scheme=https
+	fi
 	{
 		echo "version: 0.1"
 		echo "log: {level: warn}"
 		echo "storage: {filesystem: {rootdirectory: $dir/data}}"
-		echo "http: {addr: 127.0.0.1:$port}"
+		echo "http: {addr: 127.0.0.1:$port$tls}"
 		[ -n "${2:-}" ] && echo "$2"
 	} >"$dir/config.yml"
 	docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
 	track_pid $!
 	REG=127.0.0.1:$port
 	for _ in $(seq 1 50); do
-		curl -s -o /dev/null "http://$REG/v2/" && return 0
+		curl -sk -o /dev/null "$scheme://$REG/v2/" && return 0
 		sleep 0.1
 	done
 	fail "registry $1 started" "$(cat "$dir/log")"
 	exit 1
 }
 
+CERTS=$T_TMP/certs.d
+IMAGES_CONF="      certs-dir: $CERTS"
 busybox_daemon
 
 # --- push to a plain-HTTP registry ------------------------------------------
@@ -82,6 +89,15 @@ assert_eq "the layer blob is there, whole" \
     "${LAYER#sha256:}"
 assert_contains "RepoDigests has the pushed digest" \
     "$(dk image inspect -f '{{json .RepoDigests}}' busybox)" "$PLAIN/t/busybox@$DIGEST"
+req GET "/v1.41/distribution/$PLAIN/t/busybox:1/json"
+assert_eq "GET /distribution/{name}/json: the manifest's descriptor" \
+    "$STATUS $(printf '%s' "$BODY" | python3 -c 'import json,sys; d=json.load(sys.stdin)["Descriptor"]; print(d["digest"], d["mediaType"])')" \
+    "200 $DIGEST application/vnd.docker.distribution.manifest.v2+json"
+assert_contains "... and its platform, from the config" "$BODY" \
+    "\"Platforms\":[{\"architecture\":\"$(dk image inspect -f '{{.Architecture}}' busybox)\",\"os\":\"linux\"}]"
+req GET "/v1.41/distribution/$PLAIN/t/nothere:1/json"
+assert_json_error "... 404 for what the registry does not have" 404 \
+    "manifest unknown"
 OUT=$(dk push "$PLAIN/t/busybox:1" 2>&1)
 assert_match "a second push finds the layer there" "$OUT" \
     '^[0-9a-f]{12}: Layer already exists$'
@@ -173,3 +189,30 @@ check "docker rmi $AUTH/t/busybox:1 again" dk rmi "$AUTH/t/busybox:1"
 OUT=$(dk pull "$AUTH/t/busybox:1" 2>&1)
 assert_contains "pull without credentials: refused" "$OUT" "no basic auth credentials"
 assert_no_match "berthd kept no password" "$(grep -rl s3cret "$B_DIR" 2>/dev/null)" .
+
+# --- a registry over TLS with a self-signed certificate --------------------------
+
+# mkcert NAME PREFIX - a self-signed certificate for 127.0.0.1.
+mkcert()
+{
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$1" \
+	    -addext "subjectAltName=IP:127.0.0.1" -keyout "$2.key" \
+	    -out "$2.crt" >/dev/null 2>&1
+}
+mkcert berth-test-registry "$T_TMP/tls"
+mkcert someone-else "$T_TMP/other"
+registry tls "" "$T_TMP/tls"
+TLS=$REG
+dk tag busybox "$TLS/t/busybox:1" >/dev/null
+OUT=$(dk push "$TLS/t/busybox:1" 2>&1)
+assert_contains "push over TLS to a loopback registry (insecure: not verified)" \
+    "$OUT" "1: digest: sha256:"
+mkdir -p "$CERTS/$TLS"
+cp "$T_TMP/other.crt" "$CERTS/$TLS/ca.crt"
+OUT=$(dk push "$TLS/t/busybox:1" 2>&1)
+assert_contains "with a CA in certs.d that did not sign it: refused" "$OUT" \
+    "certificate"
+cp "$T_TMP/tls.crt" "$CERTS/$TLS/ca.crt"
+check "docker rmi $TLS/t/busybox:1" dk rmi "$TLS/t/busybox:1"
+OUT=$(dk pull "$TLS/t/busybox:1" 2>&1)
+assert_contains "with the CA that signed it: verified, pulled" "$OUT" "Status:"

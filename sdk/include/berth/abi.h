@@ -10,8 +10,8 @@
  *
  * 1.6  resolver.h (resolver/1): drivers found on demand by name, as
  *      plugin-proxy finds Docker plugins; lookup consults resolvers;
- *      base64.h (inline helper, both ways), curl.h (libcurl's multi
- *      interface on the loop, for modules linking libcurl) and oci.h
+ *      base64.h (inline helper, both ways), curl.h (libcurl loaded on
+ *      first use, and its multi interface on the loop) and oci.h
  *      (Docker's spec defaults) added; rtnl.h gains
  *      berth_rtnl_route_add; fs.h gains berth_read_small
  * 1.5  network.h (network/1, and networks/1 for the containers
