@@ -1,9 +1,11 @@
 #!/bin/bash
-# images.sh - docker import and docker load of a large multi-layer image
-# through berthd: wall time, berthd's peak RSS (VmHWM) during each, and
-# /_ping's latency while the load streams in; then the same through a
-# reference dockerd (REF_HOST, or one started by ref-dockerd.sh when
-# dockerd is installed) and the ratios.
+# images.sh - docker import, load, save, push and pull of a large
+# multi-layer image through berthd: wall time, berthd's peak RSS (VmHWM)
+# during each, and /_ping's latency while the load streams in and while
+# the pull runs; push and pull go to a docker-registry started on a
+# loopback port.  Then the same through a reference dockerd (REF_HOST,
+# or one started by ref-dockerd.sh when dockerd is installed) and the
+# ratios.
 # A benchmark, never a test: `make test` does not run it.
 #
 #	bench/images.sh
@@ -136,6 +138,37 @@ echo "  /_ping during the load: $PINGS"
 timed "docker save -o (${SIZE_MB} MiB)" "$berthd_pid" \
     bk save -o "$tmp/saved.tar" bench:load
 b_save=$MS
+
+# Push and pull through a registry of our own on loopback.
+REG_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+REG=127.0.0.1:$REG_PORT
+mkdir -p "$tmp/registry"
+printf 'version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: %s}\n' \
+    "$tmp/registry" "$REG" >"$tmp/registry.yml"
+command -v docker-registry >/dev/null || die "docker-registry is not installed (make deps)"
+docker-registry serve "$tmp/registry.yml" >"$tmp/registry.log" 2>&1 &
+reg_pid=$!
+trap 'kill $reg_pid 2>/dev/null; bench_cleanup' EXIT
+for _ in $(seq 1 50); do
+	curl -s -o /dev/null "http://$REG/v2/" && break
+	sleep 0.1
+done
+bk tag bench:load "$REG/bench/load:1" >/dev/null
+timed "docker push (${SIZE_MB} MiB, $LAYERS layers)" "$berthd_pid" \
+    bk push "$REG/bench/load:1"
+b_push=$MS b_push_hwm=$HWM
+bk rmi "$REG/bench/load:1" bench:load >/dev/null 2>&1
+hwm_reset "$berthd_pid"
+t0=$(date +%s%N)
+bk pull "$REG/bench/load:1" >/dev/null 2>&1 &
+lpid=$!
+PINGS=$(pings_during "$tmp/berth.sock" "$lpid")
+wait "$lpid" || die "docker pull failed"
+b_pull=$(( ($(date +%s%N) - t0) / 1000000 ))
+b_pull_hwm=$(hwm_kb "$berthd_pid")
+printf '%-40s %8d ms   peak RSS %7d KiB\n' "docker pull (${SIZE_MB} MiB, $LAYERS layers)" \
+    "$b_pull" "$b_pull_hwm"
+echo "  /_ping during the pull: $PINGS"
 echo "  berthd RSS after: $(rss_kb "$berthd_pid") KiB"
 
 ref_start
@@ -153,9 +186,17 @@ if [ -n "${REF_HOST:-}" ]; then
 	timed "docker save -o (${SIZE_MB} MiB)" "$rpid" \
 	    rk save -o "$tmp/ref-saved.tar" bench:load
 	r_save=$MS
-	rk rmi -f bench:import bench:load >/dev/null 2>&1
+	rk tag bench:load "$REG/ref/load:1" >/dev/null
+	timed "docker push (${SIZE_MB} MiB, $LAYERS layers)" "$rpid" \
+	    rk push "$REG/ref/load:1"
+	r_push=$MS r_push_hwm=$HWM
+	rk rmi -f "$REG/ref/load:1" bench:load >/dev/null 2>&1
+	timed "docker pull (${SIZE_MB} MiB, $LAYERS layers)" "$rpid" \
+	    rk pull "$REG/ref/load:1"
+	r_pull=$MS r_pull_hwm=$HWM
+	rk rmi -f bench:import bench:load "$REG/ref/load:1" >/dev/null 2>&1
 	echo "# ratios (berthd / dockerd; below 1 is better)"
-	for x in import load save; do
+	for x in import load save push pull; do
 		b=b_$x r=r_$x
 		[ "${!r}" -gt 0 ] && printf '%-40s %8.2f x\n' "$x time" \
 		    "$(echo "${!b} / ${!r}" | bc -l)"
@@ -165,6 +206,10 @@ if [ -n "${REF_HOST:-}" ]; then
 		    "$(echo "$b_import_hwm / $r_import_hwm" | bc -l)"
 		printf '%-40s %8.2f x\n' "load peak RSS" \
 		    "$(echo "$b_load_hwm / $r_load_hwm" | bc -l)"
+		printf '%-40s %8.2f x\n' "push peak RSS" \
+		    "$(echo "$b_push_hwm / $r_push_hwm" | bc -l)"
+		printf '%-40s %8.2f x\n' "pull peak RSS" \
+		    "$(echo "$b_pull_hwm / $r_pull_hwm" | bc -l)"
 	fi
 else
 	echo "# no reference dockerd (set REF_HOST, or install dockerd)"
