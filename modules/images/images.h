@@ -458,6 +458,12 @@ int	images_reg_do(struct images_reg *r, const char *method,
 void	images_reg_errmsg(const struct images_reg_resp *rs, char *out,
 	    size_t len);
 void	images_reg_close(struct images_reg *r);
+int	images_reg_get_json(struct images_reg *r, const char *path,
+	    const char *want_digest, struct images_reg_resp *rs);
+void	images_progress(int fd, json_object *o);
+void	images_progress_status(int fd, const char *id, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	images_progress_error(int fd, const char *msg);
 char	**images_insecure_copy(const struct images *st);
 void	images_strv_free(char **v);
 

@@ -48,23 +48,10 @@ platform(json_object *p)
 static int
 get(struct dist_job *j, const char *what, struct images_reg_resp *rs)
 {
-	char	path[IMAGES_NAME_MAX * 2 + 64], msg[512];
-	int	rc;
+	char	path[IMAGES_NAME_MAX * 2 + 64];
 
 	snprintf(path, sizeof(path), "/v2/%s/%s", j->ref.path, what);
-	rs->fd = -1;
-	if ((rc = images_reg_do(&j->reg, "GET", path, NULL, rs, 0)) < 0)
-		return rc;
-	if (rs->status != 200) {
-		images_reg_errmsg(rs, msg, sizeof(msg));
-		return berth_err_set(&j->reg.err, rs->status == 404 ? -ENOENT :
-		    rs->status == 401 || rs->status == 403 ? -EACCES : -EIO,
-		    "%s", msg);
-	}
-	if (rs->body == NULL || rs->len > IMAGES_JSON_MAX)
-		return berth_err_set(&j->reg.err, -EPROTO, "%s: no answer, or "
-		    "one too large", path);
-	return 0;
+	return images_reg_get_json(&j->reg, path, NULL, rs);
 }
 
 static void

@@ -18,7 +18,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,28 +95,10 @@ static int
 get_json(struct pull_job *j, const char *path, const char *want_digest,
     char **body, size_t *len, struct images_reg_resp *rs)
 {
-	char	hex[IMAGES_HEX + 1], msg[512];
 	int	rc;
 
-	rs->fd = -1;
-	if ((rc = images_reg_do(&j->reg, "GET", path, NULL, rs, 0)) < 0)
+	if ((rc = images_reg_get_json(&j->reg, path, want_digest, rs)) < 0)
 		return rc;
-	if (rs->status != 200) {
-		images_reg_errmsg(rs, msg, sizeof(msg));
-		return berth_err_set(&j->reg.err, rs->status == 404 ? -ENOENT :
-		    rs->status == 401 || rs->status == 403 ? -EACCES : -EIO,
-		    "%s", msg);
-	}
-	if (rs->body == NULL || rs->len > IMAGES_JSON_MAX)
-		return berth_err_set(&j->reg.err, -EPROTO, "%s: no answer, or "
-		    "one too large", path);
-	if (want_digest != NULL) {
-		images_sha256_hex(rs->body, rs->len, hex);
-		if (strncmp(want_digest, "sha256:", 7) != 0 ||
-		    strcmp(want_digest + 7, hex) != 0)
-			return berth_err_set(&j->reg.err, -EPROTO, "%s: digest "
-			    "mismatch: got sha256:%s", want_digest, hex);
-	}
 	*body = rs->body;
 	*len = rs->len;
 	rs->body = NULL;
@@ -243,36 +224,6 @@ out:
 
 /* --- step 2: the layers -------------------------------------------------------- */
 
-static void
-emit(struct pull_job *j, json_object *o)
-{
-	const char	*s = json_object_to_json_string_ext(o,
-			    JSON_C_TO_STRING_PLAIN);
-
-	(void)!write(j->out, s, strlen(s));
-	(void)!write(j->out, "\r\n", 2);
-	json_object_put(o);
-}
-
-static void
-status(struct pull_job *j, const char *id, const char *fmt, ...)
-{
-	json_object	*o = json_object_new_object();
-	char		 buf[1024];
-	va_list		 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	json_object_object_add(o, "status", json_object_new_string(buf));
-	if (id != NULL) {
-		json_object_object_add(o, "progressDetail",
-		    json_object_new_object());
-		json_object_object_add(o, "id", json_object_new_string(id));
-	}
-	emit(j, o);
-}
-
 static ssize_t
 file_read(void *arg, const void **buf)
 {
@@ -303,7 +254,7 @@ fetch_layer(struct pull_job *j, size_t i)
 	if ((rs.fd = openat(j->rootfd, path, O_RDWR | O_CREAT | O_EXCL |
 	    O_CLOEXEC, 0600)) == -1)
 		return berth_err_errno(&j->reg.err, "create %s", path);
-	status(j, id, "Downloading");
+	images_progress_status(j->out, id, "Downloading");
 	snprintf(path, sizeof(path), "/v2/%s/blobs/%s", j->ref.path, l->digest);
 	if ((rc = images_reg_do(&j->reg, "GET", path, NULL, &rs, 0)) == 0 &&
 	    rs.status != 200) {
@@ -315,7 +266,7 @@ fetch_layer(struct pull_job *j, size_t i)
 	free(rs.body);
 	if (rc < 0)
 		goto out;
-	status(j, id, "Verifying Checksum");
+	images_progress_status(j->out, id, "Verifying Checksum");
 	if ((sha = images_sha_new()) == NULL) {
 		rc = berth_err_set(&j->reg.err, -ENOMEM, "out of memory");
 		goto out;
@@ -329,7 +280,7 @@ fetch_layer(struct pull_job *j, size_t i)
 		    "verification failed for digest %s", l->digest);
 		goto out;
 	}
-	status(j, id, "Download complete");
+	images_progress_status(j->out, id, "Download complete");
 	lseek(j->fd, 0, SEEK_SET);
 	/* tmp/pull-N/<i>/{diff,size}, and the tar beside: <i>.blob. */
 	snprintf(path, sizeof(path), "%s/%zu", j->tmpdir, i);
@@ -347,7 +298,7 @@ fetch_layer(struct pull_job *j, size_t i)
 		rc = berth_err_errno(&j->reg.err, "create %s", path);
 		goto out;
 	}
-	status(j, id, "Extracting");
+	images_progress_status(j->out, id, "Extracting");
 	l->u.dirfd = diff;
 	l->u.blobfd = blob;
 	l->u.read = file_read;
@@ -364,7 +315,7 @@ fetch_layer(struct pull_job *j, size_t i)
 	}
 	if ((rc = images_layer_write_size(ldir, &l->u, &j->reg.err)) < 0)
 		goto out;
-	status(j, id, "Pull complete");
+	images_progress_status(j->out, id, "Pull complete");
 out:
 	if (j->fd != -1)
 		close(j->fd);
@@ -385,7 +336,7 @@ pull_work(void *arg)
 	char		 id[13];
 	size_t		 i;
 
-	status(j, j->ref.tag[0] ? j->ref.tag : j->ref.digest,
+	images_progress_status(j->out, j->ref.tag[0] ? j->ref.tag : j->ref.digest,
 	    "Pulling from %s", j->ref.path);
 	if (mkdirat(j->rootfd, j->tmpdir, 0700) == -1) {
 		j->rc = berth_err_errno(&j->reg.err, "mkdir %s", j->tmpdir);
@@ -393,7 +344,7 @@ pull_work(void *arg)
 	}
 	for (i = 0; i < j->nlayers; i++) {
 		snprintf(id, sizeof(id), "%.12s", j->layers[i].digest + 7);
-		status(j, id, j->layers[i].have ? "Already exists" :
+		images_progress_status(j->out, id, j->layers[i].have ? "Already exists" :
 		    "Pulling fs layer");
 	}
 	for (i = 0; j->rc == 0 && i < j->nlayers; i++)
@@ -407,24 +358,16 @@ pull_work(void *arg)
 static void
 finish_stream(struct pull_job *j, const struct berth_err *err)
 {
-	json_object	*o, *d;
 	char		 name[1024];
 
 	/* The worker is done: the loop writes the last lines, never waiting. */
 	(void)fcntl(j->out, F_SETFL, O_NONBLOCK);
-	if (err != NULL) {
-		o = json_object_new_object();
-		d = json_object_new_object();
-		json_object_object_add(d, "message",
-		    json_object_new_string(err->msg));
-		json_object_object_add(o, "errorDetail", d);
-		json_object_object_add(o, "error", json_object_new_string(
-		    err->msg));
-		emit(j, o);
-	} else {
+	if (err != NULL)
+		images_progress_error(j->out, err->msg);
+	else {
 		images_ref_string(&j->ref, name, sizeof(name));
-		status(j, NULL, "Digest: %s", j->mdigest);
-		status(j, NULL, "Status: %s for %s", j->up_to_date ?
+		images_progress_status(j->out, NULL, "Digest: %s", j->mdigest);
+		images_progress_status(j->out, NULL, "Status: %s for %s", j->up_to_date ?
 		    "Image is up to date" : "Downloaded newer image", name);
 	}
 	close(j->out);

@@ -19,7 +19,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,38 +84,6 @@ push_unref(struct push_job *j)
 
 /* --- the worker ----------------------------------------------------------- */
 
-/* One JSON message and Docker's "\r\n"; a client gone is not an error. */
-static void
-emit(struct push_job *j, json_object *o)
-{
-	const char	*s = json_object_to_json_string_ext(o,
-			    JSON_C_TO_STRING_PLAIN);
-	size_t		 len = strlen(s);
-
-	(void)!write(j->out, s, len);
-	(void)!write(j->out, "\r\n", 2);
-	json_object_put(o);
-}
-
-static void
-status(struct push_job *j, const char *id, const char *fmt, ...)
-{
-	json_object	*o = json_object_new_object();
-	char		 buf[1024];
-	va_list		 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	json_object_object_add(o, "status", json_object_new_string(buf));
-	if (id != NULL) {
-		json_object_object_add(o, "progressDetail",
-		    json_object_new_object());
-		json_object_object_add(o, "id", json_object_new_string(id));
-	}
-	emit(j, o);
-}
-
 static uint64_t
 now_ms(void)
 {
@@ -158,7 +125,7 @@ uploading(void *arg, size_t done, size_t total)
 	json_object_object_add(o, "progressDetail", d);
 	json_object_object_add(o, "progress", json_object_new_string(bar));
 	json_object_object_add(o, "id", json_object_new_string(u->id));
-	emit(u->j, o);
+	images_progress(u->j->out, o);
 }
 
 static int
@@ -244,14 +211,14 @@ push_tag(struct push_job *j, struct push_tag *t)
 
 	for (i = 0; i < t->nlayers; i++) {
 		snprintf(id, sizeof(id), "%.12s", t->diffs[i]);
-		status(j, id, "Preparing");
+		images_progress_status(j->out, id, "Preparing");
 	}
 	for (i = t->nlayers; i-- > 0;) {
 		snprintf(id, sizeof(id), "%.12s", t->diffs[i]);
 		if ((rc = push_blob(j, t->diffs[i], (size_t)t->sizes[i], id,
 		    &sent)) < 0)
 			return rc;
-		status(j, id, sent ? "Pushed" : "Layer already exists");
+		images_progress_status(j->out, id, sent ? "Pushed" : "Layer already exists");
 	}
 	if ((rc = push_blob(j, t->hex, t->config_len, NULL, &sent)) < 0)
 		return rc;
@@ -296,7 +263,7 @@ push_tag(struct push_job *j, struct push_tag *t)
 	if (rc == 0) {
 		images_sha256_hex(text, b.len, hex);
 		snprintf(t->digest, sizeof(t->digest), "sha256:%s", hex);
-		status(j, NULL, "%s: digest: %s size: %zu", t->tag, t->digest,
+		images_progress_status(j->out, NULL, "%s: digest: %s size: %zu", t->tag, t->digest,
 		    b.len);
 		c = json_object_new_object();
 		json_object_object_add(c, "progressDetail",
@@ -308,7 +275,7 @@ push_tag(struct push_job *j, struct push_tag *t)
 		json_object_object_add(l, "Size",
 		    json_object_new_int64((int64_t)b.len));
 		json_object_object_add(c, "aux", l);
-		emit(j, c);
+		images_progress(j->out, c);
 	}
 	json_object_put(m);
 	return rc;
@@ -318,28 +285,18 @@ static void
 push_work(void *arg)
 {
 	struct push_job	*j = arg;
-	json_object	*o, *d;
 	char		 name[1024];
 	size_t		 i;
 
 	images_ref_name(&j->ref, name, sizeof(name));
-	status(j, NULL, "The push refers to repository [%s]", name);
+	images_progress_status(j->out, NULL, "The push refers to repository [%s]", name);
 	j->rc = images_reg_open(&j->reg, &j->ref, "pull,push", j->certs_dir,
 	    j->insecure);
 	for (i = 0; j->rc == 0 && i < j->ntags; i++)
 		j->rc = push_tag(j, &j->tags[i]);
 	images_reg_close(&j->reg);
-	if (j->rc < 0) {
-		/* Docker's error message in the stream: the CLI prints it. */
-		o = json_object_new_object();
-		d = json_object_new_object();
-		json_object_object_add(d, "message",
-		    json_object_new_string(j->reg.err.msg));
-		json_object_object_add(o, "errorDetail", d);
-		json_object_object_add(o, "error",
-		    json_object_new_string(j->reg.err.msg));
-		emit(j, o);
-	}
+	if (j->rc < 0)
+		images_progress_error(j->out, j->reg.err.msg);
 	close(j->out);
 	j->out = -1;
 }

@@ -22,6 +22,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -536,4 +537,84 @@ images_strv_free(char **v)
 	for (i = 0; v != NULL && v[i] != NULL; i++)
 		free(v[i]);
 	free(v);
+}
+
+/*
+ * GET a small document (a manifest, a config) into rs->body: 0, or -errno
+ * with r->err worded as dockerd words it (-ENOENT for a 404, -EACCES for
+ * 401/403).  With want_digest, the bytes must hash to it.
+ */
+int
+images_reg_get_json(struct images_reg *r, const char *path,
+    const char *want_digest, struct images_reg_resp *rs)
+{
+	char	hex[IMAGES_HEX + 1], msg[512];
+	int	rc;
+
+	rs->fd = -1;
+	if ((rc = images_reg_do(r, "GET", path, NULL, rs, 0)) < 0)
+		return rc;
+	if (rs->status != 200) {
+		images_reg_errmsg(rs, msg, sizeof(msg));
+		return berth_err_set(&r->err, rs->status == 404 ? -ENOENT :
+		    rs->status == 401 || rs->status == 403 ? -EACCES : -EIO,
+		    "%s", msg);
+	}
+	if (rs->body == NULL || rs->len > IMAGES_JSON_MAX)
+		return berth_err_set(&r->err, -EPROTO, "%s: no answer, or one "
+		    "too large", path);
+	if (want_digest != NULL) {
+		images_sha256_hex(rs->body, rs->len, hex);
+		if (strncmp(want_digest, "sha256:", 7) != 0 ||
+		    strcmp(want_digest + 7, hex) != 0)
+			return berth_err_set(&r->err, -EPROTO, "%s: digest "
+			    "mismatch: got sha256:%s", want_digest, hex);
+	}
+	return 0;
+}
+
+/* One JSON progress message and Docker's "\r\n" into fd; o is taken. */
+void
+images_progress(int fd, json_object *o)
+{
+	const char	*s = json_object_to_json_string_ext(o,
+			    JSON_C_TO_STRING_PLAIN);
+
+	/* A client gone is not the worker's error: the pipe just closes. */
+	(void)!write(fd, s, strlen(s));
+	(void)!write(fd, "\r\n", 2);
+	json_object_put(o);
+}
+
+/* {"status": ..., "progressDetail": {}, "id": id} (no id: status only). */
+void
+images_progress_status(int fd, const char *id, const char *fmt, ...)
+{
+	json_object	*o = json_object_new_object();
+	char		 buf[1024];
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	json_object_object_add(o, "status", json_object_new_string(buf));
+	if (id != NULL) {
+		json_object_object_add(o, "progressDetail",
+		    json_object_new_object());
+		json_object_object_add(o, "id", json_object_new_string(id));
+	}
+	images_progress(fd, o);
+}
+
+/* {"errorDetail": {"message": msg}, "error": msg}: the CLI prints it. */
+void
+images_progress_error(int fd, const char *msg)
+{
+	json_object	*o = json_object_new_object(), *d;
+
+	d = json_object_new_object();
+	json_object_object_add(d, "message", json_object_new_string(msg));
+	json_object_object_add(o, "errorDetail", d);
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	images_progress(fd, o);
 }
