@@ -13,7 +13,8 @@
 
 #include "images.h"
 
-#define ACCEPT	"Accept: application/vnd.docker.distribution.manifest.v2+json, " \
+#define ACCEPT	"Accept: " \
+		"application/vnd.docker.distribution.manifest.v2+json, " \
 		"application/vnd.oci.image.manifest.v1+json, " \
 		"application/vnd.docker.distribution.manifest.list.v2+json, " \
 		"application/vnd.oci.image.index.v1+json"

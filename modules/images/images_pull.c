@@ -28,7 +28,8 @@
 #include "images.h"
 
 #define READSZ		(128u << 10)
-#define MT_LIST		"application/vnd.docker.distribution.manifest.list.v2+json"
+#define MT_LIST		"application/vnd.docker.distribution." \
+			"manifest.list.v2+json"
 #define MT_INDEX	"application/vnd.oci.image.index.v1+json"
 #define ACCEPT		"Accept: application/vnd.docker.distribution." \
 			"manifest.v2+json, application/vnd.oci.image." \
@@ -89,7 +90,7 @@ pull_free(struct pull_job *j)
 	free(j);
 }
 
-/* --- step 1: the manifest and the config ------------------------------------ */
+/* --- step 1: the manifest and the config ---------------------------------- */
 
 static int
 get_json(struct pull_job *j, const char *path, const char *want_digest,
@@ -130,7 +131,8 @@ resolve_work(void *arg)
 	struct pull_job		*j = arg;
 	struct images_reg_resp	 rs;
 	json_object		*m = NULL, *cfg = NULL, *ls, *ids;
-	const char		*mt, *d, *ref = j->ref.digest[0] ? j->ref.digest :
+	const char		*mt, *d;
+	const char		*ref = j->ref.digest[0] ? j->ref.digest :
 				    j->ref.tag;
 	char			 path[IMAGES_NAME_MAX * 2 + 64], *body = NULL;
 	size_t			 len, i;
@@ -222,7 +224,7 @@ out:
 	free(rs.body);
 }
 
-/* --- step 2: the layers -------------------------------------------------------- */
+/* --- step 2: the layers --------------------------------------------------- */
 
 static ssize_t
 file_read(void *arg, const void **buf)
@@ -336,16 +338,16 @@ pull_work(void *arg)
 	char		 id[13];
 	size_t		 i;
 
-	images_progress_status(j->out, j->ref.tag[0] ? j->ref.tag : j->ref.digest,
-	    "Pulling from %s", j->ref.path);
+	images_progress_status(j->out, j->ref.tag[0] ? j->ref.tag :
+	    j->ref.digest, "Pulling from %s", j->ref.path);
 	if (mkdirat(j->rootfd, j->tmpdir, 0700) == -1) {
 		j->rc = berth_err_errno(&j->reg.err, "mkdir %s", j->tmpdir);
 		return;
 	}
 	for (i = 0; i < j->nlayers; i++) {
 		snprintf(id, sizeof(id), "%.12s", j->layers[i].digest + 7);
-		images_progress_status(j->out, id, j->layers[i].have ? "Already exists" :
-		    "Pulling fs layer");
+		images_progress_status(j->out, id, j->layers[i].have ?
+		    "Already exists" : "Pulling fs layer");
 	}
 	for (i = 0; j->rc == 0 && i < j->nlayers; i++)
 		if (!j->layers[i].have)
@@ -353,7 +355,7 @@ pull_work(void *arg)
 	images_reg_close(&j->reg);
 }
 
-/* --- back on the loop -------------------------------------------------------- */
+/* --- back on the loop ----------------------------------------------------- */
 
 static void
 finish_stream(struct pull_job *j, const struct berth_err *err)
@@ -367,8 +369,9 @@ finish_stream(struct pull_job *j, const struct berth_err *err)
 	else {
 		images_ref_string(&j->ref, name, sizeof(name));
 		images_progress_status(j->out, NULL, "Digest: %s", j->mdigest);
-		images_progress_status(j->out, NULL, "Status: %s for %s", j->up_to_date ?
-		    "Image is up to date" : "Downloaded newer image", name);
+		images_progress_status(j->out, NULL, "Status: %s for %s",
+		    j->up_to_date ? "Image is up to date" :
+		    "Downloaded newer image", name);
 	}
 	close(j->out);
 	j->out = -1;

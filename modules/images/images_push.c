@@ -218,7 +218,8 @@ push_tag(struct push_job *j, struct push_tag *t)
 		if ((rc = push_blob(j, t->diffs[i], (size_t)t->sizes[i], id,
 		    &sent)) < 0)
 			return rc;
-		images_progress_status(j->out, id, sent ? "Pushed" : "Layer already exists");
+		images_progress_status(j->out, id, sent ? "Pushed" :
+		    "Layer already exists");
 	}
 	if ((rc = push_blob(j, t->hex, t->config_len, NULL, &sent)) < 0)
 		return rc;
@@ -227,7 +228,8 @@ push_tag(struct push_job *j, struct push_tag *t)
 	json_object_object_add(m, "mediaType",
 	    json_object_new_string(MT_MANIFEST));
 	c = json_object_new_object();
-	json_object_object_add(c, "mediaType", json_object_new_string(MT_CONFIG));
+	json_object_object_add(c, "mediaType",
+	    json_object_new_string(MT_CONFIG));
 	json_object_object_add(c, "size",
 	    json_object_new_int64((int64_t)t->config_len));
 	snprintf(name, sizeof(name), "sha256:%s", t->hex);
@@ -241,7 +243,8 @@ push_tag(struct push_job *j, struct push_tag *t)
 		json_object_object_add(l, "size",
 		    json_object_new_int64(t->sizes[i]));
 		snprintf(name, sizeof(name), "sha256:%s", t->diffs[i]);
-		json_object_object_add(l, "digest", json_object_new_string(name));
+		json_object_object_add(l, "digest",
+		    json_object_new_string(name));
 		json_object_array_add(layers, l);
 	}
 	json_object_object_add(m, "layers", layers);
@@ -263,13 +266,14 @@ push_tag(struct push_job *j, struct push_tag *t)
 	if (rc == 0) {
 		images_sha256_hex(text, b.len, hex);
 		snprintf(t->digest, sizeof(t->digest), "sha256:%s", hex);
-		images_progress_status(j->out, NULL, "%s: digest: %s size: %zu", t->tag, t->digest,
-		    b.len);
+		images_progress_status(j->out, NULL, "%s: digest: %s size: %zu",
+		    t->tag, t->digest, b.len);
 		c = json_object_new_object();
 		json_object_object_add(c, "progressDetail",
 		    json_object_new_object());
 		l = json_object_new_object();
-		json_object_object_add(l, "Tag", json_object_new_string(t->tag));
+		json_object_object_add(l, "Tag",
+		    json_object_new_string(t->tag));
 		json_object_object_add(l, "Digest",
 		    json_object_new_string(t->digest));
 		json_object_object_add(l, "Size",
@@ -289,7 +293,8 @@ push_work(void *arg)
 	size_t		 i;
 
 	images_ref_name(&j->ref, name, sizeof(name));
-	images_progress_status(j->out, NULL, "The push refers to repository [%s]", name);
+	images_progress_status(j->out, NULL, "The push refers to repository "
+	    "[%s]", name);
 	j->rc = images_reg_open(&j->reg, &j->ref, "pull,push", j->certs_dir,
 	    j->insecure);
 	for (i = 0; j->rc == 0 && i < j->ntags; i++)
@@ -440,7 +445,8 @@ images_push(struct berth_req *req, void *state)
 	snprintf(j->certs_dir, sizeof(j->certs_dir), "%s", st->certs_dir);
 	if ((j->insecure = images_insecure_copy(st)) == NULL)
 		goto nomem;
-	if (images_reg_auth(&j->reg, h->req_header(req, "X-Registry-Auth")) < 0) {
+	if (images_reg_auth(&j->reg, h->req_header(req,
+	    "X-Registry-Auth")) < 0) {
 		err = j->reg.err;
 		goto fail;
 	}

@@ -415,7 +415,7 @@ images_reg_errmsg(const struct images_reg_resp *rs, char *out, size_t len)
 	code = berth_json_str(e, "code");
 	msg = berth_json_str(e, "message");
 	if (msg != NULL) {
-		/* Docker's errcode: "MANIFEST_UNKNOWN" reads "manifest unknown". */
+		/* Docker's errcode: MANIFEST_UNKNOWN is "manifest unknown". */
 		snprintf(out, len, "%s: %s", code != NULL ? code : "error",
 		    msg);
 		for (char *p = out; *p != '\0' && *p != ':'; p++)

@@ -163,8 +163,9 @@ pp_configure(struct pp *pp, json_object *c, struct berth_err *err)
 	if ((pol = berth_json_get(c, "privileges")) != NULL) {
 		json_object_object_foreach(pol, k, v) {
 			if (!json_object_is_type(v, json_type_array))
-				return berth_err_set(err, -EINVAL, "privileges: "
-				    "%s: a list of the values allowed", k);
+				return berth_err_set(err, -EINVAL,
+				    "privileges: %s: a list of the values "
+				    "allowed", k);
 		}
 		pp->policy = json_object_get(pol);
 	}

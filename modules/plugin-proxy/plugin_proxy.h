@@ -67,10 +67,10 @@ void		 pp_http_free(struct pp_http *);
 int		 pp_http_post(struct pp_http *, const struct pp_addr *,
 		    const char *, const char *, long, pp_http_cb, void *);
 
-/* --- the module ------------------------------------------------------------ */
+/* --- the module ----------------------------------------------------------- */
 
 enum pp_state {
-	PP_IDLE,		/* not found yet, or finding failed; managed: off */
+	PP_IDLE,		/* not found (yet); managed: not running */
 	PP_STARTING,		/* managed: its container starting, not ready */
 	PP_FINDING,		/* a discovery job or its retry timer */
 	PP_ACTIVATING,		/* Plugin.Activate sent */
@@ -95,10 +95,10 @@ struct pp_managed {
 	int			 stopping;	/* disable/remove under way */
 	int			 crashed;	/* restarting after a death */
 	unsigned		 restarts;	/* in a row, for the back-off */
-	uint64_t		 started;	/* ms, readiness deadline base */
+	uint64_t		 started;	/* ms: the readiness clock */
 	struct berth_timer	*timer;		/* readiness or restart */
 	void			*run;		/* pp_run.c's: answers owed */
-	int			 uses;		/* mounts, endpoints, networks */
+	int			 uses;		/* mounts, endpoints, nets */
 	char			 lasterr[BERTH_ERR_MSGLEN];
 };
 
@@ -136,7 +136,7 @@ struct pp {
 	struct pp_http		*http;
 	char			*sock_dir;	/* /run/docker/plugins */
 	char			*data_dir;	/* <data-root>/plugins */
-	char			*run_dir;	/* <exec-root>/plugins: bundles */
+	char			*run_dir;	/* <exec-root>/plugins */
 	char			**spec_dirs;	/* NULL-terminated */
 	long			 lookup_ms;	/* find and connect retries */
 	struct pp_timeout	*timeouts;
@@ -152,7 +152,7 @@ struct pp {
 uint64_t	 pp_now_ms(void);
 long		 pp_timeout_ms(const struct pp *, const char *, const char *);
 
-/* --- pp_find.c ------------------------------------------------------------- */
+/* --- pp_find.c ------------------------------------------------------------ */
 
 typedef void	(*pp_find_cb)(struct pp_plugin *, int,
 		    const struct berth_err *);
@@ -162,7 +162,7 @@ int		 pp_find(struct pp_plugin *, pp_find_cb);
 /* Every legacy plugin there is, found and activated (GET /info's scan). */
 void		 pp_scan(struct pp *);
 
-/* --- pp_plugin.c ----------------------------------------------------------- */
+/* --- pp_plugin.c ---------------------------------------------------------- */
 
 /*
  * The answer to a call: rc 0 and the plugin's JSON answer (borrowed, may
@@ -200,7 +200,7 @@ void		 pp_run_stop(struct pp_plugin *, pp_done_cb, void *);
 void		 pp_run_restore(struct pp_plugin *);
 void		 pp_run_fini(struct pp_plugin *);
 
-/* --- pp_privs.c ------------------------------------------------------------ */
+/* --- pp_privs.c ----------------------------------------------------------- */
 
 json_object	*pp_privileges(json_object *, json_object *);
 int		 pp_privileges_check(json_object *, json_object *,
@@ -240,7 +240,7 @@ void		 pp_ask(struct pp_plugin *, unsigned, const char *,
 		    json_object *, const struct pp_shape *, void (*)(void),
 		    void *);
 
-/* --- adapters -------------------------------------------------------------- */
+/* --- adapters ------------------------------------------------------------- */
 
 extern const struct berth_volume_ops	pp_volume_ops;
 extern const struct berth_authz_ops	pp_authz_ops;

@@ -101,7 +101,7 @@ plugin_of(struct pp *pp, struct berth_req *req, int idle)
 	return p;
 }
 
-/* --- list, inspect ---------------------------------------------------------- */
+/* --- list, inspect -------------------------------------------------------- */
 
 static int
 has_capability(const struct pp_plugin *p, const char *cap)
@@ -144,8 +144,8 @@ h_list(struct berth_req *req, void *state)
 	for (i = 0; i < berth_filters_len(f, "enabled"); i++) {
 		v = berth_filters_at(f, "enabled", i);
 		if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
-			berth_err_set(&err, -EINVAL, "Invalid filter 'enabled=%s'",
-			    v);
+			berth_err_set(&err, -EINVAL,
+			    "Invalid filter 'enabled=%s'", v);
 			json_object_put(f);
 			pp->h->resp_error(req, &err);
 			return;
@@ -161,8 +161,8 @@ h_list(struct berth_req *req, void *state)
 			    "capability", i));
 		for (i = 0, n = berth_filters_len(f, "enabled"); ok && n > 0 &&
 		    i < n; i++)
-			ok = (strcmp(berth_filters_at(f, "enabled", i), "true") ==
-			    0) == (p->m->enabled != 0);
+			ok = (strcmp(berth_filters_at(f, "enabled", i),
+			    "true") == 0) == (p->m->enabled != 0);
 		if (ok)
 			json_object_array_add(out, pp_managed_json(p));
 	}
@@ -185,7 +185,7 @@ h_inspect(struct berth_req *req, void *state)
 	json_object_put(o);
 }
 
-/* --- enable, disable -------------------------------------------------------- */
+/* --- enable, disable ------------------------------------------------------ */
 
 /* The record says what was done: tell the world, answer 200. */
 static void
@@ -301,7 +301,7 @@ h_disable(struct berth_req *req, void *state)
 	pp_run_stop(p, disable_stopped, rj);
 }
 
-/* --- remove ------------------------------------------------------------------ */
+/* --- remove --------------------------------------------------------------- */
 
 struct rm_job {
 	struct rjob	*rj;
@@ -394,7 +394,7 @@ h_remove(struct berth_req *req, void *state)
 		rm_files(rj, 0, NULL);
 }
 
-/* --- set --------------------------------------------------------------------- */
+/* --- set ------------------------------------------------------------------ */
 
 static int
 settable(json_object *entry, const char *field)
@@ -518,7 +518,8 @@ h_set(struct berth_req *req, void *state)
 		return;
 	if (pp->h->req_json(req, &body, &err) < 0 ||
 	    (body != NULL && !json_object_is_type(body, json_type_array) &&
-	    berth_err_set(&err, -EINVAL, "want a JSON list of key=value") < 0)) {
+	    berth_err_set(&err, -EINVAL, "want a JSON list of key=value") <
+	    0)) {
 		pp->h->resp_error(req, &err);
 		return;
 	}
@@ -552,7 +553,7 @@ h_set(struct berth_req *req, void *state)
 	pp_managed_save(p, set_saved, rj);
 }
 
-/* --- create ------------------------------------------------------------------ */
+/* --- create --------------------------------------------------------------- */
 
 struct create_job {
 	struct pp		*pp;
@@ -560,7 +561,7 @@ struct create_job {
 	char			 id[65];
 	char			 ref[PP_NAME_MAX + 16];
 	char			 tmp[PATH_MAX], dir[PATH_MAX];
-	int			 fd;		/* the body, read by the worker */
+	int			 fd;		/* the body, for the worker */
 	int			 pending;	/* body and worker */
 	int			 body_rc;
 	char			*config;	/* config.json text */
@@ -607,7 +608,8 @@ static void
 create_work(void *arg)
 {
 	struct create_job	*j = arg;
-	struct archive		*a = archive_read_new(), *w = archive_write_disk_new();
+	struct archive		*a = archive_read_new();
+	struct archive		*w = archive_write_disk_new();
 	struct archive_entry	*e;
 	char			 name[PATH_MAX], full[PATH_MAX * 2];
 	const char		*hl;
@@ -638,7 +640,8 @@ create_work(void *arg)
 		}
 		if (strcmp(name, "config.json") == 0) {
 			if (archive_entry_size(e) > PP_CONFIG_MAX ||
-			    (j->config = calloc(1, PP_CONFIG_MAX + 1)) == NULL) {
+			    (j->config = calloc(1, PP_CONFIG_MAX + 1)) ==
+			    NULL) {
 				j->rc = berth_err_set(&j->err, -EINVAL,
 				    "config.json is too large");
 				goto out;
@@ -650,7 +653,7 @@ create_work(void *arg)
 				goto bad;
 			continue;
 		}
-		if (strcmp(name, "rootfs") != 0 && strcmp(name, "rootfs/") != 0 &&
+		if (strcmp(name, "rootfs") != 0 &&
 		    strncmp(name, "rootfs/", 7) != 0)
 			continue;
 		snprintf(full, sizeof(full), "%s/%s", j->tmp, name);
@@ -794,7 +797,8 @@ ref_ok(const char *name, char *out, size_t len, struct berth_err *err)
 {
 	const char	*slash = strrchr(name, '/');
 	const char	*colon = strrchr(slash != NULL ? slash : name, ':');
-	size_t		 n = colon != NULL ? (size_t)(colon - name) : strlen(name);
+	size_t		 n = colon != NULL ? (size_t)(colon - name) :
+			    strlen(name);
 	size_t		 i;
 
 	if (n == 0 || n > PP_NAME_MAX - 8)
@@ -912,7 +916,7 @@ h_create(struct berth_req *req, void *state)
 	}
 }
 
-/* --- distribution: not without a registry client ------------------------------ */
+/* --- distribution: not without a registry client -------------------------- */
 
 static void
 h_nodist(struct berth_req *req, void *state)
@@ -927,19 +931,29 @@ h_nodist(struct berth_req *req, void *state)
 }
 
 static const struct berth_route pp_routes[] = {
-	{ BERTH_GET,	"/plugins",			"1.25",	h_list, 0, 0 },
-	{ BERTH_GET,	"/plugins/privileges",		"1.25",	h_nodist, 0, 0 },
-	{ BERTH_POST,	"/plugins/pull",		"1.25",	h_nodist, 0, 0 },
-	{ BERTH_POST,	"/plugins/create",		"1.25",	h_create,
-	    BERTH_ROUTE_STREAM_BODY, 0 },
+	{ BERTH_GET,	"/plugins",			"1.25",
+	    h_list, 0, 0 },
+	{ BERTH_GET,	"/plugins/privileges",		"1.25",
+	    h_nodist, 0, 0 },
+	{ BERTH_POST,	"/plugins/pull",		"1.25",
+	    h_nodist, 0, 0 },
+	{ BERTH_POST,	"/plugins/create",		"1.25",
+	    h_create, BERTH_ROUTE_STREAM_BODY, 0 },
 	/* {name*}: a plugin's name may hold slashes (org/plugin:tag). */
-	{ BERTH_GET,	"/plugins/{name*}/json",	"1.25",	h_inspect, 0, 0 },
-	{ BERTH_POST,	"/plugins/{name*}/enable",	"1.25",	h_enable, 0, 0 },
-	{ BERTH_POST,	"/plugins/{name*}/disable",	"1.25",	h_disable, 0, 0 },
-	{ BERTH_DELETE,	"/plugins/{name*}",		"1.25",	h_remove, 0, 0 },
-	{ BERTH_POST,	"/plugins/{name*}/set",		"1.25",	h_set, 0, 0 },
-	{ BERTH_POST,	"/plugins/{name*}/push",	"1.25",	h_nodist, 0, 0 },
-	{ BERTH_POST,	"/plugins/{name*}/upgrade",	"1.26",	h_nodist, 0, 0 },
+	{ BERTH_GET,	"/plugins/{name*}/json",	"1.25",
+	    h_inspect, 0, 0 },
+	{ BERTH_POST,	"/plugins/{name*}/enable",	"1.25",
+	    h_enable, 0, 0 },
+	{ BERTH_POST,	"/plugins/{name*}/disable",	"1.25",
+	    h_disable, 0, 0 },
+	{ BERTH_DELETE,	"/plugins/{name*}",		"1.25",
+	    h_remove, 0, 0 },
+	{ BERTH_POST,	"/plugins/{name*}/set",		"1.25",
+	    h_set, 0, 0 },
+	{ BERTH_POST,	"/plugins/{name*}/push",	"1.25",
+	    h_nodist, 0, 0 },
+	{ BERTH_POST,	"/plugins/{name*}/upgrade",	"1.26",
+	    h_nodist, 0, 0 },
 };
 
 int

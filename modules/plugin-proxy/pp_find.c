@@ -180,7 +180,8 @@ find_work(void *arg)
 			/* The two-%s forms ignore the third argument. */
 			snprintf(path, sizeof(path), forms[f], j->spec_dirs[d],
 			    j->name, j->name);
-			if ((rc = berth_read_small(path, text, sizeof(text))) < 0)
+			if ((rc = berth_read_small(path, text,
+			    sizeof(text))) < 0)
 				continue;
 			if (strstr(forms[f], ".json") != NULL)
 				j->rc = parse_json(text, &j->addr, &j->err);

@@ -104,7 +104,8 @@ xfer_done(void *arg, CURL *easy, CURLcode cc)
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 	if (x->too_big)
-		x->cb(x->arg, -EMSGSIZE, 0, NULL, 0, "answer larger than 8 MiB");
+		x->cb(x->arg, -EMSGSIZE, 0, NULL, 0,
+		    "answer larger than 8 MiB");
 	else if (cc != CURLE_OK) {
 		rc = xfer_rc(cc);
 		if (rc == -ECONNREFUSED)
@@ -230,7 +231,8 @@ pp_http_post(struct pp_http *hp, const struct pp_addr *addr, const char *path,
 		curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
 	if (addr->tls) {
 		if (addr->ca_file[0] != '\0')
-			curl_easy_setopt(x->easy, CURLOPT_CAINFO, addr->ca_file);
+			curl_easy_setopt(x->easy, CURLOPT_CAINFO,
+			    addr->ca_file);
 		else {
 			/* Docker's rule: TLSConfig without a CA trusts all. */
 			curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYPEER, 0L);
@@ -244,7 +246,8 @@ pp_http_post(struct pp_http *hp, const struct pp_addr *addr, const char *path,
 			curl_easy_setopt(x->easy, CURLOPT_SSLCERT,
 			    addr->cert_file);
 		if (addr->key_file[0] != '\0')
-			curl_easy_setopt(x->easy, CURLOPT_SSLKEY, addr->key_file);
+			curl_easy_setopt(x->easy, CURLOPT_SSLKEY,
+			    addr->key_file);
 	}
 	TAILQ_INSERT_TAIL(&hp->xfers, x, entry);
 	if (curl_multi_add_handle(hp->bc.multi, x->easy) != CURLM_OK) {

@@ -28,7 +28,7 @@ pool_id(const char *id)
 	return o;
 }
 
-/* --- done-shaped calls ------------------------------------------------------ */
+/* --- done-shaped calls ---------------------------------------------------- */
 
 static void
 done_answer(const struct pp_ask *a, json_object *resp)
@@ -44,7 +44,7 @@ done_fail(const struct pp_ask *a, int rc, const struct berth_err *err)
 
 static const struct pp_shape done_shape = { done_answer, done_fail, 0, 0 };
 
-/* --- capabilities and address spaces ---------------------------------------- */
+/* --- capabilities and address spaces -------------------------------------- */
 
 static void
 caps_answer(const struct pp_ask *a, json_object *resp)
@@ -96,7 +96,7 @@ pi_default_address_spaces(void *st, berth_ipam_spaces_cb done, void *arg)
 	    &spaces_shape, (void (*)(void))done, arg);
 }
 
-/* --- pools ---------------------------------------------------------------------- */
+/* --- pools ---------------------------------------------------------------- */
 
 static void
 pool_answer(const struct pp_ask *a, json_object *resp)
@@ -148,7 +148,7 @@ pi_release_pool(void *st, const char *id, berth_ipam_done_cb done, void *arg)
 	    (void (*)(void))done, arg);
 }
 
-/* --- addresses ------------------------------------------------------------------ */
+/* --- addresses ------------------------------------------------------------ */
 
 static void
 addr_answer(const struct pp_ask *a, json_object *resp)

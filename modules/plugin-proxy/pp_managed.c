@@ -50,7 +50,7 @@ boolean(json_object *in, const char *key)
 	    berth_json_get(in, key)));
 }
 
-/* An array of strings, or -EINVAL; NULL or absent gives dflt_null ? null : []. */
+/* An array of strings, or -EINVAL; null or absent: null or [] (dflt_null). */
 static int
 strv(json_object *in, const char *key, int dflt_null, json_object **out,
     struct berth_err *err)

@@ -37,7 +37,7 @@ opts(json_object *o)
 	return o != NULL ? json_object_get(o) : json_object_new_object();
 }
 
-/* --- done-shaped calls ----------------------------------------------------- */
+/* --- done-shaped calls ---------------------------------------------------- */
 
 static void
 done_answer(const struct pp_ask *n, json_object *resp)
@@ -65,14 +65,15 @@ done_call(void *st, const char *method, json_object *req,
 	    (void (*)(void))done, arg);
 }
 
-/* --- GetCapabilities --------------------------------------------------------- */
+/* --- GetCapabilities ------------------------------------------------------ */
 
 static void
 caps_answer(const struct pp_ask *n, json_object *resp)
 {
 	struct berth_err	 err = BERTH_ERR_INIT;
 	const char		*scope = berth_json_str(resp, "Scope");
-	const char		*conn = berth_json_str(resp, "ConnectivityScope");
+	const char		*conn = berth_json_str(resp,
+				    "ConnectivityScope");
 
 	if (scope == NULL || (strcmp(scope, "local") != 0 &&
 	    strcmp(scope, "global") != 0)) {
@@ -101,7 +102,7 @@ pn_capabilities(void *st, berth_net_caps_cb done, void *arg)
 	    &caps_shape, (void (*)(void))done, arg);
 }
 
-/* --- networks ------------------------------------------------------------------ */
+/* --- networks ------------------------------------------------------------- */
 
 static json_object *
 ipam_data(const struct berth_net_ipam_data *d, size_t n)
@@ -146,7 +147,7 @@ pn_delete_network(void *st, const char *network_id, berth_net_done_cb done,
 	    done, arg);
 }
 
-/* --- endpoints ------------------------------------------------------------------ */
+/* --- endpoints ------------------------------------------------------------ */
 
 static void
 iface_answer(const struct pp_ask *n, json_object *resp)
@@ -220,7 +221,7 @@ pn_delete_endpoint(void *st, const char *network_id, const char *endpoint_id,
 	    endpoint_id), done, arg);
 }
 
-/* --- join and leave ---------------------------------------------------------- */
+/* --- join and leave ------------------------------------------------------- */
 
 static void
 join_answer(const struct pp_ask *n, json_object *resp)
@@ -299,7 +300,7 @@ pn_leave(void *st, const char *network_id, const char *endpoint_id,
 	    done, arg);
 }
 
-/* --- the rest ------------------------------------------------------------------ */
+/* --- the rest ------------------------------------------------------------- */
 
 static json_object *
 discovery(int type, json_object *data)

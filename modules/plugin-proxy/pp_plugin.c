@@ -44,10 +44,10 @@ static const struct {
 	const char	*iface;		/* berth's */
 	const void	*ops;
 } kinds[] = {
-	{ PP_VOLUME,	"VolumeDriver",	BERTH_VOLUME_IFACE,	&pp_volume_ops },
-	{ PP_NETWORK,	"NetworkDriver", BERTH_NETWORK_IFACE,	&pp_network_ops },
-	{ PP_IPAM,	"IpamDriver",	BERTH_IPAM_IFACE,	&pp_ipam_ops },
-	{ PP_AUTHZ,	"authz",	BERTH_AUTHZ_IFACE,	&pp_authz_ops },
+	{ PP_VOLUME, "VolumeDriver", BERTH_VOLUME_IFACE, &pp_volume_ops },
+	{ PP_NETWORK, "NetworkDriver", BERTH_NETWORK_IFACE, &pp_network_ops },
+	{ PP_IPAM, "IpamDriver", BERTH_IPAM_IFACE, &pp_ipam_ops },
+	{ PP_AUTHZ, "authz", BERTH_AUTHZ_IFACE, &pp_authz_ops },
 };
 
 uint64_t
@@ -343,7 +343,8 @@ answered(void *arg, int rc, long status, const char *body, size_t len,
 		return;
 	}
 	/* A managed plugin's death is its supervisor's to see: no retry. */
-	if (rc == -ECONNREFUSED && !p->broken && !pp->stopping && p->m == NULL) {
+	if (rc == -ECONNREFUSED && !p->broken && !pp->stopping &&
+	    p->m == NULL) {
 		/* Nobody listening (yet, or again): retry in a while. */
 		if ((wait = retry_wait(pp, c->start, c->tries++)) > 0 &&
 		    (c->retry = pp->h->timer_add(pp->h, wait,

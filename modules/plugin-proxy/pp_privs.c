@@ -69,7 +69,8 @@ pp_privileges(json_object *c, json_object *s)
 	for (i = 0; list != NULL && i < json_object_array_length(list); i++) {
 		e = json_object_array_get_idx(list, i);
 		if ((v = berth_json_str(e, "Path")) != NULL)
-			priv_add(out, "device", "host device to access", one(v));
+			priv_add(out, "device", "host device to access",
+			    one(v));
 	}
 	if (json_object_get_boolean(berth_json_get(linux_, "AllowAllDevices")))
 		priv_add(out, "allow-all-devices", "allow 'rwm' access to all "

@@ -167,9 +167,11 @@ dev_rule(json_object *rules, int allow, const char *type, int64_t major,
 	if (type != NULL)
 		json_object_object_add(r, "type", jstr(type));
 	if (major >= 0)
-		json_object_object_add(r, "major", json_object_new_int64(major));
+		json_object_object_add(r, "major",
+		    json_object_new_int64(major));
 	if (minor >= 0)
-		json_object_object_add(r, "minor", json_object_new_int64(minor));
+		json_object_object_add(r, "minor",
+		    json_object_new_int64(minor));
 	json_object_object_add(r, "access", jstr(access));
 	json_object_array_add(rules, r);
 }
@@ -220,7 +222,7 @@ spec_devices(json_object *linux_, json_object *rules, json_object *settings,
 struct start_job {
 	struct pp_plugin	*p;
 	char			*rootfs, *prop, *sockdir, *bundle;
-	json_object		*spec;		/* devices filled in the worker */
+	json_object		*spec;		/* devices: the worker's */
 	json_object		*settings;	/* a copy */
 	int			 rc;
 	struct berth_err	 err;
