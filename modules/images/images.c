@@ -119,6 +119,7 @@ images_free(struct images *st)
 		free(st->insecure[i]);
 	free(st->insecure);
 	free(st->certs_dir);
+	free(st->seen);
 	free(st->root);
 	free(st);
 }

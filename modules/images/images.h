@@ -275,6 +275,8 @@ struct images {
 	uint64_t		 seq;		/* tmp names */
 	char			 arch[16];	/* GOARCH of this machine */
 	char			*certs_dir;	/* /etc/docker/certs.d */
+	struct images_seen	*seen;		/* a ring, or NULL */
+	size_t			 nseen, seen_next;
 	char			**insecure;	/* insecure-registries */
 	char			 backing_fs[32];
 	int			 stopping;
@@ -465,6 +467,21 @@ void	images_progress_status(int fd, const char *id, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	images_progress_error(int fd, const char *msg);
 char	**images_insecure_copy(const struct images *st);
+
+/*
+ * Where a blob was last seen in a registry (pushed there, or pulled as
+ * the uncompressed layer berth keeps), for cross-repository mounts on a
+ * later push.  In memory only: the last IMAGES_SEEN_MAX, made at first
+ * use.
+ */
+#define IMAGES_SEEN_MAX		512
+struct images_seen {
+	char	hex[IMAGES_HEX + 1];
+	char	domain[IMAGES_NAME_MAX + 1];
+	char	repo[IMAGES_NAME_MAX + 1];
+};
+void	images_seen_add(struct images *st, const char *hex,
+	    const char *domain, const char *repo);
 void	images_strv_free(char **v);
 
 /* --- the routes (images_import.c, images_load.c, ...) ------------------ */

@@ -396,6 +396,12 @@ tag_it(struct pull_job *j)
 		finish_stream(j, &err);
 		return;
 	}
+	/* Blobs that are berth's own layers: a later push may mount them. */
+	images_seen_add(j->st, j->hex, j->ref.domain, j->ref.path);
+	for (size_t i = 0; i < j->nlayers; i++)
+		if (strcmp(j->layers[i].digest + 7, j->layers[i].diff) == 0)
+			images_seen_add(j->st, j->layers[i].diff,
+			    j->ref.domain, j->ref.path);
 	/* And the digest it came by: its RepoDigest. */
 	dref.tag[0] = '\0';
 	snprintf(dref.digest, sizeof(dref.digest), "%s", j->mdigest);

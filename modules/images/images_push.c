@@ -6,8 +6,10 @@
  * config blob, and each layer as the blob the store keeps, the
  * uncompressed tar (media type ...rootfs.diff.tar), so a layer's digest
  * is its diff ID and nothing is compressed or hashed again.  A blob the
- * registry has is not sent ("Layer already exists"); one it lacks is
- * uploaded whole (POST, then PUT with its digest).  Then the manifest,
+ * registry has is not sent ("Layer already exists"); one another of its
+ * repositories has (seen in a push or pull) is mounted from there
+ * ("Mounted from x"); any other is uploaded whole (POST, then PUT with
+ * its digest).  Then the manifest,
  * and Docker's closing lines: "<tag>: digest: <d> size: <n>" and the
  * aux {Tag, Digest, Size}.  The pushed reference gains a RepoDigest.
  *
@@ -56,6 +58,8 @@ struct push_job {
 	size_t			 ntags;
 	char			 certs_dir[PATH_MAX];
 	char			**insecure;	/* a copy */
+	struct images_seen	*from;		/* this registry's, a copy */
+	size_t			 nfrom;
 	uint64_t		 last_progress;	/* ms */
 	int			 rc;
 };
@@ -77,6 +81,7 @@ push_unref(struct push_job *j)
 		free(j->tags[i].pinned);
 	}
 	images_strv_free(j->insecure);
+	free(j->from);
 	free(j->tags);
 	explicit_bzero(&j->reg, sizeof(j->reg));
 	free(j);
@@ -138,14 +143,50 @@ reg_fail(struct push_job *j, const char *what, struct images_reg_resp *rs)
 	    rs->status == 403 ? -EACCES : -EIO, "%s: %s", what, msg);
 }
 
+/* A repository name in a query: '/' as %2F, as Go's url.Values has it. */
+static char *
+query_escape(const char *repo)
+{
+	char	*out = malloc(strlen(repo) * 3 + 1), *o = out;
+
+	if (out == NULL)
+		return strdup("");
+	for (; *repo != '\0'; repo++) {
+		if (*repo == '/') {
+			memcpy(o, "%2F", 3);
+			o += 3;
+		} else
+			*o++ = *repo;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* A repository of this registry known to hold blob hex, or NULL. */
+static const char *
+mount_from(const struct push_job *j, const char *hex)
+{
+	size_t	i;
+
+	for (i = 0; i < j->nfrom; i++)
+		if (strcmp(j->from[i].hex, hex) == 0 &&
+		    strcmp(j->from[i].repo, j->ref.path) != 0)
+			return j->from[i].repo;
+	return NULL;
+}
+
 /*
  * Blob hex, the file blobs/sha256/<hex> of len bytes, into the registry
  * unless it is there.  id: the short ID progress is shown under, or
- * NULL for the config.  *sent: 1 if it was uploaded.
+ * NULL for the config.  *sent: PUSH_SENT if it was uploaded,
+ * PUSH_MOUNTED if mounted from *from, 0 if it was there.
  */
+#define PUSH_SENT	1
+#define PUSH_MOUNTED	2
+
 static int
 push_blob(struct push_job *j, const char *hex, size_t len, const char *id,
-    int *sent)
+    int *sent, const char **from)
 {
 	struct images_reg_resp	 rs;
 	struct images_reg_body	 b;
@@ -157,15 +198,29 @@ push_blob(struct push_job *j, const char *hex, size_t len, const char *id,
 	memset(&rs, 0, sizeof(rs));
 	rs.fd = -1;
 	*sent = 0;
+	*from = NULL;
 	snprintf(path, sizeof(path), "/v2/%s/blobs/sha256:%s", j->ref.path,
 	    hex);
 	if ((rc = images_reg_do(&j->reg, "HEAD", path, NULL, &rs, 0)) < 0)
 		goto out;
 	if (rs.status == 200)
 		goto out;
-	snprintf(path, sizeof(path), "/v2/%s/blobs/uploads/", j->ref.path);
+	/* Mounted from a sibling, or an upload begun (202) as usual. */
+	if ((*from = mount_from(j, hex)) != NULL) {
+		char *esc = query_escape(*from);
+
+		snprintf(path, sizeof(path), "/v2/%s/blobs/uploads/?mount="
+		    "sha256:%s&from=%s", j->ref.path, hex, esc);
+		free(esc);
+	} else
+		snprintf(path, sizeof(path), "/v2/%s/blobs/uploads/",
+		    j->ref.path);
 	if ((rc = images_reg_do(&j->reg, "POST", path, NULL, &rs, 0)) < 0)
 		goto out;
+	if (rs.status == 201 && *from != NULL) {
+		*sent = PUSH_MOUNTED;
+		goto out;
+	}
 	if (rs.status != 202 || rs.location[0] == '\0') {
 		rc = reg_fail(j, "starting an upload", &rs);
 		goto out;
@@ -191,7 +246,7 @@ push_blob(struct push_job *j, const char *hex, size_t len, const char *id,
 	close(fd);
 	if (rc == 0 && rs.status != 201)
 		rc = reg_fail(j, "uploading a blob", &rs);
-	*sent = rc == 0;
+	*sent = rc == 0 ? PUSH_SENT : 0;
 out:
 	free(rs.body);
 	return rc;
@@ -205,7 +260,7 @@ push_tag(struct push_job *j, struct push_tag *t)
 	json_object		*m, *c, *layers, *l;
 	char			 path[IMAGES_NAME_MAX + IMAGES_TAG_MAX + 64];
 	char			 id[13], hex[IMAGES_HEX + 1], name[1024];
-	const char		*text;
+	const char		*text, *from;
 	size_t			 i;
 	int			 rc, sent;
 
@@ -216,12 +271,17 @@ push_tag(struct push_job *j, struct push_tag *t)
 	for (i = t->nlayers; i-- > 0;) {
 		snprintf(id, sizeof(id), "%.12s", t->diffs[i]);
 		if ((rc = push_blob(j, t->diffs[i], (size_t)t->sizes[i], id,
-		    &sent)) < 0)
+		    &sent, &from)) < 0)
 			return rc;
-		images_progress_status(j->out, id, sent ? "Pushed" :
-		    "Layer already exists");
+		if (sent == PUSH_MOUNTED)
+			images_progress_status(j->out, id, "Mounted from %s",
+			    from);
+		else
+			images_progress_status(j->out, id, sent ? "Pushed" :
+			    "Layer already exists");
 	}
-	if ((rc = push_blob(j, t->hex, t->config_len, NULL, &sent)) < 0)
+	if ((rc = push_blob(j, t->hex, t->config_len, NULL, &sent,
+	    &from)) < 0)
 		return rc;
 	m = json_object_new_object();
 	json_object_object_add(m, "schemaVersion", json_object_new_int(2));
@@ -321,8 +381,14 @@ push_worked(void *arg)
 		t = &j->tags[i];
 		for (k = 0; k < t->nlayers && t->pinned != NULL; k++)
 			images_layer_unpin(j->st, t->pinned[k]);
-		if (t->digest[0] == '\0' ||
-		    images_find_id(j->st, t->hex) == NULL)
+		if (t->digest[0] == '\0')
+			continue;
+		/* The registry has these now: a later push may mount them. */
+		images_seen_add(j->st, t->hex, j->ref.domain, j->ref.path);
+		for (k = 0; k < t->nlayers; k++)
+			images_seen_add(j->st, t->diffs[k], j->ref.domain,
+			    j->ref.path);
+		if (images_find_id(j->st, t->hex) == NULL)
 			continue;
 		/* name@digest: the image's RepoDigest from now on. */
 		ref = j->ref;
@@ -445,6 +511,12 @@ images_push(struct berth_req *req, void *state)
 	snprintf(j->certs_dir, sizeof(j->certs_dir), "%s", st->certs_dir);
 	if ((j->insecure = images_insecure_copy(st)) == NULL)
 		goto nomem;
+	if (st->nseen > 0 && (j->from = calloc(st->nseen,
+	    sizeof(*j->from))) == NULL)
+		goto nomem;
+	for (i = 0; i < st->nseen; i++)
+		if (strcmp(st->seen[i].domain, j->ref.domain) == 0)
+			j->from[j->nfrom++] = st->seen[i];
 	if (images_reg_auth(&j->reg, h->req_header(req,
 	    "X-Registry-Auth")) < 0) {
 		err = j->reg.err;

@@ -618,3 +618,28 @@ images_progress_error(int fd, const char *msg)
 	json_object_object_add(o, "error", json_object_new_string(msg));
 	images_progress(fd, o);
 }
+
+void
+images_seen_add(struct images *st, const char *hex, const char *domain,
+    const char *repo)
+{
+	struct images_seen	*e;
+	size_t			 i;
+
+	for (i = 0; i < st->nseen; i++) {
+		e = &st->seen[i];
+		if (strcmp(e->hex, hex) == 0 && strcmp(e->domain, domain) ==
+		    0 && strcmp(e->repo, repo) == 0)
+			return;
+	}
+	if (st->seen == NULL && (st->seen = calloc(IMAGES_SEEN_MAX,
+	    sizeof(*st->seen))) == NULL)
+		return;		/* a mount is an optimisation only */
+	e = &st->seen[st->seen_next];
+	st->seen_next = (st->seen_next + 1) % IMAGES_SEEN_MAX;
+	if (st->nseen < IMAGES_SEEN_MAX)
+		st->nseen++;
+	snprintf(e->hex, sizeof(e->hex), "%s", hex);
+	snprintf(e->domain, sizeof(e->domain), "%s", domain);
+	snprintf(e->repo, sizeof(e->repo), "%s", repo);
+}

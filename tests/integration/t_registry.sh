@@ -126,8 +126,10 @@ check "make a second image: busybox and one layer more" \
 check "docker commit it as $PLAIN/t/two:1" dk commit mk "$PLAIN/t/two:1"
 dk rm mk >/dev/null
 OUT=$(dk push "$PLAIN/t/two:1" 2>&1)
-assert_eq "push to a new repository: both layers sent" \
-    "$(printf '%s\n' "$OUT" | grep -c ': Pushed$')" 2
+assert_match "push to a new repository: busybox's layer mounted from t/busybox" \
+    "$OUT" '^[0-9a-f]{12}: Mounted from t/busybox$'
+assert_eq "... and only the new layer sent" \
+    "$(printf '%s\n' "$OUT" | grep -c ': Pushed$')" 1
 TWO_ID=$(dk image inspect -f '{{.Id}}' "$PLAIN/t/two:1")
 TWO_DIGEST=$(printf '%s\n' "$OUT" | sed -n 's/^1: digest: \(sha256:[0-9a-f]*\) .*/\1/p')
 check "docker rmi $PLAIN/t/two:1" dk rmi "$PLAIN/t/two:1"
