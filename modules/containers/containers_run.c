@@ -814,6 +814,16 @@ cleanup_vols_unmounted(void *arg, int rc, const struct berth_err *err)
 
 	if (c->mounted) {
 		c->mounted = 0;
+		/*
+		 * A docker cp holding the rootfs (it asked while the
+		 * container was still running, or just before its exit was
+		 * heard) would lose it mid-copy: the copy's end unmounts it.
+		 */
+		if (c->fs_users > 0) {
+			c->fs_mounted = 1;
+			cleanup_finish(c);
+			return;
+		}
 		c->cs->img->rootfs_unmount(c->cs->img_st, c->id,
 		    cleanup_unmounted, c);
 		return;
