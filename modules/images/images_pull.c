@@ -238,6 +238,25 @@ file_read(void *arg, const void **buf)
 	return n;
 }
 
+/* On an unpack's failure only: is the downloaded blob the one named? */
+static int
+blob_matches(struct pull_job *j, const char *hex)
+{
+	struct images_sha	*sha;
+	char			 got[IMAGES_HEX + 1];
+	ssize_t			 n;
+
+	if ((sha = images_sha_new()) == NULL ||
+	    lseek(j->fd, 0, SEEK_SET) == -1) {
+		images_sha_free(sha);
+		return 1;	/* the unpack's own error stands */
+	}
+	while ((n = read(j->fd, j->buf, READSZ)) > 0)
+		images_sha_update(sha, j->buf, (size_t)n);
+	images_sha_final(sha, got);
+	return n < 0 || strcmp(got, hex) == 0;
+}
+
 /* Download, check and unpack layer i into tmp/<n>/<i>/. */
 static int
 fetch_layer(struct pull_job *j, size_t i)
@@ -245,9 +264,6 @@ fetch_layer(struct pull_job *j, size_t i)
 	struct pull_layer	*l = &j->layers[i];
 	struct images_reg_resp	 rs;
 	char			 path[PATH_MAX], id[13], msg[512];
-	char			 hex[IMAGES_HEX + 1];
-	struct images_sha	*sha;
-	ssize_t			 n;
 	int			 ldir = -1, diff = -1, blob = -1, rc;
 
 	snprintf(id, sizeof(id), "%.12s", l->digest + 7);
@@ -268,20 +284,6 @@ fetch_layer(struct pull_job *j, size_t i)
 	free(rs.body);
 	if (rc < 0)
 		goto out;
-	images_progress_status(j->out, id, "Verifying Checksum");
-	if ((sha = images_sha_new()) == NULL) {
-		rc = berth_err_set(&j->reg.err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	lseek(j->fd, 0, SEEK_SET);
-	while ((n = read(j->fd, j->buf, READSZ)) > 0)
-		images_sha_update(sha, j->buf, (size_t)n);
-	images_sha_final(sha, hex);
-	if (n < 0 || strcmp(hex, l->digest + 7) != 0) {
-		rc = berth_err_set(&j->reg.err, -EPROTO, "filesystem layer "
-		    "verification failed for digest %s", l->digest);
-		goto out;
-	}
 	images_progress_status(j->out, id, "Download complete");
 	lseek(j->fd, 0, SEEK_SET);
 	/* tmp/pull-N/<i>/{diff,size}, and the tar beside: <i>.blob. */
@@ -306,7 +308,21 @@ fetch_layer(struct pull_job *j, size_t i)
 	l->u.read = file_read;
 	l->u.read_arg = j;
 	if ((rc = images_layer_unpack(&l->u)) < 0) {
+		/* A blob that is not what was asked for says so first. */
 		j->reg.err = l->u.err;
+		if (!blob_matches(j, l->digest + 7))
+			rc = berth_err_set(&j->reg.err, -EPROTO, "filesystem "
+			    "layer verification failed for digest %s",
+			    l->digest);
+		goto out;
+	}
+	/*
+	 * The blob's digest comes from the same read that unpacks it (into
+	 * tmp/, dropped unless every check passes): one pass over it.
+	 */
+	if (strcmp(l->u.raw_hex, l->digest + 7) != 0) {
+		rc = berth_err_set(&j->reg.err, -EPROTO, "filesystem layer "
+		    "verification failed for digest %s", l->digest);
 		goto out;
 	}
 	if (strcmp(l->u.diff_hex, l->diff) != 0) {

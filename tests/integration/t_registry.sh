@@ -166,6 +166,12 @@ OUT=$(dk pull "$PLAIN/t/two:1" 2>&1)
 assert_contains "a blob that does not match its digest: refused" "$OUT" \
     "verification failed for digest sha256:$LAYER2"
 assert_no_match "and no image left" "$(dk images -q --no-trunc)" "${TWO_ID#sha256:}"
+echo other >"$T_TMP/other-file"
+tar -C "$T_TMP" -cf "$BLOB" other-file
+OUT=$(dk pull "$PLAIN/t/two:1" 2>&1)
+assert_contains "a blob that is a tar, just not that one: refused too" "$OUT" \
+    "verification failed for digest sha256:$LAYER2"
+assert_no_match "and still no image" "$(dk images -q --no-trunc)" "${TWO_ID#sha256:}"
 req GET /_ping
 assert_eq "/_ping answers" "$STATUS" 200
 
