@@ -3,7 +3,8 @@
  * state, logs and the OCI spec.  It calls two interfaces and includes
  * no other module's code: image/1 (the images module) for image
  * resolution and root filesystems, runtime/1 (runtime-oci) to run
- * bundles.
+ * bundles.  It offers container/1 (containers_iface.c) to services that
+ * run containers of their own, as the builder's steps.
  */
 #include <sys/stat.h>
 
@@ -398,6 +399,8 @@ containers_init(const struct berth_host *h, const struct berth_conf *conf,
 		goto fail;
 	if ((rc = h->hook(h, BERTH_HOOK_INFO, containers_info, cs, err)) < 0)
 		goto fail;
+	if ((rc = containers_iface_provide(cs, err)) < 0)
+		goto fail;
 	if (cs->init_path == NULL)
 		h->log(h, BERTH_LOG_INFO, "no docker-init or tini found: "
 		    "--init is refused until one is installed");
@@ -450,7 +453,9 @@ containers_fini(void *state)
 		}
 		while ((w = TAILQ_FIRST(&c->waits)) != NULL) {
 			TAILQ_REMOVE(&c->waits, w, entry);
-			cs->h->resp_end(w->req);
+			/* A service's wait ends with the service's own fini. */
+			if (w->req != NULL)
+				cs->h->resp_end(w->req);
 			free(w);
 			ctr_unref(c);	/* the wait's; the list's is below */
 		}
@@ -472,6 +477,7 @@ BERTH_MODULE = {
 	.abi = BERTH_ABI_INIT,
 	.name = "containers",
 	.version = "0.1.0",
+	.provides = (const char *const[]){ BERTH_CONTAINER_IFACE, NULL },
 	.requires = (const char *const[]){ BERTH_IMAGE_IFACE,
 	    BERTH_RUNTIME_IFACE, NULL },
 	.conf = containers_conf_keys,

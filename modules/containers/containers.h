@@ -44,6 +44,7 @@
 
 #include <json-c/json.h>
 
+#include <berth/container.h>
 #include <berth/err.h>
 #include <berth/fs.h>
 #include <berth/host.h>
@@ -142,6 +143,9 @@ struct ctr_wait {
 	struct berth_req	*req;
 	enum ctr_wait_cond	 cond;
 	int			 gone;		/* the client left */
+	/* A service's wait (req NULL): told the exit code instead. */
+	berth_container_exit_cb	 cb;
+	void			*cb_arg;
 };
 TAILQ_HEAD(ctr_wait_list, ctr_wait);
 
@@ -306,7 +310,13 @@ int		 containers_write_atomic(const char *, const char *, size_t,
 		    mode_t);
 
 /* containers_create.c */
+typedef void	(*ctr_create_cb)(void *arg, int rc, struct ctr *c,
+		    json_object *warnings, const struct berth_err *err);
+void		 containers_create(struct containers *, json_object *,
+		    const char *, ctr_create_cb, void *);
 void		 containers_h_create(struct berth_req *, void *);
+int		 containers_iface_provide(struct containers *,
+		    struct berth_err *);
 int		 containers_name_valid(const char *);
 void		 containers_random_name(char *, size_t, uint64_t);
 int		 containers_merge_image(json_object *, json_object *,
@@ -322,6 +332,9 @@ void		 containers_h_restart(struct berth_req *, void *);
 void		 containers_h_wait(struct berth_req *, void *);
 void		 containers_h_remove(struct berth_req *, void *);
 void		 containers_start(struct ctr *, ctr_done_cb, void *);
+void		 containers_start_user(struct ctr *, ctr_done_cb, void *);
+int		 containers_wait_cb(struct ctr *, berth_container_exit_cb,
+		    void *);
 void		 containers_stop(struct ctr *, int, ctr_done_cb, void *);
 void		 containers_remove(struct ctr *, int, ctr_done_cb, void *);
 void		 containers_remove_bg(struct ctr *, const char *);

@@ -299,9 +299,10 @@ create_hostconfig_defaults(struct containers *cs, json_object *hc,
 
 struct create_job {
 	struct containers	*cs;
-	struct berth_req	*req;
 	struct ctr		*c;
 	json_object		*warnings;	/* owned */
+	ctr_create_cb		 cb;
+	void			*arg;
 };
 
 static void
@@ -309,7 +310,6 @@ create_saved(void *arg, int rc, const struct berth_err *err)
 {
 	struct create_job	*j = arg;
 	struct containers	*cs = j->cs;
-	json_object		*o;
 
 	if (rc < 0) {
 		/* Not on disk: the container does not exist. */
@@ -321,16 +321,10 @@ create_saved(void *arg, int rc, const struct berth_err *err)
 			j->c->image_used = 0;
 			ctr_unref(j->c);
 		}
-		cs->h->resp_error(j->req, err);
+		j->cb(j->arg, rc, NULL, NULL, err);
 	} else {
 		containers_emit(j->c, "create", NULL);
-		o = json_object_new_object();
-		json_object_object_add(o, "Id", json_object_new_string(
-		    j->c->id));
-		json_object_object_add(o, "Warnings", j->warnings);
-		j->warnings = NULL;
-		cs->h->resp_json(j->req, 201, o);
-		json_object_put(o);
+		j->cb(j->arg, 0, j->c, j->warnings, NULL);
 	}
 	json_object_put(j->warnings);
 	ctr_unref(j->c);
@@ -350,17 +344,22 @@ create_volumes_ready(void *arg, int rc, const struct berth_err *err)
 	containers_save_sync_wait(j->c, create_saved, j);
 }
 
+/*
+ * Create a container from body (borrowed; the container keeps
+ * references to its values) named name (NULL or "" draws one).  cb runs
+ * once, maybe before this returns: with the container (borrowed for the
+ * call) once it is on disk, or with the error.
+ */
 void
-containers_h_create(struct berth_req *req, void *state)
+containers_create(struct containers *cs, json_object *body, const char *name,
+    ctr_create_cb cb, void *arg)
 {
-	struct containers		*cs = state;
-	const struct berth_host		*h = cs->h;
 	struct berth_err		 err = BERTH_ERR_INIT;
-	json_object			*body, *cfg = NULL, *hc = NULL;
+	json_object			*cfg = NULL, *hc = NULL;
 	json_object			*image = NULL, *imgcfg, *v;
 	const struct berth_runtime_ops	*rt;
 	void				*rst;
-	const char			*name, *ref, *rtname, *nm;
+	const char			*ref, *rtname, *nm;
 	char				 rname[CONTAINERS_NAME_MAX];
 	char				 hostname[256];
 	char				 imgid[BERTH_IMAGE_ID_LEN + 1];
@@ -369,14 +368,11 @@ containers_h_create(struct berth_req *req, void *state)
 	uint64_t			 retry;
 	int				 rc;
 
-	if ((rc = h->req_json(req, &body, &err)) < 0)
-		goto fail;
 	if (body == NULL || !json_object_is_type(body, json_type_object)) {
 		berth_err_set(&err, -EINVAL,
 		    "Config cannot be empty in order to create a container");
 		goto fail;
 	}
-	name = h->req_query(req, "name", 0);
 	if (name != NULL && *name != '\0') {
 		if (!containers_name_valid(name)) {
 			berth_err_set(&err, -EINVAL, "Invalid container name "
@@ -536,7 +532,8 @@ containers_h_create(struct berth_req *req, void *state)
 		    "Published ports are discarded when using host network "
 		    "mode"));
 	j->cs = cs;
-	j->req = req;
+	j->cb = cb;
+	j->arg = arg;
 	j->c = c;
 	ctr_ref(c);
 	containers_mounts_create(c, create_volumes_ready, j);
@@ -548,5 +545,54 @@ fail:
 	json_object_put(hc);
 	json_object_put(image);
 	ctr_free(c);
-	h->resp_error(req, &err);
+	cb(arg, err.code, NULL, NULL, &err);
+}
+
+struct create_req {
+	struct containers	*cs;
+	struct berth_req	*req;
+};
+
+static void
+create_answer(void *arg, int rc, struct ctr *c, json_object *warnings,
+    const struct berth_err *err)
+{
+	struct create_req	*cr = arg;
+	const struct berth_host	*h = cr->cs->h;
+	json_object		*o;
+
+	if (rc < 0)
+		h->resp_error(cr->req, err);
+	else {
+		o = json_object_new_object();
+		json_object_object_add(o, "Id", json_object_new_string(c->id));
+		json_object_object_add(o, "Warnings",
+		    json_object_get(warnings));
+		h->resp_json(cr->req, 201, o);
+		json_object_put(o);
+	}
+	free(cr);
+}
+
+void
+containers_h_create(struct berth_req *req, void *state)
+{
+	struct containers	*cs = state;
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct create_req	*cr;
+	json_object		*body;
+
+	if (cs->h->req_json(req, &body, &err) < 0) {
+		cs->h->resp_error(req, &err);
+		return;
+	}
+	if ((cr = calloc(1, sizeof(*cr))) == NULL) {
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		cs->h->resp_error(req, &err);
+		return;
+	}
+	cr->cs = cs;
+	cr->req = req;
+	containers_create(cs, body, cs->h->req_query(req, "name", 0),
+	    create_answer, cr);
 }

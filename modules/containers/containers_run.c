@@ -85,6 +85,10 @@ run_wait_answer(struct ctr_wait *w, int code)
 	char	buf[64];
 	int	n;
 
+	if (w->req == NULL) {
+		w->cb(w->cb_arg, 0, code, NULL);
+		return;
+	}
 	n = snprintf(buf, sizeof(buf), "{\"Error\":null,\"StatusCode\":%d}\n",
 	    code);
 	w->c->cs->h->resp_write(w->req, buf, (size_t)n);
@@ -749,31 +753,91 @@ start_h_done(void *arg, int rc, const struct berth_err *err)
 static void
 run_after_cleanup(struct ctr *c, ctr_done_cb cb, void *arg);
 
-static void
-start_h_go(void *arg, int rc, const struct berth_err *err)
-{
-	struct req_job	*rj = arg;
+struct start_user {
+	struct ctr	*c;
+	ctr_done_cb	 cb;
+	void		*arg;
+};
 
-	containers_start(rj->c, start_h_done, rj);
+static void
+start_user_done(void *arg, int rc, const struct berth_err *err)
+{
+	struct start_user	*su = arg;
+
+	su->cb(su->arg, rc, err);
+	ctr_unref(su->c);
+	free(su);
 }
 
-void
-containers_h_start(struct berth_req *req, void *state)
+static void
+start_user_go(void *arg, int rc, const struct berth_err *err)
 {
-	struct containers	*cs = state;
-	struct ctr		*c;
-	struct req_job		*rj;
+	struct start_user	*su = arg;
 
-	if ((rj = req_job_for(cs, req)) == NULL)
+	containers_start(su->c, start_user_done, su);
+}
+
+/*
+ * A start a user asked for (the API, or a service on a user's behalf):
+ * once any cleanup of the last run is over; -EALREADY if it runs.
+ */
+void
+containers_start_user(struct ctr *c, ctr_done_cb cb, void *arg)
+{
+	struct start_user	*su;
+	struct berth_err	 err = BERTH_ERR_INIT;
+
+	if ((su = calloc(1, sizeof(*su))) == NULL) {
+		berth_err_set(&err, -ENOMEM, "out of memory");
+		cb(arg, -ENOMEM, &err);
 		return;
-	c = rj->c;
+	}
+	su->c = c;
+	su->cb = cb;
+	su->arg = arg;
+	ctr_ref(c);
 	/* A start by hand counts the policy's restarts from zero again. */
 	if (!run_is_running(c) || c->st.status == CTR_RESTARTING) {
 		containers_policy_cancel(c);
 		c->restart_count = 0;
 		c->restart_backoff_ms = 0;
 	}
-	run_after_cleanup(c, start_h_go, rj);
+	run_after_cleanup(c, start_user_go, su);
+}
+
+void
+containers_h_start(struct berth_req *req, void *state)
+{
+	struct containers	*cs = state;
+	struct req_job		*rj;
+
+	if ((rj = req_job_for(cs, req)) == NULL)
+		return;
+	containers_start_user(rj->c, start_h_done, rj);
+}
+
+/*
+ * Wait (not-running) for a service: cb(arg, 0, exit code) once c is
+ * not running, maybe at once.
+ */
+int
+containers_wait_cb(struct ctr *c, berth_container_exit_cb cb, void *arg)
+{
+	struct ctr_wait	*w;
+
+	if (!run_is_running(c) && !c->starting) {
+		cb(arg, 0, c->st.exit_code, NULL);
+		return 0;
+	}
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return -ENOMEM;
+	w->c = c;
+	w->cond = CTR_WAIT_NOT_RUNNING;
+	w->cb = cb;
+	w->cb_arg = arg;
+	ctr_ref(c);
+	TAILQ_INSERT_TAIL(&c->waits, w, entry);
+	return 0;
 }
 
 /* --- exit and cleanup ----------------------------------------------------- */

@@ -8,6 +8,7 @@ containers-SRCS		:= modules/containers/containers.c \
 			   modules/containers/containers_export.c \
 			   modules/containers/containers_fs.c \
 			   modules/containers/containers_health.c \
+			   modules/containers/containers_iface.c \
 			   modules/containers/containers_inspect.c \
 			   modules/containers/containers_list.c \
 			   modules/containers/containers_logs.c \

@@ -31,8 +31,6 @@ static const struct berth_route images_routes[] = {
 	    images_auth, 0, 0 },
 	{ BERTH_GET,	"/distribution/{name*}/json",	"1.30",
 	    images_distribution, 0, 0 },
-	{ BERTH_POST,	"/build/prune",			"1.31",
-	    images_build_prune, 0, 0 },
 	{ BERTH_POST,	"/images/prune",		"1.25",
 	    images_prune, 0, 0 },
 	{ BERTH_GET,	"/images/{name*}/json",		NULL,

@@ -500,7 +500,6 @@ void	images_history(struct berth_req *req, void *state);
 void	images_tag(struct berth_req *req, void *state);
 void	images_delete(struct berth_req *req, void *state);
 void	images_prune(struct berth_req *req, void *state);
-void	images_build_prune(struct berth_req *req, void *state);
 void	images_df(struct berth_req *req, void *state);
 void	images_info(void *state, json_object *out);
 
@@ -586,6 +585,10 @@ int	images_rw_tar(const struct images_rw_tree *t, int fd,
 /* The image/1 ops. */
 void	images_rw_changes_op(void *state, const char *owner,
 	    berth_image_changes_cb done, void *arg);
+void	images_tag_op(void *, const char *, const char *,
+	    berth_image_done_cb, void *);
+void	images_rw_commit_step_op(void *, const struct berth_image_commit *,
+	    berth_image_id_cb, void *);
 void	images_rw_commit_op(void *state, const struct berth_image_commit *c,
 	    berth_image_id_cb done, void *arg);
 

@@ -74,37 +74,36 @@ answer_after_save(struct images *st, struct berth_req *req, int status,
 
 /* --- tag ----------------------------------------------------------------- */
 
-void
-images_tag(struct berth_req *req, void *state)
+/*
+ * Tag image name as repo (with tag, if given, in place of repo's own):
+ * TagImage's checks, the record, the tag event.  0 or -errno with err.
+ * repositories.json is saved by the caller.
+ */
+static int
+tag_set(struct images *st, const char *name, const char *repo,
+    const char *tag, struct berth_err *err)
 {
-	struct images		*st = state;
-	const struct berth_host	*h = st->h;
-	struct berth_err	 err = BERTH_ERR_INIT;
 	struct images_image	*img;
 	struct images_ref	 ref;
-	const char		*repo = h->req_query(req, "repo", 0);
-	const char		*tag = h->req_query(req, "tag", 0);
 	char			 prev[IMAGES_HEX + 1], fam[1024], now[64];
 	int64_t			 sec;
 	long			 ns;
 
-	if (images_lookup(st, h->req_param(req, "name"), &img, &err) < 0)
-		goto fail;
-	if (images_ref_parse(repo ? repo : "", &ref, &err) < 0)
-		goto fail;
+	if (images_lookup(st, name, &img, err) < 0)
+		return err->code;
+	if (images_ref_parse(repo ? repo : "", &ref, err) < 0)
+		return err->code;
 	if (tag != NULL && *tag != '\0') {
 		ref.digest[0] = '\0';
-		if (images_ref_set_tag(&ref, tag, &err) < 0)
-			goto fail;
+		if (images_ref_set_tag(&ref, tag, err) < 0)
+			return err->code;
 	}
-	if (ref.digest[0] != '\0') {
-		berth_err_set(&err, -EINVAL,
+	if (ref.digest[0] != '\0')
+		return berth_err_set(err, -EINVAL,
 		    "refusing to create a tag with a digest reference");
-		goto fail;
-	}
 	images_ref_default_tag(&ref);
-	if (images_tag_set(st, &ref, img->hex, prev, &err) < 0)
-		goto fail;
+	if (images_tag_set(st, &ref, img->hex, prev, err) < 0)
+		return err->code;
 	berth_time_now(&sec, &ns);
 	berth_time_format(sec, ns, now, sizeof(now));
 	free(img->last_tag);
@@ -112,10 +111,65 @@ images_tag(struct berth_req *req, void *state)
 	images_save_meta(st, img);
 	images_ref_familiar(&ref, fam, sizeof(fam));
 	images_event(st, "tag", img->hex, fam, 1);
+	return 0;
+}
+
+void
+images_tag(struct berth_req *req, void *state)
+{
+	struct images		*st = state;
+	const struct berth_host	*h = st->h;
+	struct berth_err	 err = BERTH_ERR_INIT;
+
+	if (tag_set(st, h->req_param(req, "name"), h->req_query(req, "repo",
+	    0), h->req_query(req, "tag", 0), &err) < 0) {
+		h->resp_error(req, &err);
+		return;
+	}
 	answer_after_save(st, req, 201, NULL);
-	return;
-fail:
-	h->resp_error(req, &err);
+}
+
+struct tag_op {
+	struct images		*st;
+	berth_image_done_cb	 done;
+	void			*arg;
+};
+
+static void
+tag_op_saved(void *arg, int rc)
+{
+	struct tag_op		*t = arg;
+	struct berth_err	 err = BERTH_ERR_INIT;
+
+	if (rc < 0)
+		berth_err_set(&err, rc, "repositories.json was not saved: %s",
+		    strerror(-rc));
+	t->done(t->arg, rc, rc < 0 ? &err : NULL);
+	free(t);
+}
+
+/* image/1 tag: as POST /images/{id}/tag?repo=REF, once on disk. */
+void
+images_tag_op(void *state, const char *id, const char *ref,
+    berth_image_done_cb done, void *arg)
+{
+	struct images		*st = state;
+	struct berth_err	 err = BERTH_ERR_INIT;
+	struct tag_op		*t;
+
+	if (tag_set(st, id, ref, NULL, &err) < 0) {
+		done(arg, err.code, &err);
+		return;
+	}
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		/* Recorded in memory; the next save writes it. */
+		done(arg, 0, NULL);
+		return;
+	}
+	t->st = st;
+	t->done = done;
+	t->arg = arg;
+	images_save_tags(st, tag_op_saved, t);
 }
 
 /* --- ImageDelete ---------------------------------------------------------- */
@@ -359,22 +413,6 @@ labels_match(const struct images_filters *f, json_object *labels)
 	    images_filters_match_kv(f, "label!", labels))
 		return 0;
 	return 1;
-}
-
-/*
- * POST /build/prune: there is no builder yet, so no build cache; the
- * answer lets `docker system prune` (which asks last) finish.
- */
-void
-images_build_prune(struct berth_req *req, void *state)
-{
-	struct images	*im = state;
-	json_object	*o = json_object_new_object();
-
-	json_object_object_add(o, "CachesDeleted", NULL);
-	json_object_object_add(o, "SpaceReclaimed", json_object_new_int64(0));
-	im->h->resp_json(req, 200, o);
-	json_object_put(o);
 }
 
 void

@@ -761,6 +761,8 @@ const struct berth_image_ops images_rootfs_ops = {
 	.rootfs_paths = rootfs_paths,
 	.changes = images_rw_changes_op,
 	.commit = images_rw_commit_op,
+	.tag = images_tag_op,
+	.commit_step = images_rw_commit_step_op,
 };
 
 /* --- start and stop -------------------------------------------------------- */

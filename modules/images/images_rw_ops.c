@@ -704,7 +704,7 @@ commit_ref(struct rw_job *j, const char *repo, const char *tag,
 
 /* The Config the image gets: BuildFromConfig, then merge. */
 static int
-commit_config(struct rw_job *j, const struct berth_image_commit *c,
+commit_config(struct rw_job *j, const struct berth_image_commit *c, int step,
     struct berth_err *err)
 {
 	json_object	*base;
@@ -719,6 +719,8 @@ commit_config(struct rw_job *j, const struct berth_image_commit *c,
 	/* The body is a ContainerConfigWrapper: only its Config counts. */
 	json_object_object_del(j->config, "HostConfig");
 	json_object_object_del(j->config, "NetworkingConfig");
+	if (step)
+		return 0;
 	if ((rc = images_changes_apply(j->config, c->changes, c->nchanges,
 	    err)) < 0)
 		return rc;
@@ -726,8 +728,26 @@ commit_config(struct rw_job *j, const struct berth_image_commit *c,
 	return 0;
 }
 
+static void	commit_op(void *, const struct berth_image_commit *, int,
+		    berth_image_id_cb, void *);
+
 void
 images_rw_commit_op(void *state, const struct berth_image_commit *c,
+    berth_image_id_cb done, void *arg)
+{
+	commit_op(state, c, 0, done, arg);
+}
+
+/* A builder's step: its Config as given, untagged. */
+void
+images_rw_commit_step_op(void *state, const struct berth_image_commit *c,
+    berth_image_id_cb done, void *arg)
+{
+	commit_op(state, c, 1, done, arg);
+}
+
+static void
+commit_op(void *state, const struct berth_image_commit *c, int step,
     berth_image_id_cb done, void *arg)
 {
 	struct images		*st = state;
@@ -773,8 +793,8 @@ images_rw_commit_op(void *state, const struct berth_image_commit *c,
 		if (images_find_id(st, img->hex) != NULL)
 			snprintf(j->parent, sizeof(j->parent), "%s", img->hex);
 	}
-	if ((rc = commit_ref(j, c->repo, c->tag, &err)) < 0 ||
-	    (rc = commit_config(j, c, &err)) < 0)
+	if ((!step && (rc = commit_ref(j, c->repo, c->tag, &err)) < 0) ||
+	    (rc = commit_config(j, c, step, &err)) < 0)
 		goto fail;
 	if ((c->comment != NULL && (j->comment = strdup(c->comment)) ==
 	    NULL) || (c->author != NULL && (j->author = strdup(c->author)) ==

@@ -15,7 +15,8 @@
 # order (-c CONFIG: the lines of its config: mapping, each indented six
 # spaces; IMAGES_CONF likewise for images), and containers (with
 # CONTAINERS_CONF, if set, as the lines of
-# its config: mapping); then ROOTFS imported as busybox.  YAML holds the
+# its config: mapping) and AFTER_CONTAINERS (more module entries, as
+# YAML lines); then ROOTFS imported as busybox.  YAML holds the
 # configuration (a test may restart berthd on it).  Ends the test if any
 # of it fails.
 busybox_daemon()
@@ -59,7 +60,8 @@ $images
   - name: containers
     required: true${CONTAINERS_CONF:+
     config:
-$CONTAINERS_CONF}"
+$CONTAINERS_CONF}${AFTER_CONTAINERS:+
+$AFTER_CONTAINERS}"
 	berth_start "$YAML" "$@" ||
 	    { fail "berthd for $T_NAME" "$(cat "$B_LOG")"; exit 1; }
 	[ -f "$MODULE_DIR/images.so" ] || return 0

@@ -8,6 +8,9 @@
  * and tests/unit/abi/check_abi.c pins every offset so that a layout move
  * cannot pass unnoticed.
  *
+ * 1.7  container.h (container/1): the containers service's create,
+ *      attach, start, wait and remove for other services (the
+ *      builder); image.h: berth_image_ops tag and commit_step appended
  * 1.6  resolver.h (resolver/1): drivers found on demand by name, as
  *      plugin-proxy finds Docker plugins; lookup consults resolvers;
  *      base64.h (inline helper, both ways), curl.h (libcurl loaded on
@@ -42,7 +45,7 @@
 
 #define BERTH_MODULE_MAGIC	0x42525448u	/* "BRTH" */
 #define BERTH_ABI_MAJOR		1
-#define BERTH_ABI_MINOR		6
+#define BERTH_ABI_MINOR		7
 
 /*
  * BERTH_BUILD_ID identifies one build of berthd.  Only modules that set

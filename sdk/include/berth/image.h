@@ -134,6 +134,24 @@ struct berth_image_ops {
 	 */
 	void	(*commit)(void *st, const struct berth_image_commit *c,
 		    berth_image_id_cb done, void *arg);
+
+	/* --- since ABI 1.7 ------------------------------------------ */
+
+	/*
+	 * tag - POST /images/{id}/tag?repo=REF: ref is "name[:tag]" (no
+	 * tag: latest); the tag event is emitted.  done runs once the tag
+	 * is on disk.  A malformed ref or an unknown image fails at once.
+	 */
+	void	(*tag)(void *st, const char *id, const char *ref,
+		    berth_image_done_cb done, void *arg);
+	/*
+	 * commit_step - a builder's step (Docker's CommitBuildStep): as
+	 * commit, but c->config is the new image's Config exactly as
+	 * given (no changes, nothing merged from container_config) and
+	 * nothing is tagged.
+	 */
+	void	(*commit_step)(void *st, const struct berth_image_commit *c,
+		    berth_image_id_cb done, void *arg);
 };
 
 /* Is op present in a provider's table of the given size? */

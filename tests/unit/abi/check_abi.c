@@ -25,6 +25,7 @@
 #include <berth/module.h>
 #include <berth/network.h>
 #include <berth/resolver.h>
+#include <berth/container.h>
 #include <berth/route.h>
 #include <berth/runtime.h>
 #include <berth/volume.h>
@@ -46,7 +47,7 @@ START_TEST(abi_version)
 {
 	ck_assert_int_eq(BERTH_ABI_MAJOR, 1);
 	/* Bumped with every addition; the changelog in abi.h says what. */
-	ck_assert_int_eq(BERTH_ABI_MINOR, 6);
+	ck_assert_int_eq(BERTH_ABI_MINOR, 7);
 	ck_assert_uint_eq(BERTH_MODULE_MAGIC, 0x42525448u);	/* "BRTH" */
 	ck_assert_uint_eq(BERTH_ABI_STRICT, 0x1u);
 }
@@ -325,7 +326,10 @@ START_TEST(abi_image)
 	/* 1.3 */
 	OFF(struct berth_image_ops, changes, 64);
 	OFF(struct berth_image_ops, commit, 72);
-	SIZE(struct berth_image_ops, 80);
+	/* 1.7 */
+	OFF(struct berth_image_ops, tag, 80);
+	OFF(struct berth_image_ops, commit_step, 88);
+	SIZE(struct berth_image_ops, 96);
 	OFF(struct berth_image_commit, owner, 0);
 	OFF(struct berth_image_commit, image, 8);
 	OFF(struct berth_image_commit, container_config, 16);
@@ -424,6 +428,21 @@ START_TEST(abi_resolver)
 	OFF(struct berth_resolver_ops, size, 0);
 	OFF(struct berth_resolver_ops, resolve, 8);
 	SIZE(struct berth_resolver_ops, 16);
+}
+END_TEST
+
+START_TEST(abi_container)
+{
+	/* 1.7 */
+	ck_assert_str_eq(BERTH_CONTAINER_IFACE, "container/1");
+	ck_assert_str_eq(BERTH_CONTAINER_DRIVER, "containers");
+	OFF(struct berth_container_ops, size, 0);
+	OFF(struct berth_container_ops, create, 8);
+	OFF(struct berth_container_ops, attach, 16);
+	OFF(struct berth_container_ops, start, 24);
+	OFF(struct berth_container_ops, wait, 32);
+	OFF(struct berth_container_ops, remove, 40);
+	SIZE(struct berth_container_ops, 48);
 }
 END_TEST
 
@@ -566,6 +585,7 @@ suite(void)
 	tcase_add_test(tc, abi_runtime);
 	tcase_add_test(tc, abi_volume);
 	tcase_add_test(tc, abi_network);
+	tcase_add_test(tc, abi_container);
 	tcase_add_test(tc, abi_resolver);
 	suite_add_tcase(s, tc);
 #endif
