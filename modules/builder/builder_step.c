@@ -164,6 +164,8 @@ short_id(const char *id)
 
 	if (strncmp(id, "sha256:", 7) == 0)
 		id += 7;
+	else if (strcmp(id, BERTH_IMAGE_SCRATCH) == 0)
+		id = "";	/* dockerd prints " ---> " and nothing */
 	snprintf(s, sizeof(s), "%.12s", id);
 	return s;
 }
@@ -408,7 +410,8 @@ finish(struct bld *j)
 	char		 unused[1024];
 	size_t		 n = 0;
 
-	if (j->cur == NULL) {
+	if (j->cur == NULL || strcmp(j->cur->image, BERTH_IMAGE_SCRATCH) ==
+	    0) {
 		fail_msg(j, -EINVAL, "No image was generated. Is your "
 		    "Dockerfile empty?");
 		return;
@@ -1705,12 +1708,9 @@ do_from(struct bld *j, struct bld_instr *in)
 			base = &j->stages[i];
 	if (base != NULL)
 		snprintf(id, sizeof(id), "%s", base->image);
-	else if (strcmp(w[0], "scratch") == 0) {
-		bld_words_free(w);
-		fail_msg(j, -ENOTSUP, "FROM scratch is not supported by "
-		    "berth's builder yet: import an empty tar as a base");
-		return;
-	} else if (j->b->img->resolve(j->b->img_st, w[0], id, &image,
+	else if (strcasecmp(w[0], "scratch") == 0)
+		snprintf(id, sizeof(id), "%s", BERTH_IMAGE_SCRATCH);
+	else if (j->b->img->resolve(j->b->img_st, w[0], id, &image,
 	    &err) < 0) {
 		bld_words_free(w);
 		if (err.code == -ENOENT)
@@ -1737,6 +1737,11 @@ do_from(struct bld *j, struct bld_instr *in)
 	else
 		st->config = bld_config_new(image);
 	st->args = json_object_new_object();
+	/* As dockerd: a PATH for images that set none (scratch's). */
+	if (bld_env_get(berth_json_get(st->config, "Env"), "PATH", 4) == NULL)
+		bld_env_set(berth_json_get(st->config, "Env"), "PATH",
+		    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
+		    "/sbin:/bin");
 	json_object_put(image);
 	bld_words_free(w);
 	j->cur = st;

@@ -636,7 +636,17 @@ rootfs_mount(void *state, const char *id, const char *owner,
 		done(arg, err.code, NULL, &err);
 		return;
 	}
-	if ((o = images_owner_find(st, owner)) == NULL) {
+	if ((o = images_owner_find(st, owner)) == NULL &&
+	    strcmp(id, BERTH_IMAGE_SCRATCH) == 0) {
+		/* FROM scratch: nothing below the init layer. */
+		if ((o = owner_new(st, owner, BERTH_IMAGE_SCRATCH, 0)) ==
+		    NULL) {
+			berth_err_set(&err, -ENOMEM, "out of memory");
+			done(arg, err.code, NULL, &err);
+			return;
+		}
+		fresh = 1;
+	} else if (o == NULL) {
 		if ((img = image_of(st, id)) == NULL) {
 			berth_err_set(&err, -ENOENT, "No such image: %s", id);
 			done(arg, err.code, NULL, &err);

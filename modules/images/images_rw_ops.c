@@ -771,14 +771,16 @@ commit_op(void *state, const struct berth_image_commit *c, int step,
 		id = o->hex;	/* what the rootfs really stands on */
 	if ((img = images_find_id(st, id)) == NULL)
 		img = images_find_ghost(st, id);
-	if (o == NULL && img == NULL) {
+	if (o == NULL && img == NULL && strcmp(id, BERTH_IMAGE_SCRATCH) != 0) {
 		berth_err_set(&err, -ENOENT, "No such image: %s", c->image ?
 		    c->image : "");
 		done(arg, err.code, NULL, NULL, &err);
 		return;
 	}
+	/* Without either, the image is scratch's: no layers, no parent. */
 	j = o != NULL ? job_new(st, c->owner, o, o->lowers, o->nlowers) :
-	    job_new(st, c->owner, NULL, img->layers, img->nlayers);
+	    img != NULL ? job_new(st, c->owner, NULL, img->layers,
+	    img->nlayers) : job_new(st, c->owner, NULL, NULL, 0);
 	if (j == NULL) {
 		berth_err_set(&err, -ENOMEM, "out of memory");
 		done(arg, err.code, NULL, NULL, &err);

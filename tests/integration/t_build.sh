@@ -140,6 +140,29 @@ assert_eq "inspect: LABEL (and --label), EXPOSE, VOLUME, STOPSIGNAL, ENTRYPOINT,
 assert_eq "ENTRYPOINT and CMD together run" "$(dk run --rm rules 2>&1)" "a.txt
 b.txt"
 
+# --- FROM scratch ---------------------------------------------------------------------
+mkdir -p "$T_TMP/scr"
+echo "from scratch" >"$T_TMP/scr/f.txt"
+cat >"$T_TMP/scr/Dockerfile" <<'DF'
+FROM scratch
+COPY --from=busybox /bin/busybox /bin/busybox
+COPY f.txt /
+RUN ["/bin/busybox", "sh", "-c", "/bin/busybox cat /f.txt > /copy.txt"]
+CMD ["/bin/busybox", "cat", "/copy.txt"]
+DF
+OUT=$(build -t scr "$T_TMP/scr" 2>&1)
+RC=$?
+assert_eq "FROM scratch, COPY --from an image, RUN in exec form: exit 0" "$RC" 0
+[ $RC = 0 ] || echo "$OUT" | tail -n 20
+assert_eq "... the image runs" "$(dk run --rm scr 2>&1)" "from scratch"
+assert_eq "... three layers, dockerd's default PATH" \
+    "$(dk inspect -f '{{len .RootFS.Layers}} {{json .Config.Env}}' scr 2>&1)" \
+    '3 ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]'
+printf 'FROM scratch\n' >"$T_TMP/scr/Dockerfile"
+OUT=$(build "$T_TMP/scr" 2>&1)
+assert_contains "FROM scratch alone: no image, as dockerd says" "$OUT" \
+    "No image was generated. Is your Dockerfile empty?"
+
 # --- target, dockerfile name, errors ------------------------------------------------
 OUT=$(build -q --target build -f "$CTX/Dockerfile" "$CTX" 2>/dev/null)
 assert_match "--target: the build stops at that stage" "$OUT" '^sha256:'

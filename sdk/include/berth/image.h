@@ -23,6 +23,13 @@
 #define BERTH_IMAGE_IFACE	"image/1"
 #define BERTH_IMAGE_DRIVER	"images"	/* the one provider's name */
 
+/*
+ * Since ABI 1.7: the empty image of `FROM scratch`, which rootfs_mount,
+ * commit and commit_step take as an image ID (a root filesystem with no
+ * layer but the init layer; an image with no parent).
+ */
+#define BERTH_IMAGE_SCRATCH	"scratch"
+
 /* "sha256:" + 64 hex digits + NUL. */
 #define BERTH_IMAGE_ID_LEN	71
 
