@@ -6,6 +6,7 @@ PKGS="build-essential pkg-config libevent-dev libjson-c-dev libyaml-dev
 libhttp-parser-dev check libseccomp-dev libcap-dev libarchive-dev
 libcurl4-openssl-dev libssl-dev libmnl-dev libnftables-dev nftables
 busybox-static runc crun tini socat curl wrk docker-registry apache2-utils openssl
+docker-compose python3-docker
 procps iproute2 man-db groff-base psmisc util-linux"
 missing=""
 for p in $PKGS; do

@@ -113,6 +113,8 @@ static void
 emit(struct bld *j, json_object *msg)
 {
 	const char	*s;
+	char		*line;
+	size_t		 n;
 
 	if (j->gone || j->ended) {
 		json_object_put(msg);
@@ -123,8 +125,14 @@ emit(struct bld *j, json_object *msg)
 		j->started = 1;
 	}
 	s = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN);
-	(void)j->b->h->resp_write(j->req, s, strlen(s));
-	(void)j->b->h->resp_write(j->req, "\r\n", 2);
+	/* One message, one chunk: docker-py decodes chunk by chunk. */
+	n = strlen(s);
+	if ((line = malloc(n + 2)) != NULL) {
+		memcpy(line, s, n);
+		memcpy(line + n, "\r\n", 2);
+		(void)j->b->h->resp_write(j->req, line, n + 2);
+		free(line);
+	}
 	json_object_put(msg);
 }
 

@@ -579,10 +579,20 @@ images_progress(int fd, json_object *o)
 {
 	const char	*s = json_object_to_json_string_ext(o,
 			    JSON_C_TO_STRING_PLAIN);
+	char		*line;
+	size_t		 n = strlen(s);
 
-	/* A client gone is not the worker's error: the pipe just closes. */
-	(void)!write(fd, s, strlen(s));
-	(void)!write(fd, "\r\n", 2);
+	/*
+	 * One write, so a message and its "\r\n" reach the client in one
+	 * chunk: docker-py's stream splitter chokes on a lone "\r\n".  A
+	 * client gone is not the worker's error: the pipe just closes.
+	 */
+	if ((line = malloc(n + 2)) != NULL) {
+		memcpy(line, s, n);
+		memcpy(line + n, "\r\n", 2);
+		(void)!write(fd, line, n + 2);
+		free(line);
+	}
 	json_object_put(o);
 }
 
