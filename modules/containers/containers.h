@@ -108,6 +108,7 @@ struct ctr_exec {
 	json_object		*env;		/* Env or NULL, owned */
 	char			*user, *workdir, *detach_keys;
 	int			 tty, in, out, err, privileged;
+	int			 start_tty;	/* the start's Tty: framing */
 	int			 started;	/* start was asked for */
 	int			 running;
 	int			 rt_started;	/* the runtime runs it */

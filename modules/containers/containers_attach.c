@@ -9,6 +9,8 @@
  * first byte the process writes reaches them.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,127 @@ struct attach_req {
 	int		 stream;
 	char		*detach_keys;
 };
+
+/*
+ * attach?logs=1&stream=0: the log so far, then the end, whether the
+ * container runs or not (dockerd's attach replays the log and, without
+ * stream, stops there).  A worker writes the json-file's lines to the
+ * hijacked socket, framed unless the container has a terminal.
+ */
+#define REPLAY_DELAY_MS	20
+
+struct replay {
+	const struct berth_host	*h;
+	int	 fd;
+	int	 tty;
+	uint32_t flags;
+	char	 path[PATH_MAX];
+};
+
+static int
+replay_write(int fd, const void *p, size_t n)
+{
+	const char	*b = p;
+	ssize_t		 w;
+
+	while (n > 0) {
+		if ((w = write(fd, b, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void
+replay_work(void *arg)
+{
+	struct replay	*r = arg;
+	FILE		*f;
+	char		*line = NULL;
+	size_t		 cap = 0, n;
+	json_object	*o;
+	const char	*s, *stream;
+	unsigned char	 hdr[8];
+	int		 err;
+
+	(void)fcntl(r->fd, F_SETFL, fcntl(r->fd, F_GETFL) & ~O_NONBLOCK);
+	if ((f = fopen(r->path, "re")) == NULL)
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		if ((o = json_tokener_parse(line)) == NULL)
+			continue;
+		s = berth_json_str(o, "log");
+		stream = berth_json_str(o, "stream");
+		err = stream != NULL && strcmp(stream, "stderr") == 0;
+		if (s == NULL || !(r->flags & (err ? BERTH_ATTACH_STDERR :
+		    BERTH_ATTACH_STDOUT))) {
+			json_object_put(o);
+			continue;
+		}
+		n = strlen(s);
+		memset(hdr, 0, sizeof(hdr));
+		hdr[0] = err ? 2 : 1;
+		hdr[4] = (unsigned char)(n >> 24);
+		hdr[5] = (unsigned char)(n >> 16);
+		hdr[6] = (unsigned char)(n >> 8);
+		hdr[7] = (unsigned char)n;
+		if ((!r->tty && replay_write(r->fd, hdr, sizeof(hdr)) < 0) ||
+		    replay_write(r->fd, s, n) < 0) {
+			json_object_put(o);
+			break;
+		}
+		json_object_put(o);
+	}
+	free(line);
+	fclose(f);
+}
+
+static void
+replay_done(void *arg)
+{
+	struct replay	*r = arg;
+
+	close(r->fd);
+	free(r);
+}
+
+static void
+replay_go(void *arg)
+{
+	struct replay	*r = arg;
+
+	if (r->h->work(r->h, replay_work, replay_done, r) < 0)
+		replay_done(r);
+}
+
+static void
+attach_replay(struct ctr *c, int fd, uint32_t flags)
+{
+	struct replay	*r;
+	json_object	*v = berth_json_get(c->config, "Tty");
+
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    containers_log_path(c, r->path, sizeof(r->path)) < 0) {
+		free(r);
+		close(fd);
+		return;
+	}
+	r->fd = fd;
+	r->tty = v != NULL && json_object_get_boolean(v);
+	r->flags = flags;
+	r->h = c->cs->h;
+	/*
+	 * A moment after the 101: docker-py reads the response's headers
+	 * through a buffered reader and then the raw socket, so bytes that
+	 * arrive with the headers are lost to it.
+	 */
+	if (r->h->timer_add(r->h, REPLAY_DELAY_MS, replay_go, r) == NULL)
+		replay_go(r);
+}
 
 static void
 attach_handed(void *arg, int rc, const struct berth_err *err)
@@ -55,6 +178,10 @@ attach_hijacked(void *arg, int fd, const void *pending, size_t npending)
 		    "dropped", c->id, npending);
 	if (c->removed) {
 		close(fd);
+		goto out;
+	}
+	if (!ar->stream && (ar->flags & BERTH_ATTACH_LOGS)) {
+		attach_replay(c, fd, ar->flags);
 		goto out;
 	}
 	if (c->st.rt_created && (c->st.status == CTR_RUNNING ||

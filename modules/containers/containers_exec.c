@@ -521,7 +521,7 @@ exec_failed(struct ctr_exec *e, const struct berth_err *err)
 		if (n >= sizeof(msg))
 			n = sizeof(msg) - 1;
 		/* A short write to a client that left loses nothing. */
-		if (!e->tty) {
+		if (!e->start_tty) {
 			memset(hdr, 0, sizeof(hdr));
 			hdr[0] = 1;
 			hdr[4] = (unsigned char)(n >> 24);
@@ -658,6 +658,9 @@ exec_started(void *arg, int rc, const struct berth_err *err)
 		flags |= BERTH_ATTACH_STDOUT;
 	if (e->err)
 		flags |= BERTH_ATTACH_STDERR;
+	/* As dockerd: the start request's Tty decides the framing. */
+	if (e->start_tty != e->tty)
+		flags |= e->start_tty ? BERTH_ATTACH_RAW : BERTH_ATTACH_MUX;
 	fd = e->fd;
 	e->fd = -1;
 	e->busy++;
@@ -712,6 +715,7 @@ containers_h_exec_start(struct berth_req *req, void *state)
 		exec_begin(e);
 		return;
 	}
+	e->start_tty = jbool(body, "Tty");
 	exec_mark_started(e);
 	e->busy++;
 	h->resp_hijack(req, BERTH_HIJACK_COMMON_HEADERS, exec_hijacked, e);

@@ -35,6 +35,8 @@
 #define MON_ATTACH_STDOUT	0x2u
 #define MON_ATTACH_STDERR	0x4u
 #define MON_ATTACH_LOGS		0x8u
+#define MON_ATTACH_MUX		0x10u	/* frame even on a terminal */
+#define MON_ATTACH_RAW		0x20u	/* never frame */
 
 /* A client whose queue passes this stops the reading of the output. */
 #define MON_QUEUE_HIGH		(256 * 1024)

@@ -211,14 +211,19 @@ wants(const struct mon_client *cl, int stream)
 	    (stream == 2 && (cl->flags & MON_ATTACH_STDERR));
 }
 
-/* One piece of output for cl, framed unless the process has a pty. */
+/*
+ * One piece of output for cl: framed unless the process has a pty, or
+ * as the client asked (MUX, RAW).
+ */
 static void
 client_queue(struct mon_client *cl, int stream, const char *data, size_t len)
 {
 	struct mbuf	*q = cl->replay != NULL ? &cl->backlog : &cl->outq;
 	unsigned char	 hdr[8];
+	int		 framed = (cl->flags & MON_ATTACH_MUX) ? 1 :
+			    (cl->flags & MON_ATTACH_RAW) ? 0 : !cl->proc->terminal;
 
-	if (!cl->proc->terminal) {
+	if (framed) {
 		monitor_frame_header(hdr, stream, (uint32_t)len);
 		if (mbuf_put(q, hdr, sizeof(hdr)) < 0)
 			goto oom;

@@ -96,6 +96,13 @@ struct berth_runtime_create {
 #define BERTH_ATTACH_STDOUT	0x2u
 #define BERTH_ATTACH_STDERR	0x4u
 #define BERTH_ATTACH_LOGS	0x8u	/* replay past output first */
+/*
+ * Since ABI 1.7: the framing the client asked for, whatever the process
+ * has (dockerd frames an exec's stream by the start request's Tty, not
+ * the exec's): MUX always 8-byte headers, RAW never.
+ */
+#define BERTH_ATTACH_MUX	0x10u
+#define BERTH_ATTACH_RAW	0x20u
 
 struct berth_runtime_exec {
 	uint32_t			 size;

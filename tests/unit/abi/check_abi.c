@@ -100,6 +100,11 @@ START_TEST(abi_iface_constants)
 	ck_assert_uint_eq(BERTH_ATTACH_STDOUT, 0x2u);
 	ck_assert_uint_eq(BERTH_ATTACH_STDERR, 0x4u);
 	ck_assert_uint_eq(BERTH_ATTACH_LOGS, 0x8u);
+	ck_assert_uint_eq(BERTH_ATTACH_MUX, 0x10u);	/* 1.7 */
+	ck_assert_uint_eq(BERTH_ATTACH_RAW, 0x20u);
+	ck_assert_uint_eq(BERTH_CONTAINER_STDOUT, BERTH_ATTACH_STDOUT);
+	ck_assert_uint_eq(BERTH_CONTAINER_STDERR, BERTH_ATTACH_STDERR);
+	ck_assert_str_eq(BERTH_IMAGE_SCRATCH, "scratch");
 	/* 1.5: network/1 and ipam/1, with Docker's option keys. */
 	ck_assert_str_eq(BERTH_NETWORK_IFACE, "network/1");
 	ck_assert_str_eq(BERTH_IPAM_IFACE, "ipam/1");
