@@ -769,6 +769,7 @@ http_resp_hijack(struct berth_req *r, uint32_t flags, berth_hijack_cb cb,
     void *arg)
 {
 	struct evbuffer	*out;
+	const char	*upgrade;
 
 	if (r->conn == NULL || r->conn->gone) {
 		req_free(r);
@@ -779,9 +780,19 @@ http_resp_hijack(struct berth_req *r, uint32_t flags, berth_hijack_cb cb,
 	r->hijack_arg = arg;
 	r->state = REQ_DONE;
 	out = bufferevent_get_output(r->conn->bev);
-	evbuffer_add_printf(out, "HTTP/1.1 101 UPGRADED\r\n"
-	    "Content-Type: application/vnd.docker.raw-stream\r\n"
-	    "Connection: Upgrade\r\nUpgrade: tcp\r\n");
+	/*
+	 * Only a client that asked to upgrade gets the 101.  Others get
+	 * what dockerd gives them: 200 and the raw stream as the body,
+	 * which ends when the connection closes.
+	 */
+	upgrade = http_req_header(r, "Upgrade");
+	if (upgrade != NULL && *upgrade != '\0')
+		evbuffer_add_printf(out, "HTTP/1.1 101 UPGRADED\r\n"
+		    "Content-Type: application/vnd.docker.raw-stream\r\n"
+		    "Connection: Upgrade\r\nUpgrade: tcp\r\n");
+	else
+		evbuffer_add_printf(out, "HTTP/1.1 200 OK\r\n"
+		    "Content-Type: application/vnd.docker.raw-stream\r\n");
 	if (flags & BERTH_HIJACK_COMMON_HEADERS)
 		put_common_headers(out);
 	evbuffer_add(out, "\r\n", 2);

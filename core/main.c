@@ -710,7 +710,8 @@ main(int argc, char **argv)
 	host_init(&core_self);
 	core_self.running = 1;
 	if (events_init(&core_self.host) < 0 ||
-	    api_system_init(&core_self.host, &err) < 0) {
+	    api_system_init(&core_self.host, &err) < 0 ||
+	    api_swarm_init(&core_self.host, &err) < 0) {
 		log_err("core routes: %s", err.msg);
 		goto out_loop;
 	}

@@ -106,5 +106,30 @@ out=$(DOCKER_API_VERSION=1.99 dk version 2>&1)
 assert_contains "CLI pinned to 1.99 sees the daemon's message" "$out" \
     "client version 1.99 is too new"
 
+# Swarm mode: answered as an engine outside a swarm answers.
+NOTMGR='This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.'
+req GET /v1.41/swarm
+assert_eq "GET /swarm: 503" "$STATUS" 503
+assert_eq "... dockerd's message" "$(json_field "$BODY" message)" "$NOTMGR"
+req POST "/v1.41/swarm/leave?force=True"
+assert_eq "POST /swarm/leave: 503, not part of a swarm" \
+    "$STATUS $(json_field "$BODY" message)" "503 This node is not part of a swarm"
+req GET '/v1.41/secrets?filters=garbage'
+assert_eq "GET /secrets with garbage filters: 400 first" "$STATUS" 400
+req GET '/v1.41/configs?filters=%7B%22bogus%22%3A%5B%22x%22%5D%7D'
+assert_eq "GET /configs with an unknown filter: 400" "$STATUS" 400
+req GET '/v1.41/services?filters=%7B%22name%22%3A%5B%22x%22%5D%7D'
+assert_eq "GET /services with a good filter: 503" "$STATUS" 503
+req POST /v1.41/swarm/init -H 'Content-Type: application/json' -d '{}'
+assert_eq "POST /swarm/init: 501, berth has no swarm mode" "$STATUS" 501
+for cmd in "node ls" "service ls" "secret ls" "config ls"; do
+	# shellcheck disable=SC2086 # the subcommand's words
+	out=$(dk $cmd 2>&1)
+	assert_contains "docker $cmd: dockerd's message" "$out" \
+	    "This node is not a swarm manager"
+done
+assert_eq "docker info: Swarm: inactive" \
+    "$(dk info --format '{{.Swarm.LocalNodeState}}' 2>&1)" inactive
+
 berth_stop
 assert_eq "SIGTERM exit status 0" "$?" 0

@@ -272,3 +272,30 @@ assert_eq "on-failure:2 stays down across the restart" "$(state onf)" "exited 2 
 check "docker stop of an always container keeps it down" dk stop -t 1 alw
 sleep 0.5
 assert_match "stopped always container: exited" "$(state alw)" '^exited'
+
+# Streams without an Upgrade header: 200, the raw stream as the body
+# until it ends (as dockerd answers curl and clients that cannot hijack).
+check "a container for plain HTTP streams" dk run -d --name plain busybox \
+    sh -c 'echo plain-log; sleep 30'
+sleep 0.3
+OUT=$(curl -s -D "$T_TMP/plain.h" -o "$T_TMP/plain.b" --max-time 5 \
+    --unix-socket "$B_SOCK" -X POST \
+    "http://x/v1.41/containers/plain/attach?logs=1&stream=0&stdout=1")
+assert_match "attach without Upgrade: 200" "$(head -1 "$T_TMP/plain.h")" \
+    '^HTTP/1.1 200'
+assert_contains "... as a raw stream" "$(cat "$T_TMP/plain.h")" \
+    "Content-Type: application/vnd.docker.raw-stream"
+assert_eq "... the log, framed, in the body" \
+    "$(od -An -c "$T_TMP/plain.b" | tr -s ' ' | tr -d '\n')" \
+    " 001 \\0 \\0 \\0 \\0 \\0 \\0 \\n p l a i n - l o g \\n"
+EID=$(curl -s --unix-socket "$B_SOCK" -H 'Content-Type: application/json' \
+    -d '{"Cmd":["echo","from-exec"],"AttachStdout":true}' \
+    "http://x/v1.41/containers/plain/exec" | sed 's/.*"Id":"\([0-9a-f]*\)".*/\1/')
+curl -s -D "$T_TMP/ex.h" -o "$T_TMP/ex.b" --max-time 5 --unix-socket "$B_SOCK" \
+    -H 'Content-Type: application/json' -d '{"Detach":false,"Tty":true}' \
+    "http://x/v1.41/exec/$EID/start"
+assert_match "exec start without Upgrade: 200" "$(head -1 "$T_TMP/ex.h")" \
+    '^HTTP/1.1 200'
+assert_eq "... the output raw (the start asked for a tty)" \
+    "$(tr -d '\r' <"$T_TMP/ex.b")" "from-exec"
+check "remove it" dk rm -f plain
