@@ -57,7 +57,8 @@ struct bld {
 	json_object		*labels;
 	char			*target;
 	char			*networkmode;
-	int			 nocache, rm, forcerm, quiet;
+	int			 nocache, rm, forcerm, quiet, pull;
+	char			*registry_config;	/* X-Registry-Config */
 	/* the context, as the worker found it */
 	int			 pending;	/* body and unpack */
 	int			 unpack_rc;
@@ -96,6 +97,13 @@ struct bld {
 	int			 exit_code;
 	int			 run_done, out_done;
 	char			*run_cmd;	/* for the failure message */
+	/* a FROM's pull in flight: its progress pipe, its end */
+	int			 pull_fd;
+	struct berth_watch	*pull_w;
+	char			*pull_buf;
+	size_t			 pull_len;
+	int			 pull_done, pull_eof, pull_rc, pulled;
+	struct berth_err	 pull_err;
 	/* the response */
 	int			 started, gone, ended;
 	int			 ntag;
@@ -311,6 +319,12 @@ job_free(struct bld *j)
 	free(j->networkmode);
 	free(j->dftext);
 	free(j->igtext);
+	free(j->registry_config);
+	free(j->pull_buf);
+	if (j->pull_w != NULL)
+		b->h->fd_unwatch(b->h, j->pull_w);
+	if (j->pull_fd >= 0)
+		close(j->pull_fd);
 	/* The directory goes in a worker; nbuilds counts it till then. */
 	if (j->dir[0] != '\0' && (r = calloc(1, sizeof(*r))) != NULL) {
 		r->b = b;
@@ -1674,6 +1688,114 @@ do_workdir(struct bld *j, struct bld_instr *in)
 
 /* --- FROM and the loop ------------------------------------------------------ */
 
+static void	do_from(struct bld *, struct bld_instr *);
+
+/* The pull's progress and its end are both in: FROM again, or fail. */
+static void
+pull_settle(struct bld *j)
+{
+	if (!j->pull_done || !j->pull_eof)
+		return;
+	if (j->pull_rc < 0) {
+		fail(j, 0, &j->pull_err);
+		return;
+	}
+	j->pulled = 1;
+	do_from(j, j->in);
+}
+
+/* Docker's pull messages, passed on as they come (errors come by done). */
+static void
+pull_line(struct bld *j, const char *line, size_t n)
+{
+	json_object	*o;
+
+	if (n == 0 || j->quiet || (o = json_tokener_parse(line)) == NULL)
+		return;
+	if (!json_object_is_type(o, json_type_object) ||
+	    json_object_object_get_ex(o, "error", NULL) ||
+	    json_object_object_get_ex(o, "errorDetail", NULL)) {
+		json_object_put(o);
+		return;
+	}
+	emit(j, o);
+}
+
+static void
+pull_readable(int fd, int events, void *arg)
+{
+	struct bld	*j = arg;
+	char		 buf[16384], *nl, *grown;
+	ssize_t		 n;
+	size_t		 off;
+
+	(void)events;
+	n = read(fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0 && (grown = realloc(j->pull_buf, j->pull_len + (size_t)n +
+	    1)) != NULL) {
+		j->pull_buf = grown;
+		memcpy(j->pull_buf + j->pull_len, buf, (size_t)n);
+		j->pull_len += (size_t)n;
+		j->pull_buf[j->pull_len] = '\0';
+		off = 0;
+		while ((nl = memchr(j->pull_buf + off, '\n', j->pull_len -
+		    off)) != NULL) {
+			*nl = '\0';
+			pull_line(j, j->pull_buf + off, (size_t)(nl -
+			    (j->pull_buf + off)));
+			off = (size_t)(nl - j->pull_buf) + 1;
+		}
+		memmove(j->pull_buf, j->pull_buf + off, j->pull_len - off);
+		j->pull_len -= off;
+		return;
+	}
+	j->b->h->fd_unwatch(j->b->h, j->pull_w);
+	j->pull_w = NULL;
+	close(j->pull_fd);
+	j->pull_fd = -1;
+	j->pull_eof = 1;
+	pull_settle(j);
+}
+
+static void
+pulled(void *arg, int rc, const struct berth_err *err)
+{
+	struct bld	*j = arg;
+
+	j->pull_done = 1;
+	j->pull_rc = rc;
+	if (rc < 0 && err != NULL)
+		j->pull_err = *err;
+	else if (rc < 0)
+		berth_err_set(&j->pull_err, rc, "the pull failed");
+	pull_settle(j);
+}
+
+/* FROM of an image not here (or with --pull): the images service pulls. */
+static void
+pull_base(struct bld *j, const char *ref)
+{
+	int	p[2];
+
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		fail_msg(j, -errno, "pipe: %s", strerror(errno));
+		return;
+	}
+	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
+	j->pull_fd = p[0];
+	j->pull_done = j->pull_eof = 0;
+	j->pull_len = 0;
+	if ((j->pull_w = j->b->h->fd_watch(j->b->h, p[0], BERTH_FD_READ,
+	    pull_readable, j)) == NULL) {
+		close(p[1]);
+		fail_msg(j, -ENOMEM, "cannot watch the pull");
+		return;
+	}
+	j->b->img->pull(j->b->img_st, ref, j->registry_config, p[1], pulled, j);
+}
+
 static void
 do_from(struct bld *j, struct bld_instr *in)
 {
@@ -1718,13 +1840,17 @@ do_from(struct bld *j, struct bld_instr *in)
 		snprintf(id, sizeof(id), "%s", base->image);
 	else if (strcasecmp(w[0], "scratch") == 0)
 		snprintf(id, sizeof(id), "%s", BERTH_IMAGE_SCRATCH);
-	else if (j->b->img->resolve(j->b->img_st, w[0], id, &image,
+	else if ((j->pull && !j->pulled && BERTH_IMAGE_HAS(j->b->img,
+	    pull)) || j->b->img->resolve(j->b->img_st, w[0], id, &image,
 	    &err) < 0) {
+		/* Not here (or --pull): pulled, as dockerd does, once. */
+		if ((err.code == -ENOENT || err.code == 0) && !j->pulled &&
+		    BERTH_IMAGE_HAS(j->b->img, pull)) {
+			pull_base(j, w[0]);
+			bld_words_free(w);
+			return;
+		}
 		bld_words_free(w);
-		if (err.code == -ENOENT)
-			berth_err_set(&err, -ENOENT, "No such image: %.400s "
-			    "(the builder does not pull: docker pull it "
-			    "first)", in->rest);
 		fail(j, 0, &err);
 		return;
 	}
@@ -2099,6 +2225,7 @@ bld_h_build(struct berth_req *req, void *state)
 	j->b = b;
 	j->req = req;
 	j->out_fd = -1;
+	j->pull_fd = -1;
 	j->used = json_object_new_object();
 	j->meta = json_object_new_object();
 	j->tags = json_object_new_array();
@@ -2138,6 +2265,9 @@ bld_h_build(struct berth_req *req, void *state)
 	j->rm = s == NULL || h->req_query_bool(req, "rm");
 	j->forcerm = h->req_query_bool(req, "forcerm");
 	j->quiet = h->req_query_bool(req, "q");
+	j->pull = h->req_query_bool(req, "pull");
+	if ((s = h->req_header(req, "X-Registry-Config")) != NULL)
+		j->registry_config = strdup(s);
 	if (berth_id_new(j->id) < 0) {
 		berth_err_set(&err, -EIO, "cannot draw an ID");
 		goto fail;

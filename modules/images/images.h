@@ -452,6 +452,8 @@ struct images_reg_resp {
 };
 
 int	images_reg_auth(struct images_reg *r, const char *x_registry_auth);
+int	images_reg_auth_config(struct images_reg *r, const char *config,
+	    const char *domain);
 int	images_reg_open(struct images_reg *r, const struct images_ref *ref,
 	    const char *actions, const char *certs_dir, char *const *insecure);
 int	images_reg_do(struct images_reg *r, const char *method,
@@ -586,6 +588,8 @@ int	images_rw_tar(const struct images_rw_tree *t, int fd,
 void	images_rw_changes_op(void *state, const char *owner,
 	    berth_image_changes_cb done, void *arg);
 void	images_tag_op(void *, const char *, const char *,
+	    berth_image_done_cb, void *);
+void	images_pull_op(void *, const char *, const char *, int,
 	    berth_image_done_cb, void *);
 void	images_rw_commit_step_op(void *, const struct berth_image_commit *,
 	    berth_image_id_cb, void *);

@@ -66,6 +66,9 @@ struct pull_job {
 	int			 fd;		/* the blob being unpacked */
 	int			 rc;
 	struct berth_err	 err;
+	/* A service's pull (image/1 pull), req NULL: told when done. */
+	berth_image_done_cb	 done;
+	void			*done_arg;
 };
 
 static void
@@ -391,7 +394,24 @@ finish_stream(struct pull_job *j, const struct berth_err *err)
 	}
 	close(j->out);
 	j->out = -1;
+	if (j->done != NULL)
+		j->done(j->done_arg, err != NULL ? (err->code != 0 ? err->code :
+		    -EIO) : 0, err);
 	pull_free(j);
+}
+
+/* Before any stream: the API's error answer, or the service's. */
+static void
+pull_refuse(struct pull_job *j, const struct berth_err *err)
+{
+	if (j->req != NULL)
+		j->st->h->resp_error(j->req, err);
+	else {
+		if (j->out != -1)
+			close(j->out);
+		j->out = -1;
+		j->done(j->done_arg, err->code != 0 ? err->code : -EIO, err);
+	}
 }
 
 static void
@@ -521,7 +541,7 @@ resolved(void *arg)
 			    "found: %s", name, j->reg.err.msg);
 		else
 			err = j->reg.err;
-		h->resp_error(j->req, &err);
+		pull_refuse(j, &err);
 		images_reg_close(&j->reg);
 		pull_free(j);
 		return;
@@ -535,7 +555,7 @@ resolved(void *arg)
 	/* Layers the store has are not fetched, and held till the end. */
 	if ((j->pinned = calloc(j->nlayers + 1, sizeof(*j->pinned))) == NULL) {
 		berth_err_set(&err, -ENOMEM, "out of memory");
-		h->resp_error(j->req, &err);
+		pull_refuse(j, &err);
 		images_reg_close(&j->reg);
 		pull_free(j);
 		return;
@@ -547,29 +567,41 @@ resolved(void *arg)
 			j->layers[i].have = 1;
 		}
 	images_tmp_name(j->st, "pull", j->tmpdir, sizeof(j->tmpdir));
-	if (images_pipe(p) < 0) {
-		berth_err_errno(&err, "pipe");
-		h->resp_error(j->req, &err);
-		images_reg_close(&j->reg);
-		pull_free(j);
-		return;
+	p[0] = -1;
+	if (j->req != NULL) {
+		if (images_pipe(p) < 0) {
+			berth_err_errno(&err, "pipe");
+			pull_refuse(j, &err);
+			images_reg_close(&j->reg);
+			pull_free(j);
+			return;
+		}
+		j->out = p[1];
 	}
-	j->out = p[1];
 	if ((rc = images_stream_start(j->st, pull_work, pull_worked, j)) < 0) {
-		close(p[0]);
+		if (p[0] != -1)
+			close(p[0]);
 		berth_err_set(&err, rc, "cannot start the pull: %s",
 		    strerror(-rc));
-		h->resp_error(j->req, &err);
+		pull_refuse(j, &err);
 		images_reg_close(&j->reg);
 		pull_free(j);
 		return;
 	}
-	h->resp_from_fd(j->req, 200, "application/json", p[0], pull_sent, j);
+	if (j->req != NULL)
+		h->resp_from_fd(j->req, 200, "application/json", p[0],
+		    pull_sent, j);
 }
 
-void
-images_pull(struct images *st, struct berth_req *req, const char *image,
-    const char *tag)
+/*
+ * A pull for the API (req) or for a service (out: the progress pipe,
+ * taken; done when it is over).  auth is X-Registry-Auth, or with
+ * is_config the build's X-Registry-Config.
+ */
+static void
+pull_start(struct images *st, struct berth_req *req, const char *image,
+    const char *tag, const char *auth, int is_config, int out,
+    berth_image_done_cb done, void *arg)
 {
 	const struct berth_host	*h = st->h;
 	struct berth_err	 err = BERTH_ERR_INIT;
@@ -579,14 +611,23 @@ images_pull(struct images *st, struct berth_req *req, const char *image,
 	    (j->buf = malloc(READSZ)) == NULL) {
 		free(j);
 		berth_err_set(&err, -ENOMEM, "out of memory");
-		h->resp_error(req, &err);
+		if (req != NULL)
+			h->resp_error(req, &err);
+		else {
+			if (out != -1)
+				close(out);
+			done(arg, -ENOMEM, &err);
+		}
 		return;
 	}
 	j->st = st;
 	st->requests++;
 	j->req = req;
+	j->done = done;
+	j->done_arg = arg;
 	j->rootfd = st->rootfd;
-	j->out = j->fd = -1;
+	j->fd = -1;
+	j->out = out;
 	if (images_ref_parse(image, &j->ref, &err) < 0)
 		goto fail;
 	if (tag != NULL && *tag != '\0') {
@@ -607,8 +648,9 @@ images_pull(struct images *st, struct berth_req *req, const char *image,
 	snprintf(j->certs_dir, sizeof(j->certs_dir), "%s", st->certs_dir);
 	if ((j->insecure = images_insecure_copy(st)) == NULL)
 		goto nomem;
-	if (images_reg_auth(&j->reg, h->req_header(req, "X-Registry-Auth")) <
-	    0) {
+	if (is_config)
+		(void)images_reg_auth_config(&j->reg, auth, j->ref.domain);
+	else if (images_reg_auth(&j->reg, auth) < 0) {
 		err = j->reg.err;
 		goto fail;
 	}
@@ -618,6 +660,23 @@ images_pull(struct images *st, struct berth_req *req, const char *image,
 nomem:
 	berth_err_set(&err, -ENOMEM, "out of memory");
 fail:
-	h->resp_error(req, &err);
+	pull_refuse(j, &err);
 	pull_free(j);
+}
+
+void
+images_pull(struct images *st, struct berth_req *req, const char *image,
+    const char *tag)
+{
+	pull_start(st, req, image, tag, st->h->req_header(req,
+	    "X-Registry-Auth"), 0, -1, NULL, NULL);
+}
+
+/* image/1 pull: a builder's FROM of an image not here (or --pull). */
+void
+images_pull_op(void *state, const char *ref, const char *registry_config,
+    int progress_fd, berth_image_done_cb done, void *arg)
+{
+	pull_start(state, NULL, ref, NULL, registry_config, 1, progress_fd,
+	    done, arg);
 }

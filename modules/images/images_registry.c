@@ -67,6 +67,45 @@ images_reg_auth(struct images_reg *r, const char *header)
 	return 0;
 }
 
+/*
+ * The credentials of X-Registry-Config (the build's: a base64 JSON map of
+ * registry -> AuthConfig) for domain; none is no credentials.  Docker
+ * Hub's key is its v1 index URL.
+ */
+int
+images_reg_auth_config(struct images_reg *r, const char *config,
+    const char *domain)
+{
+	char		 buf[16384];
+	size_t		 n;
+	json_object	*o, *a = NULL;
+	const char	*hub = "https://index.docker.io/v1/";
+
+	r->user[0] = r->pass[0] = r->token[0] = '\0';
+	if (config == NULL || *config == '\0' ||
+	    berth_b64_decode(config, buf, sizeof(buf) - 1, &n) < 0)
+		return 0;
+	buf[n] = '\0';
+	if ((o = json_tokener_parse(buf)) == NULL)
+		return 0;
+	if (!json_object_object_get_ex(o, domain, &a) &&
+	    strcmp(domain, "docker.io") == 0)
+		json_object_object_get_ex(o, hub, &a);
+	if (a != NULL && json_object_is_type(a, json_type_object)) {
+		const char *u = berth_json_str(a, "username");
+		const char *p = berth_json_str(a, "password");
+		const char *t = berth_json_str(a, "registrytoken");
+
+		snprintf(r->user, sizeof(r->user), "%s", u != NULL ? u : "");
+		snprintf(r->pass, sizeof(r->pass), "%s", p != NULL ? p : "");
+		if (t != NULL && *t != '\0')
+			snprintf(r->token, sizeof(r->token), "Bearer %s", t);
+	}
+	explicit_bzero(buf, sizeof(buf));
+	json_object_put(o);
+	return 0;
+}
+
 /* localhost, 127.0.0.0/8, ::1, or listed: plain HTTP allowed. */
 static int
 insecure(const char *domain, char *const *listed)

@@ -773,6 +773,7 @@ const struct berth_image_ops images_rootfs_ops = {
 	.commit = images_rw_commit_op,
 	.tag = images_tag_op,
 	.commit_step = images_rw_commit_step_op,
+	.pull = images_pull_op,
 };
 
 /* --- start and stop -------------------------------------------------------- */

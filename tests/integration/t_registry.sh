@@ -53,6 +53,8 @@ registry()
 
 CERTS=$T_TMP/certs.d
 IMAGES_CONF="      certs-dir: $CERTS"
+[ -f "$MODULE_DIR/builder.so" ] && AFTER_CONTAINERS="  - name: builder
+    required: true"
 busybox_daemon
 
 # --- push to a plain-HTTP registry ------------------------------------------
@@ -192,10 +194,26 @@ assert_contains "push with the stored credentials" "$OUT" "1: digest: sha256:"
 check "docker rmi $AUTH/t/busybox:1" dk rmi "$AUTH/t/busybox:1"
 OUT=$(dk pull "$AUTH/t/busybox:1" 2>&1)
 assert_contains "pull with the stored credentials" "$OUT" "Status:"
+# docker build FROM an image that is not here pulls it, with the
+# credentials the CLI sends in X-Registry-Config.
+mkdir -p "$T_TMP/bctx"
+printf 'FROM %s\nRUN echo built-on-pulled\n' "$AUTH/t/busybox:1" \
+    >"$T_TMP/bctx/Dockerfile"
+check "docker rmi $AUTH/t/busybox:1 before a build" dk rmi "$AUTH/t/busybox:1"
+OUT=$(DOCKER_BUILDKIT=0 dk build -t frompull "$T_TMP/bctx" 2>&1)
+assert_contains "docker build FROM an image not here: pulled, with the login" \
+    "$OUT" "Status: Downloaded newer image for $AUTH/t/busybox:1"
+assert_contains "... then built on it" "$OUT" "built-on-pulled"
+OUT=$(DOCKER_BUILDKIT=0 dk build --pull -t frompull "$T_TMP/bctx" 2>&1)
+assert_contains "docker build --pull: pulled again, up to date" "$OUT" \
+    "Status: Image is up to date for $AUTH/t/busybox:1"
 check "docker logout" dk logout "$AUTH"
 check "docker rmi $AUTH/t/busybox:1 again" dk rmi "$AUTH/t/busybox:1"
 OUT=$(dk pull "$AUTH/t/busybox:1" 2>&1)
 assert_contains "pull without credentials: refused" "$OUT" "no basic auth credentials"
+OUT=$(DOCKER_BUILDKIT=0 dk build "$T_TMP/bctx" 2>&1)
+assert_contains "a build FROM it without credentials: the pull's refusal" \
+    "$OUT" "no basic auth credentials"
 assert_no_match "berthd kept no password" "$(grep -rl s3cret "$B_DIR" 2>/dev/null)" .
 
 # --- a registry over TLS with a self-signed certificate --------------------------

@@ -10,8 +10,8 @@
  *
  * 1.7  container.h (container/1): the containers service's create,
  *      attach, start, wait and remove for other services (the
- *      builder); image.h: berth_image_ops tag and commit_step appended,
- *      BERTH_IMAGE_SCRATCH; runtime.h: BERTH_ATTACH_MUX and
+ *      builder); image.h: berth_image_ops tag, commit_step and pull
+ *      appended, BERTH_IMAGE_SCRATCH; runtime.h: BERTH_ATTACH_MUX and
  *      BERTH_ATTACH_RAW (framing as the client asked)
  * 1.6  resolver.h (resolver/1): drivers found on demand by name, as
  *      plugin-proxy finds Docker plugins; lookup consults resolvers;

@@ -159,6 +159,17 @@ struct berth_image_ops {
 	 */
 	void	(*commit_step)(void *st, const struct berth_image_commit *c,
 		    berth_image_id_cb done, void *arg);
+	/*
+	 * pull - POST /images/create?fromImage=REF (a builder's FROM of an
+	 * image that is not here): registry_config is the build's
+	 * X-Registry-Config (base64 JSON, registry -> credentials) or NULL.
+	 * Docker's progress messages (JSON and "\r\n" each) are written
+	 * to progress_fd, which is taken and closed before done runs, on
+	 * the loop thread, once the image is stored and tagged or the pull
+	 * failed.
+	 */
+	void	(*pull)(void *st, const char *ref, const char *registry_config,
+		    int progress_fd, berth_image_done_cb done, void *arg);
 };
 
 /* Is op present in a provider's table of the given size? */

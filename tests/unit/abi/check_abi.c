@@ -334,7 +334,8 @@ START_TEST(abi_image)
 	/* 1.7 */
 	OFF(struct berth_image_ops, tag, 80);
 	OFF(struct berth_image_ops, commit_step, 88);
-	SIZE(struct berth_image_ops, 96);
+	OFF(struct berth_image_ops, pull, 96);
+	SIZE(struct berth_image_ops, 104);
 	OFF(struct berth_image_commit, owner, 0);
 	OFF(struct berth_image_commit, image, 8);
 	OFF(struct berth_image_commit, container_config, 16);
