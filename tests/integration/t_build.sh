@@ -189,7 +189,8 @@ assert_contains "COPY of a missing file: Docker's message" "$OUT" \
     "COPY failed: file not found in build context or excluded by .dockerignore: stat missing.txt: file does not exist"
 printf 'FROM nosuchimage\n' >"$T_TMP/bad/Dockerfile"
 OUT=$(build "$T_TMP/bad" 2>&1)
-assert_contains "FROM an image that is not there" "$OUT" "No such image"
+assert_contains "FROM an image that is not here: pulled from Docker Hub (offline here)" \
+    "$OUT" "registry-1.docker.io"
 req POST "/v1.41/build" -H 'Content-Type: application/x-tar' --data-binary 'not a tar'
 assert_eq "a body that is not a tar: 400" "$STATUS" 400
 # A tar whose names climb out of the context is refused, nothing written.
