@@ -106,6 +106,10 @@ asan:
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    sh tests/run-all.sh build/asan
 
+# The pkg-config file's ABI is abi.h's, read from it (one source).
+ABI_MAJOR	:= $(shell sed -n 's/^\#define BERTH_ABI_MAJOR[[:space:]]*\([0-9]*\).*/\1/p' sdk/include/berth/abi.h)
+ABI_MINOR	:= $(shell sed -n 's/^\#define BERTH_ABI_MINOR[[:space:]]*\([0-9]*\).*/\1/p' sdk/include/berth/abi.h)
+
 # Order-only: install what is built, never relink it with other flags
 # (a test installs build/asan).
 install: | $(BUILD)/berthd $(MODULE_SOS) $(MODULE_BINS)
@@ -130,6 +134,7 @@ install: | $(BUILD)/berthd $(MODULE_SOS) $(MODULE_BINS)
 	install -m 0644 sdk/module.map $(DESTDIR)$(INCLUDEDIR)/berth/module.map
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 	    -e 's|@MODULEDIR@|$(MODULEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@ABI_MAJOR@|$(ABI_MAJOR)|g' -e 's|@ABI_MINOR@|$(ABI_MINOR)|g' \
 	    sdk/berth-module.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/berth-module.pc
 	install -m 0644 man/berthd.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/engine.yaml.5 $(DESTDIR)$(MANDIR)/man5/

@@ -128,34 +128,7 @@ http_reason(int status)
 int
 http_status_from_errno(int code)
 {
-	switch (code) {
-	case 0:
-		return 200;
-	case -ENOENT:
-		return 404;
-	case -EEXIST:
-	case -EBUSY:
-	case -ENOTEMPTY:
-		return 409;
-	case -EINVAL:
-	case -ERANGE:
-	case -ENAMETOOLONG:
-		return 400;
-	case -EACCES:
-	case -EPERM:
-		return 403;
-	case -ENOTSUP:
-	case -ENOSYS:
-		return 501;
-	case -EAGAIN:
-		return 503;
-	case -EALREADY:
-		return 304;
-	case -EMSGSIZE:
-		return 413;
-	default:
-		return 500;
-	}
+	return berth_err_status(code);
 }
 
 /* --- small string helpers ---------------------------------------- */

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +107,7 @@ ctr_new(struct containers *cs)
 	c->cs = cs;
 	c->refs = 1;
 	TAILQ_INIT(&c->start_waiters);
+	TAILQ_INIT(&c->pause_waiters);
 	TAILQ_INIT(&c->exit_waiters);
 	TAILQ_INIT(&c->save_waiters);
 	TAILQ_INIT(&c->after_cleanup);
@@ -173,10 +175,114 @@ const struct berth_err *
 containers_rt_err(const struct ctr *c, int rc, const struct berth_err *err,
     struct berth_err *buf)
 {
-	if (rc != -ECANCELED)
+	if (rc != -ECANCELED && !c->removing && !c->removed &&
+	    containers_init_alive(c))
 		return err;
 	berth_err_set(buf, -EBUSY, "Container %s is not running", c->id);
 	return buf;
+}
+
+/*
+ * A runtime call on c failed.  If a kill, a stop or a removal raced it,
+ * that is Docker's 409 "not running": said at once when the process is
+ * gone or the run it was meant for (run_ns, c->st.started_ns then) has
+ * ended, and otherwise after RT_RACE_MS, the time a dying process takes
+ * to become a zombie, if it has.  cb(arg, err) gets the error to answer
+ * with, borrowed for the call.
+ */
+#define RT_RACE_MS	100
+
+struct rt_race {
+	struct ctr		*c;
+	int64_t			 run_ns;
+	struct berth_err	 err;
+	void			(*cb)(void *, const struct berth_err *);
+	void			*arg;
+};
+
+static int
+rt_raced(const struct ctr *c, int rc, int64_t run_ns)
+{
+	return rc == -ECANCELED || c->removing || c->removed ||
+	    c->st.started_ns != run_ns || !containers_init_alive(c) ||
+	    (c->st.status != CTR_RUNNING && c->st.status != CTR_PAUSED);
+}
+
+static void
+rt_race_judged(void *arg)
+{
+	struct rt_race		*r = arg;
+	struct berth_err	 e = BERTH_ERR_INIT;
+
+	if (rt_raced(r->c, r->err.code, r->run_ns)) {
+		berth_err_set(&e, -EBUSY, "Container %s is not running",
+		    r->c->id);
+		r->cb(r->arg, &e);
+	} else
+		r->cb(r->arg, &r->err);
+	ctr_unref(r->c);
+	free(r);
+}
+
+void
+containers_rt_judge(struct ctr *c, int rc, const struct berth_err *err,
+    int64_t run_ns, void (*cb)(void *, const struct berth_err *), void *arg)
+{
+	const struct berth_host	*h = c->cs->h;
+	struct berth_err	 e = BERTH_ERR_INIT;
+	struct rt_race		*r;
+
+	if (err == NULL) {
+		berth_err_set(&e, rc, "%s", strerror(-rc));
+		err = &e;
+	}
+	if (rt_raced(c, rc, run_ns)) {
+		berth_err_set(&e, -EBUSY, "Container %s is not running", c->id);
+		cb(arg, &e);
+		return;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		cb(arg, err);
+		return;
+	}
+	r->c = c;
+	ctr_ref(c);
+	r->run_ns = run_ns;
+	r->err = *err;
+	r->err.code = rc;
+	r->cb = cb;
+	r->arg = arg;
+	if (h->timer_add(h, RT_RACE_MS, rt_race_judged, r) == NULL)
+		rt_race_judged(r);
+}
+
+/*
+ * Is c's init process still there and not a zombie?  A runtime call that
+ * failed while the process was dying (a kill or an rm -f racing a pause
+ * or an exec) met a container that is not running, even before its exit
+ * has reached berthd: /proc says so at once.
+ */
+int
+containers_init_alive(const struct ctr *c)
+{
+	char	path[64], buf[256], *p;
+	int	fd;
+	ssize_t	n;
+
+	if (c->st.pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)c->st.pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* "pid (comm) S ...": the state follows the last ')'. */
+	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ')
+		return 0;
+	return p[2] != 'Z' && p[2] != 'X' && p[2] != 'x';
 }
 
 /*

@@ -109,6 +109,8 @@ struct ctr_exec {
 	char			*user, *workdir, *detach_keys;
 	int			 tty, in, out, err, privileged;
 	int			 start_tty;	/* the start's Tty: framing */
+	int64_t			 run_ns;	/* the run it was given to */
+	unsigned		 pauses;	/* c->pauses then */
 	int			 started;	/* start was asked for */
 	int			 running;
 	int			 rt_started;	/* the runtime runs it */
@@ -213,6 +215,9 @@ struct ctr {
 	struct ctr_op_list	 start_waiters;
 	struct ctr_op_list	 exit_waiters;	/* until the next exit */
 	struct ctr_op_list	 save_waiters;	/* until on disk */
+	int			 pausing;	/* 1: a pause runs, 2: unpause */
+	unsigned		 pauses;	/* pauses asked, in memory */
+	struct ctr_op_list	 pause_waiters;	/* ... and these wait */
 	struct ctr_wait_list	 waits;
 	struct ctr_attach_list	 attaches;
 	struct berth_timer	*stop_timer;
@@ -282,6 +287,10 @@ void		 containers_health_load(struct ctr *, json_object *);
 struct ctr	*containers_find(struct containers *, const char *,
 		    struct berth_err *);
 struct ctr	*containers_find_name(struct containers *, const char *);
+void		 containers_rt_judge(struct ctr *, int,
+		    const struct berth_err *, int64_t,
+		    void (*)(void *, const struct berth_err *), void *);
+int		 containers_init_alive(const struct ctr *);
 const struct berth_err *containers_rt_err(const struct ctr *, int,
 		    const struct berth_err *, struct berth_err *);
 void		 containers_emit(struct ctr *, const char *, json_object *);
@@ -332,6 +341,9 @@ void		 containers_h_kill(struct berth_req *, void *);
 void		 containers_h_restart(struct berth_req *, void *);
 void		 containers_h_wait(struct berth_req *, void *);
 void		 containers_h_remove(struct berth_req *, void *);
+int		 containers_ops_add(struct ctr_op_list *, ctr_done_cb, void *);
+void		 containers_ops_fire(struct ctr_op_list *, int,
+		    const struct berth_err *);
 void		 containers_start(struct ctr *, ctr_done_cb, void *);
 void		 containers_start_user(struct ctr *, ctr_done_cb, void *);
 int		 containers_wait_cb(struct ctr *, berth_container_exit_cb,

@@ -59,6 +59,8 @@ struct arch_job {
 	struct stat		 st;
 	char			 link[PATH_MAX];
 	int			 out;		/* GET: the pipe's writer */
+	int			 tries;		/* opens again after a race */
+	int			 raced;		/* the filesystem failed */
 	/* PUT */
 	int			 in;		/* the body's read end */
 	int			 pending;	/* the body, the work */
@@ -162,8 +164,10 @@ stat_work(void *arg)
 	struct arch_job	*j = arg;
 	int		 fd, rc;
 
-	if ((j->rc = containers_fs_enter(j->fs, &j->err)) < 0)
+	if ((j->rc = containers_fs_enter(j->fs, &j->err)) < 0) {
+		j->raced = 1;	/* the filesystem, not the path */
 		return;
+	}
 	j->dfd = berth_open_in_root(j->fs->rootfd, j->ap.dir,
 	    O_PATH | O_DIRECTORY, 0);
 	if (j->dfd < 0) {
@@ -274,6 +278,37 @@ stat_header(struct arch_job *j)
 	return rc;
 }
 
+static void	arch_opened(void *, int, const struct berth_err *);
+
+/*
+ * The container started, stopped or went while the copy opened its
+ * filesystem (the rootfs unmounted under it, the process gone from
+ * /proc): open it again as it is now, a few times; a container that is
+ * going is Docker's 404.  1 if it was taken care of.
+ */
+static int
+arch_raced(struct arch_job *j)
+{
+	if (j->c->removing || j->c->removed) {
+		berth_err_set(&j->err, -ENOENT, "No such container: %s",
+		    j->ref);
+		return 0;
+	}
+	if (!j->raced || j->tries >= 3)
+		return 0;
+	j->tries++;
+	j->raced = 0;
+	containers_fs_close(j->fs);
+	if (j->dfd >= 0)
+		close(j->dfd);
+	j->dfd = -1;
+	j->rc = 0;
+	if ((j->fs = containers_fs_new(j->c, 0)) == NULL)
+		return 0;
+	containers_fs_open(j->fs, arch_opened, j);
+	return 1;
+}
+
 static void
 stat_done(void *arg)
 {
@@ -281,6 +316,8 @@ stat_done(void *arg)
 	const struct berth_host	*h = j->cs->h;
 	int			 p[2], rc;
 
+	if (j->rc < 0 && arch_raced(j))
+		return;
 	if (j->rc == 0 && stat_header(j) < 0)
 		j->rc = berth_err_set(&j->err, -ENAMETOOLONG,
 		    "the stat of %s is too long", j->path);
@@ -328,6 +365,9 @@ arch_opened(void *arg, int rc, const struct berth_err *err)
 		j->err = *err;
 	else
 		berth_err_set(&j->err, rc, "cannot queue the copy");
+	if (j->c->removing || j->c->removed)
+		berth_err_set(&j->err, -ENOENT, "No such container: %s",
+		    j->ref);
 	h->resp_error(j->req, &j->err);
 	arch_unref(j);
 }

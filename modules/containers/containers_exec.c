@@ -182,7 +182,8 @@ exec_emit(struct ctr_exec *e, const char *what, int with_code)
 static int
 exec_ctr_check(struct ctr *c, struct berth_err *err)
 {
-	if (c->st.status == CTR_PAUSED)
+	/* A pause in flight counts: the exec would be frozen with it. */
+	if (c->st.status == CTR_PAUSED || c->pausing == 1)
 		return berth_err_set(err, -EBUSY, "Container %s is paused, "
 		    "unpause the container before exec", c->id);
 	if (c->st.status == CTR_RESTARTING)
@@ -583,6 +584,8 @@ exec_prep_done(void *arg)
 		re.terminal = e->tty;
 		re.open_stdin = e->in;
 		re.detach = e->fd == -1;
+		e->run_ns = c->st.started_ns;
+		e->pauses = c->pauses;
 		e->busy++;
 		rt->exec(rst, &re, exec_started, e);
 	}
@@ -614,6 +617,31 @@ exec_attached(void *arg, int rc, const struct berth_err *err)
 		    err != NULL ? err->msg : strerror(-rc));
 }
 
+/* The runtime refused the exec: raced by a pause, a kill or a removal,
+ * that is Docker's 409. */
+static void
+exec_judged(void *arg, const struct berth_err *err)
+{
+	struct ctr_exec		*e = arg;
+	struct berth_err	 e2 = BERTH_ERR_INIT;
+
+	e->busy--;
+	if (e->c->st.status == CTR_PAUSED || e->c->pauses != e->pauses ||
+	    e->c->pausing == 1) {
+		berth_err_set(&e2, -EBUSY, "Container %s is paused, unpause "
+		    "the container before exec", e->c->id);
+		err = &e2;
+	}
+	exec_failed(e, err);
+}
+
+static void
+exec_refused(struct ctr_exec *e, int rc, const struct berth_err *err)
+{
+	e->busy++;
+	containers_rt_judge(e->c, rc, err, e->run_ns, exec_judged, e);
+}
+
 static void
 exec_started(void *arg, int rc, const struct berth_err *err)
 {
@@ -628,7 +656,7 @@ exec_started(void *arg, int rc, const struct berth_err *err)
 
 	e->busy--;
 	if (rc < 0) {
-		exec_failed(e, err);
+		exec_refused(e, rc, err);
 		return;
 	}
 	e->rt_started = 1;

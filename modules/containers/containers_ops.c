@@ -29,19 +29,32 @@ struct pause_req {
 	struct berth_req	*req;
 	struct ctr		*c;
 	int			 pause;
+	int64_t			 run_ns;	/* the run it was asked of */
 };
+
+static void	pause_finish(struct pause_req *);
+
+static void
+pause_judged(void *arg, const struct berth_err *err)
+{
+	struct pause_req	*pr = arg;
+
+	pr->cs->h->resp_error(pr->req, err);
+	pause_finish(pr);
+}
 
 static void
 pause_done(void *arg, int rc, const struct berth_err *err)
 {
 	struct pause_req	*pr = arg;
 	struct ctr		*c = pr->c;
-	struct berth_err	 buf = BERTH_ERR_INIT;
 
-	if (rc < 0)
-		pr->cs->h->resp_error(pr->req, containers_rt_err(c, rc, err,
-		    &buf));
-	else {
+	if (rc < 0) {
+		/* A kill or a removal that raced it: Docker's 409. */
+		containers_rt_judge(c, rc, err, pr->run_ns, pause_judged, pr);
+		return;
+	}
+	{
 		/* An exit seen meanwhile wins: it is the newer news. */
 		if (c->st.status == CTR_RUNNING || c->st.status == CTR_PAUSED)
 			c->st.status = pr->pause ? CTR_PAUSED : CTR_RUNNING;
@@ -49,8 +62,38 @@ pause_done(void *arg, int rc, const struct berth_err *err)
 		containers_emit(c, pr->pause ? "pause" : "unpause", NULL);
 		pr->cs->h->resp_status(pr->req, 204);
 	}
+	pause_finish(pr);
+}
+
+static void
+pause_finish(struct pause_req *pr)
+{
+	struct ctr	*c = pr->c;
+
+	c->pausing = 0;
+	/* Those that came meanwhile judge the state as it is now. */
+	containers_ops_fire(&c->pause_waiters, 0, NULL);
 	ctr_unref(c);
 	free(pr);
+}
+
+static void	ops_pause(struct berth_req *, struct containers *, int);
+
+struct pause_wait {
+	struct containers	*cs;
+	struct berth_req	*req;
+	int			 pause;
+};
+
+static void
+pause_again(void *arg, int rc, const struct berth_err *err)
+{
+	struct pause_wait	*w = arg;
+
+	(void)rc;
+	(void)err;
+	ops_pause(w->req, w->cs, w->pause);
+	free(w);
 }
 
 static void
@@ -64,6 +107,23 @@ ops_pause(struct berth_req *req, struct containers *cs, int pause)
 	void				*rst;
 
 	if ((c = containers_find(cs, h->req_param(req, "id"), &err)) == NULL) {
+		h->resp_error(req, &err);
+		return;
+	}
+	/* One freezer change at a time, as dockerd's container lock. */
+	if (c->pausing) {
+		struct pause_wait *w = calloc(1, sizeof(*w));
+
+		if (w != NULL) {
+			w->cs = cs;
+			w->req = req;
+			w->pause = pause;
+			if (containers_ops_add(&c->pause_waiters, pause_again,
+			    w) == 0)
+				return;
+			free(w);
+		}
+		berth_err_set(&err, -ENOMEM, "out of memory");
 		h->resp_error(req, &err);
 		return;
 	}
@@ -94,7 +154,11 @@ ops_pause(struct berth_req *req, struct containers *cs, int pause)
 	pr->req = req;
 	pr->c = c;
 	pr->pause = pause;
+	pr->run_ns = c->st.started_ns;
 	ctr_ref(c);
+	c->pausing = pause ? 1 : 2;
+	if (pause)
+		c->pauses++;	/* an exec refused from now may be why */
 	if (pause)
 		rt->pause(rst, c->id, pause_done, pr);
 	else

@@ -62,6 +62,19 @@ run_ops_add(struct ctr_op_list *l, ctr_done_cb cb, void *arg)
 	return 0;
 }
 
+/* For the other files: a list of waiters, run once (containers.h). */
+int
+containers_ops_add(struct ctr_op_list *l, ctr_done_cb cb, void *arg)
+{
+	return run_ops_add(l, cb, arg);
+}
+
+void
+containers_ops_fire(struct ctr_op_list *l, int rc, const struct berth_err *err)
+{
+	run_ops_fire(l, rc, err);
+}
+
 static int
 run_is_running(const struct ctr *c)
 {

@@ -26,6 +26,15 @@ sed -e 's/"authz-noop"/"authz-oot"/' -e 's/"noop"/"oot"/' \
 export PKG_CONFIG_PATH=$D/usr/local/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$D
 flags=$(pkg-config --cflags --libs berth-module 2>&1)
 check "pkg-config berth-module answers" [ $? -eq 0 ]
+want=$(sed -n 's/^#define BERTH_ABI_MAJOR[[:space:]]*\([0-9]*\).*/\1/p;
+    s/^#define BERTH_ABI_MINOR[[:space:]]*\([0-9]*\).*/\1/p' \
+    "$ROOT/sdk/include/berth/abi.h" | paste -sd.)
+assert_eq "the pkg-config file's ABI is abi.h's" \
+    "$(pkg-config --variable=abi_major berth-module).$(pkg-config \
+    --variable=abi_minor berth-module)" "$want"
+assert_contains "... and its description says so" \
+    "$(grep '^Description' "$D/usr/local/lib/pkgconfig/berth-module.pc")" \
+    "(ABI $want)"
 # shellcheck disable=SC2086 # flags are words
 cc -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -o "$src/authz-oot.so" \
     "$src/authz_oot.c" $flags -ljson-c >"$src/cc.log" 2>&1

@@ -183,33 +183,11 @@ mock_kv_free(struct mock_kvlist *l)
 	l->n = 0;
 }
 
-/* err.h's table. */
+/* err.h's table, the core's own. */
 static int
 mock_status_for(int code)
 {
-	switch (code) {
-	case -ENOENT:
-		return 404;
-	case -EEXIST:
-	case -EBUSY:
-		return 409;
-	case -EINVAL:
-	case -ERANGE:
-		return 400;
-	case -EACCES:
-	case -EPERM:
-		return 403;
-	case -ENOTSUP:
-		return 501;
-	case -EAGAIN:
-		return 503;
-	case -EALREADY:
-		return 304;
-	case -EMSGSIZE:
-		return 413;
-	default:
-		return 500;
-	}
+	return berth_err_status(code);
 }
 
 static int

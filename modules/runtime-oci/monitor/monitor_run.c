@@ -989,7 +989,7 @@ mon_cmd_update(struct mon_conn *conn, const struct monitor_msg *m)
 	}
 	if ((M.status != MON_RUNNING && M.status != MON_PAUSED) ||
 	    M.init->finished || M.init->reaped) {
-		mon_reply_err(conn, seq, EINVAL, "container %s is not running",
+		mon_reply_err(conn, seq, EBUSY, "container %s is not running",
 		    M.id);
 		return;
 	}
@@ -1253,7 +1253,7 @@ mon_cmd_exec(struct mon_conn *conn, const struct monitor_msg *m)
 		return;
 	}
 	if (M.status != MON_RUNNING || M.init->reaped) {
-		mon_reply_err(conn, seq, EINVAL, "container %s is not running",
+		mon_reply_err(conn, seq, EBUSY, "container %s is not running",
 		    M.id);
 		return;
 	}

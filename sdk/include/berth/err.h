@@ -6,10 +6,11 @@
  * the struct itself, so there is nothing to free: a berth_err is owned by
  * whoever declared it, usually on the stack.
  *
- * The core maps the errno to an HTTP status with one table (the module
- * never picks a status):
- *   -ENOENT -> 404, -EEXIST/-EBUSY -> 409, -EINVAL/-ERANGE -> 400,
- *   -EACCES/-EPERM -> 403, -ENOTSUP/-EOPNOTSUPP -> 501, -EAGAIN -> 503,
+ * The core maps the errno to an HTTP status with one table, the one
+ * berth_err_status below (the module never picks a status):
+ *   -ENOENT -> 404, -EEXIST/-EBUSY/-ENOTEMPTY -> 409,
+ *   -EINVAL/-ERANGE/-ENAMETOOLONG -> 400, -EACCES/-EPERM -> 403,
+ *   -ENOTSUP/-EOPNOTSUPP/-ENOSYS -> 501, -EAGAIN -> 503,
  *   -EALREADY -> 304, -EMSGSIZE -> 413, anything else -> 500.
  *
  * These helpers are static inline so that a module links nothing from
@@ -80,6 +81,46 @@ berth_err_clear(struct berth_err *err)
 {
 	err->code = 0;
 	err->msg[0] = '\0';
+}
+
+/*
+ * The HTTP status an error answers with (0 is 200): the core's one
+ * table, here so that a module's tests see the same (since ABI 1.7).
+ */
+static inline int
+berth_err_status(int code)
+{
+	switch (code) {
+	case 0:
+		return 200;
+	case -ENOENT:
+		return 404;
+	case -EEXIST:
+	case -EBUSY:
+	case -ENOTEMPTY:
+		return 409;
+	case -EINVAL:
+	case -ERANGE:
+	case -ENAMETOOLONG:
+		return 400;
+	case -EACCES:
+	case -EPERM:
+		return 403;
+	case -ENOTSUP:
+#if EOPNOTSUPP != ENOTSUP
+	case -EOPNOTSUPP:
+#endif
+	case -ENOSYS:
+		return 501;
+	case -EAGAIN:
+		return 503;
+	case -EALREADY:
+		return 304;
+	case -EMSGSIZE:
+		return 413;
+	default:
+		return 500;
+	}
 }
 
 #endif

@@ -18,6 +18,8 @@
 #include <berth/abi.h>
 #include <berth/authz.h>
 #include <berth/conf.h>
+#include <berth/container.h>
+#include <berth/df.h>
 #include <berth/err.h>
 #include <berth/host.h>
 #include <berth/image.h>
@@ -25,7 +27,6 @@
 #include <berth/module.h>
 #include <berth/network.h>
 #include <berth/resolver.h>
-#include <berth/container.h>
 #include <berth/route.h>
 #include <berth/runtime.h>
 #include <berth/volume.h>
@@ -363,6 +364,33 @@ START_TEST(abi_volume)
 	/* 1.4 */
 	OFF(struct berth_volumes_mount, restore, 56);
 	SIZE(struct berth_volumes_mount, 64);
+	/* volume/1, volumes/1 and df/1, as they have been since 1.1 */
+	OFF(struct berth_volume_info, name, 0);
+	OFF(struct berth_volume_info, mountpoint, 8);
+	OFF(struct berth_volume_info, created_at, 16);
+	OFF(struct berth_volume_info, status, 24);
+	SIZE(struct berth_volume_info, 32);
+	OFF(struct berth_volume_ops, size, 0);
+	OFF(struct berth_volume_ops, create, 8);
+	OFF(struct berth_volume_ops, remove, 16);
+	OFF(struct berth_volume_ops, mount, 24);
+	OFF(struct berth_volume_ops, unmount, 32);
+	OFF(struct berth_volume_ops, path, 40);
+	OFF(struct berth_volume_ops, get, 48);
+	OFF(struct berth_volume_ops, list, 56);
+	OFF(struct berth_volume_ops, capabilities, 64);
+	SIZE(struct berth_volume_ops, 72);
+	OFF(struct berth_volumes_ops, size, 0);
+	OFF(struct berth_volumes_ops, ensure, 8);
+	OFF(struct berth_volumes_ops, use, 16);
+	OFF(struct berth_volumes_ops, unuse, 24);
+	OFF(struct berth_volumes_ops, mount, 32);
+	OFF(struct berth_volumes_ops, unmount, 40);
+	OFF(struct berth_volumes_ops, remove, 48);
+	SIZE(struct berth_volumes_ops, 56);
+	OFF(struct berth_df_ops, size, 0);
+	OFF(struct berth_df_ops, df, 8);
+	SIZE(struct berth_df_ops, 16);
 }
 END_TEST
 
@@ -449,6 +477,29 @@ START_TEST(abi_container)
 	OFF(struct berth_container_ops, wait, 32);
 	OFF(struct berth_container_ops, remove, 40);
 	SIZE(struct berth_container_ops, 48);
+}
+END_TEST
+
+START_TEST(abi_err_status)
+{
+	/* 1.7: the one errno -> status table, core and modules alike. */
+	ck_assert_int_eq(berth_err_status(0), 200);
+	ck_assert_int_eq(berth_err_status(-ENOENT), 404);
+	ck_assert_int_eq(berth_err_status(-EEXIST), 409);
+	ck_assert_int_eq(berth_err_status(-EBUSY), 409);
+	ck_assert_int_eq(berth_err_status(-ENOTEMPTY), 409);
+	ck_assert_int_eq(berth_err_status(-EINVAL), 400);
+	ck_assert_int_eq(berth_err_status(-ERANGE), 400);
+	ck_assert_int_eq(berth_err_status(-ENAMETOOLONG), 400);
+	ck_assert_int_eq(berth_err_status(-EACCES), 403);
+	ck_assert_int_eq(berth_err_status(-EPERM), 403);
+	ck_assert_int_eq(berth_err_status(-ENOTSUP), 501);
+	ck_assert_int_eq(berth_err_status(-EOPNOTSUPP), 501);
+	ck_assert_int_eq(berth_err_status(-ENOSYS), 501);
+	ck_assert_int_eq(berth_err_status(-EAGAIN), 503);
+	ck_assert_int_eq(berth_err_status(-EALREADY), 304);
+	ck_assert_int_eq(berth_err_status(-EMSGSIZE), 413);
+	ck_assert_int_eq(berth_err_status(-EIO), 500);
 }
 END_TEST
 
@@ -592,6 +643,7 @@ suite(void)
 	tcase_add_test(tc, abi_volume);
 	tcase_add_test(tc, abi_network);
 	tcase_add_test(tc, abi_container);
+	tcase_add_test(tc, abi_err_status);
 	tcase_add_test(tc, abi_resolver);
 	suite_add_tcase(s, tc);
 #endif
