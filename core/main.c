@@ -23,12 +23,13 @@
 
 #include <event2/event.h>
 
+#include <berth/fs.h>
+
 #include "api.h"
 #include "authz.h"
 #include "conf.h"
 #include "core.h"
 #include "events.h"
-#include "fsutil.h"
 #include "http.h"
 #include "log.h"
 #include "loop.h"
@@ -222,7 +223,8 @@ load_daemon_id(void)
 	id[o] = '\0';
 	snprintf(core.daemon_id, sizeof(core.daemon_id), "%s", id);
 	strncat(id, "\n", sizeof(id) - strlen(id) - 1);
-	if (fsutil_write_atomic(path, id, strlen(id), 0644) < 0)
+	if (berth_write_file(path, id, strlen(id), 0644,
+	    BERTH_WRITE_DIRSYNC) < 0)
 		log_warn("cannot persist daemon id in %s", path);
 }
 
@@ -232,6 +234,7 @@ write_pidfile(struct berth_err *err)
 	char	 buf[32];
 	FILE	*f;
 	long	 pid;
+	int	 rc;
 
 	if ((f = fopen(core.pidfile, "re")) != NULL) {
 		if (fscanf(f, "%ld", &pid) == 1 && pid > 0 &&
@@ -244,8 +247,10 @@ write_pidfile(struct berth_err *err)
 		fclose(f);
 	}
 	snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (fsutil_write_atomic(core.pidfile, buf, strlen(buf), 0644) < 0)
-		return berth_err_errno(err, "write pid file %s", core.pidfile);
+	if ((rc = berth_write_file(core.pidfile, buf, strlen(buf), 0644,
+	    BERTH_WRITE_DIRSYNC)) < 0)
+		return berth_err_set(err, rc, "write pid file %s: %s",
+		    core.pidfile, strerror(-rc));
 	return 0;
 }
 
@@ -639,9 +644,9 @@ open_listeners(struct berth_err *err)
 			snprintf(dir, sizeof(dir), "%s", *hosts + 7);
 			if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 				*slash = '\0';
-				if (fsutil_mkdir_p(dir, 0755) < 0)
-					return berth_err_errno(err, "mkdir %s",
-					    dir);
+				if ((rc = berth_mkdirs(dir, 0755)) < 0)
+					return berth_err_set(err, rc, "mkdir "
+					    "%s: %s", dir, strerror(-rc));
 			}
 		}
 		if ((rc = http_listen(*hosts, err)) < 0)
@@ -692,10 +697,10 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	umask(022);
 	raise_nofile();
-	if (fsutil_mkdir_p(core.data_root, 0711) < 0 ||
-	    fsutil_mkdir_p(core.exec_root, 0711) < 0) {
+	if ((i = berth_mkdirs(core.data_root, 0711)) < 0 ||
+	    (i = berth_mkdirs(core.exec_root, 0711)) < 0) {
 		log_err("cannot create %s or %s: %s", core.data_root,
-		    core.exec_root, strerror(errno));
+		    core.exec_root, strerror(-i));
 		return 1;
 	}
 	load_daemon_id();

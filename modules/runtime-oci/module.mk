@@ -16,7 +16,9 @@ MONITOR_SRCS		:= $(wildcard modules/runtime-oci/monitor/*.c)
 MONITOR_LDFLAGS		:= $(if $(SAN),$(SAN),-static)
 MODULE_BINS		+= $(MONITOR_BIN)
 
-$(MONITOR_BIN): $(MONITOR_SRCS) $(wildcard modules/runtime-oci/monitor/*.h)
+# It shares the SDK's inline file helpers (berth/fs.h), nothing else.
+$(MONITOR_BIN): $(MONITOR_SRCS) $(wildcard modules/runtime-oci/monitor/*.h) \
+    sdk/include/berth/fs.h
 	@mkdir -p $(@D)
-	$(QLD)$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(SAN) -D_GNU_SOURCE -o $@ \
-	    $(MONITOR_SRCS) $(MONITOR_LDFLAGS)
+	$(QLD)$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(SAN) -D_GNU_SOURCE \
+	    -Isdk/include -o $@ $(MONITOR_SRCS) $(MONITOR_LDFLAGS)

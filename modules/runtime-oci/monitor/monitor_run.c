@@ -24,6 +24,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <berth/fs.h>
+
 #include "monitor.h"
 
 const char *
@@ -52,34 +54,12 @@ mon_proc_find(const char *exec_id)
 	return NULL;
 }
 
+/* The state directory's files (cwd), atomically; durable: the rename too. */
 static int
 write_file(const char *name, const char *data, size_t len, int durable)
 {
-	char	tmp[NAME_MAX + 8];
-	int	fd, dfd, rc = 0;
-
-	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) == -1)
-		return -errno;
-	if (write(fd, data, len) != (ssize_t)len ||
-	    (durable && fsync(fd) == -1))
-		rc = errno ? -errno : -EIO;
-	if (close(fd) == -1 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, name) == -1)
-		rc = -errno;
-	if (rc < 0) {
-		(void)unlink(tmp);
-		return rc;
-	}
-	/* The rename itself must survive a crash: sync the directory. */
-	if (durable && (dfd = open(".", O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) != -1) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	return 0;
+	return berth_write_file(name, data, len, 0600, durable ?
+	    BERTH_WRITE_DIRSYNC : 0);
 }
 
 void

@@ -41,16 +41,23 @@ berth_mkdirs(const char *path, mode_t mode)
 
 /*
  * Write data to path.tmp, rename it over path: readers see the old file
- * or the new one, never half.  durable also fsyncs the file before the
- * rename, so a power cut leaves the new content or the old, never an
- * empty file.  The directory is not synced (Docker's atomic writes do not
- * either): after a power cut the rename itself may be undone, which
- * loses the newest state, never the file.  Syncing the directory as well
- * doubled the disk flushes on the `docker run` path, for a difference
- * only a power cut can show and a crash of berthd cannot.
- * Without durable only atomicity is kept (files rebuilt at every start).
+ * or the new one, never half.  The one atomic write of the core, the
+ * modules and the monitor.
+ *
+ * durable BERTH_WRITE_DURABLE (1) also fsyncs the file before the rename,
+ * so a power cut leaves the new content or the old, never an empty file.
+ * The directory is not synced (Docker's atomic writes do not either):
+ * after a power cut the rename itself may be undone, which loses the
+ * newest state, never the file.  Syncing the directory as well doubled
+ * the disk flushes on the `docker run` path, for a difference only a
+ * power cut can show and a crash of berthd cannot.  BERTH_WRITE_DIRSYNC
+ * (2, since ABI 1.7) syncs the directory too, for the few files whose
+ * rename must outlive a power cut (an exit status, the engine ID).
+ * With 0 only atomicity is kept (files rebuilt at every start).
  * 0 or -errno.
  */
+#define BERTH_WRITE_DURABLE	1
+#define BERTH_WRITE_DIRSYNC	2
 static inline int
 berth_write_file(const char *path, const void *data, size_t len, mode_t mode,
     int durable)
@@ -84,6 +91,23 @@ berth_write_file(const char *path, const void *data, size_t len, mode_t mode,
 	if (rc < 0) {
 		(void)unlink(tmp);
 		return rc;
+	}
+	if (durable >= BERTH_WRITE_DIRSYNC) {
+		/* The rename itself must reach the disk too. */
+		char	 dir[PATH_MAX], *slash;
+		int	 dfd;
+
+		snprintf(dir, sizeof(dir), "%s", path);
+		if ((slash = strrchr(dir, '/')) == NULL)
+			snprintf(dir, sizeof(dir), ".");
+		else if (slash == dir)
+			dir[1] = '\0';
+		else
+			*slash = '\0';
+		if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+			(void)fsync(dfd);
+			close(dfd);
+		}
 	}
 	return 0;
 }

@@ -1930,8 +1930,17 @@ START_TEST(rt_err_words)
 	ck_assert_str_eq(e->msg, "Container "
 	    "0000000000000000000000000000000000000000000000000000000000000007 "
 	    "is not running");
+	/* Other errors as they are, while the process lives... */
+	c.st.status = CTR_RUNNING;
+	c.st.pid = getpid();
 	berth_err_set(&rt, -EIO, "runtime said no");
 	ck_assert_ptr_eq(containers_rt_err(&c, -EIO, &rt, &buf), &rt);
+	ck_assert(containers_init_alive(&c));
+	/* ... and the 409 once it is gone (a pid nobody has). */
+	c.st.pid = 0x3ffffff;
+	ck_assert(!containers_init_alive(&c));
+	ck_assert_ptr_eq(containers_rt_err(&c, -EIO, &rt, &buf), &buf);
+	ck_assert_int_eq(buf.code, -EBUSY);
 }
 END_TEST
 
