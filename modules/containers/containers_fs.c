@@ -251,6 +251,13 @@ containers_fs_open(struct ctr_fs *fs, ctr_done_cb cb, void *arg)
 		fs_opened(fs, 0, NULL);
 		return;
 	}
+	if (c->removing || c->removed) {
+		struct berth_err e = BERTH_ERR_INIT;
+
+		berth_err_set(&e, -ENOENT, "No such container: %s", c->id);
+		fs_opened(fs, -ENOENT, &e);
+		return;
+	}
 	/*
 	 * Held from the request on: an unmount asked for by the last user
 	 * before ours would otherwise be queued behind our mount and pull
@@ -467,10 +474,19 @@ fs_release(struct ctr_fs *fs)
 		return;
 	}
 	c->fs_mounted = 0;
-	/* A start (or a removal) since then owns the mount now. */
-	if (c->mounted || c->starting || c->removing || c->removed ||
-	    c->cs->stopping) {
+	/* A start since then owns the mount now. */
+	if (c->mounted || c->starting || c->cs->stopping) {
 		fs_free(fs);
+		return;
+	}
+	/*
+	 * A removal: its rootfs_remove may have run before our mount made
+	 * the rootfs again (one owner's operations run in the order they
+	 * were asked).  Removing it once more is harmless either way.
+	 */
+	if (c->removing || c->removed) {
+		c->cs->img->rootfs_remove(c->cs->img_st, c->id,
+		    fs_rootfs_unmounted, fs);
 		return;
 	}
 	c->cs->img->rootfs_unmount(c->cs->img_st, c->id, fs_rootfs_unmounted,
