@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <berth/filters.h>
 #include <berth/json.h>
 
 #include "containers.h"
@@ -24,10 +25,10 @@ enum {
 	F_EXPOSE, F_IS_TASK, F_MAX
 };
 
-static const char *const list_keys[F_MAX] = {
+static const char *const list_keys[F_MAX + 1] = {
 	"id", "name", "label", "status", "ancestor", "exited", "before",
 	"since", "health", "network", "volume", "isolation", "publish",
-	"expose", "is-task",
+	"expose", "is-task", NULL
 };
 
 struct ctr_filters {
@@ -84,34 +85,16 @@ containers_filters_parse(const char *text, struct ctr_filters **out,
 	*out = f;
 	if (text == NULL || *text == '\0')
 		return 0;
-	if ((o = json_tokener_parse(text)) == NULL ||
-	    !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		return berth_err_set(err, -EIO, "invalid filter JSON: %s",
-		    text);
-	}
+	/* The SDK's one parser: not JSON is 400 naming the parameter. */
+	if ((rc = berth_filters_parse(text, list_keys, &o, err)) < 0)
+		return rc;
 	json_object_object_foreach(o, key, val) {
 		for (k = 0; k < F_MAX; k++)
 			if (strcmp(key, list_keys[k]) == 0)
 				break;
-		if (k == F_MAX) {
-			rc = berth_err_set(err, -EINVAL,
-			    "Invalid filter '%s'", key);
-			break;
-		}
-		if (json_object_is_type(val, json_type_object)) {
-			json_object_object_foreach(val, vk, vv) {
-				if (json_object_get_boolean(vv) &&
-				    (rc = filters_add(f, k, vk)) < 0)
-					break;
-			}
-		} else if (json_object_is_type(val, json_type_array)) {
-			for (i = 0; i < json_object_array_length(val); i++)
-				if ((rc = filters_add(f, k,
-				    json_object_get_string(
-				    json_object_array_get_idx(val, i)))) < 0)
-					break;
-		}
+		for (i = 0; rc == 0 && i < json_object_array_length(val); i++)
+			rc = filters_add(f, k, json_object_get_string(
+			    json_object_array_get_idx(val, i)));
 		if (rc < 0)
 			break;
 	}

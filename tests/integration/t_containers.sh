@@ -532,3 +532,12 @@ CONTAINERS_CONF='      log-driver: none'
 busybox_daemon
 assert_match "docker info: the configured Logging Driver" \
     "$(dk info 2>&1)" 'Logging Driver: none'
+
+# filters that are not JSON: 400 naming the parameter, on every list
+# (one parser; dockerd 20.10 said 500 on some).
+for path in /v1.41/containers/json /v1.41/images/json; do
+	req GET "$path?filters=garbage"
+	assert_eq "GET $path?filters=garbage: 400" "$STATUS" 400
+	assert_contains "... naming the parameter" "$BODY" \
+	    "invalid filters parameter"
+done
