@@ -703,6 +703,8 @@ main(int argc, char **argv)
 		    core.exec_root, strerror(-i));
 		return 1;
 	}
+	/* engine-id's temporary, if a kill -9 cut its write short. */
+	(void)berth_sweep_tmp(core.data_root);
 	load_daemon_id();
 	if ((base = event_base_new()) == NULL) {
 		log_err("event_base_new failed");

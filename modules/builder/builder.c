@@ -77,6 +77,8 @@ builder_init(const struct berth_host *h, const struct berth_conf *conf,
 		rc = berth_err_errno(err, "mkdir %s", path);
 		goto fail;
 	}
+	/* cache.json's temporary, if a kill -9 cut a write short. */
+	(void)berth_sweep_tmp(path);
 	if ((rc = h->route(h, builder_routes, sizeof(builder_routes) /
 	    sizeof(builder_routes[0]), b, err)) < 0)
 		goto fail;

@@ -513,6 +513,8 @@ containers_load(struct containers *cs, struct berth_err *err)
 		if (containers_path_join(dir, sizeof(dir), cs->root,
 		    e->d_name) < 0)
 			continue;
+		/* A write a kill -9 cut short leaves its temporary. */
+		(void)berth_sweep_tmp(dir);
 		if ((v2 = store_read(dir, "config.v2.json")) == NULL) {
 			cs->h->log(cs->h, BERTH_LOG_WARN,
 			    "container %.12s: no readable config.v2.json; "

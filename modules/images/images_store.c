@@ -1009,6 +1009,8 @@ load_tags(struct images *st)
 	const char		*id;
 	int			 dropped = 0;
 
+	/* A write a kill -9 cut short leaves its temporary. */
+	(void)berth_sweep_tmp(st->root);
 	if (images_fs_read(st->rootfd, "repositories.json", IMAGES_JSON_MAX,
 	    &buf, NULL) < 0)
 		return 0;

@@ -260,6 +260,10 @@ networks_load(struct networks *nw, struct berth_err *err)
 
 	if ((rc = berth_mkdirs(nw->dir, 0700)) < 0)
 		return berth_err_set(err, rc, "%s: %s", nw->dir, strerror(-rc));
+	/* A write a kill -9 cut short leaves its temporary. */
+	(void)berth_sweep_tmp(nw->dir);
+	snprintf(p, sizeof(p), "%s/endpoints", nw->dir);
+	(void)berth_sweep_tmp(p);
 	if ((dir = opendir(nw->dir)) == NULL)
 		return berth_err_errno(err, "%s", nw->dir);
 	while ((d = readdir(dir)) != NULL) {

@@ -543,8 +543,15 @@ pp_managed_load(struct pp *pp, struct berth_err *err)
 		return berth_err_errno(err, "%s", pp->data_dir);
 	while ((de = readdir(d)) != NULL)
 		if (strlen(de->d_name) == 64 &&
-		    strspn(de->d_name, "0123456789abcdef") == 64)
+		    strspn(de->d_name, "0123456789abcdef") == 64) {
+			char	dir[PATH_MAX];
+
+			/* A write a kill -9 cut short leaves its temporary. */
+			snprintf(dir, sizeof(dir), "%s/%s", pp->data_dir,
+			    de->d_name);
+			(void)berth_sweep_tmp(dir);
 			load_one(pp, de->d_name);
+		}
 	closedir(d);
 	return 0;
 }

@@ -231,6 +231,8 @@ volumes_load(struct volumes *vs, struct berth_err *err)
 	if ((rc = berth_mkdirs(vs->meta, 0700)) < 0)
 		return berth_err_set(err, rc, "%s: %s", vs->meta,
 		    strerror(-rc));
+	/* A write a kill -9 cut short leaves its temporary. */
+	(void)berth_sweep_tmp(vs->meta);
 	if ((d = opendir(vs->meta)) == NULL)
 		return berth_err_errno(err, "%s", vs->meta);
 	while ((e = readdir(d)) != NULL) {

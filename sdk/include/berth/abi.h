@@ -13,7 +13,8 @@
  *      builder); image.h: berth_image_ops tag, commit_step and pull
  *      appended, BERTH_IMAGE_SCRATCH; runtime.h: BERTH_ATTACH_MUX and
  *      BERTH_ATTACH_RAW (framing as the client asked); err.h gains
- *      berth_err_status, the core's errno -> HTTP status table
+ *      berth_err_status, the core's errno -> HTTP status table; fs.h
+ *      gains BERTH_WRITE_DIRSYNC and berth_sweep_tmp
  * 1.6  resolver.h (resolver/1): drivers found on demand by name, as
  *      plugin-proxy finds Docker plugins; lookup consults resolvers;
  *      base64.h (inline helper, both ways), curl.h (libcurl loaded on

@@ -113,6 +113,42 @@ berth_write_file(const char *path, const void *data, size_t len, mode_t mode,
 }
 
 /*
+ * Remove what a killed writer left of its atomic writes in dir: regular
+ * files named "*.tmp" (berth_write_file's) or "*.tmp-*" (per-writer
+ * temporaries).  Only the directory itself, never below it.  A store
+ * calls it on each of its own directories at start, before reading them
+ * (since ABI 1.7).  Returns how many went.
+ */
+static inline int
+berth_sweep_tmp(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*de;
+	size_t		 n;
+	int		 fd, gone = 0;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return 0;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		n = strlen(de->d_name);
+		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
+			continue;
+		if (!(n > 4 && strcmp(de->d_name + n - 4, ".tmp") == 0) &&
+		    strstr(de->d_name, ".tmp-") == NULL)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+			gone++;
+	}
+	closedir(d);
+	return gone;
+}
+
+/*
  * Read a small file whole into buf (len bytes, NUL-terminated; what does
  * not fit is not read), never through a symlink at its last component.
  * 0 or -errno.
