@@ -18,6 +18,7 @@
 #include <sys/queue.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include "events.h"
 
 #define NSEC_PER_SEC		1000000000LL
+#define EVENTS_TRIM_MS		1000	/* after a stream ends */
 #define EVENTS_BACKLOG_MAX	((size_t)EVENTS_QUEUE_MAX * 1024)
 #define EVENTS_SLOW_LINE	"{\"error\":\"events: subscriber too slow, " \
 				"events lost; stream ended\"}\n"
@@ -723,6 +725,22 @@ events_ent_clear(struct events_ent *e)
 
 /* --- subscribers ---------------------------------------------------- */
 
+/*
+ * A subscriber's unsent output (up to EVENTS_BACKLOG_MAX) is freed with
+ * its connection, but glibc keeps freed pages: once the streams have
+ * ended and things are quiet, hand them back, so that a burst of slow
+ * readers does not leave berthd's RSS where the burst took it.
+ */
+static struct berth_timer	*events_trim_timer;
+
+static void
+events_trim(void *arg)
+{
+	(void)arg;
+	events_trim_timer = NULL;	/* the host freed it */
+	(void)malloc_trim(0);
+}
+
 static void
 events_end(struct events_sub *s)
 {
@@ -733,6 +751,9 @@ events_end(struct events_sub *s)
 	events_host->resp_end(s->req);
 	events_filter_free(s->filter);
 	free(s);
+	if (events_trim_timer == NULL)
+		events_trim_timer = events_host->timer_add(events_host,
+		    EVENTS_TRIM_MS, events_trim, NULL);
 }
 
 static void
@@ -821,6 +842,9 @@ events_fini(void)
 
 	while (!TAILQ_EMPTY(&events_subs))
 		events_end(TAILQ_FIRST(&events_subs));
+	if (events_trim_timer != NULL)
+		events_host->timer_del(events_host, events_trim_timer);
+	events_trim_timer = NULL;
 	for (i = 0; i < EVENTS_RING; i++)
 		events_ent_clear(&events_ring[i]);
 	events_head = events_count = 0;

@@ -224,6 +224,16 @@ containers_validate_hostconfig(json_object *hc, struct berth_err *err)
 	int		 nnp, rc;
 	int64_t		 mem;
 
+	/*
+	 * berth's overlay root filesystems have no quota to enforce a size
+	 * with: refuse what cannot be kept, in dockerd's words for overlay2
+	 * without project quotas, rather than echo it back.
+	 */
+	v = berth_json_get(hc, "StorageOpt");
+	if (v != NULL && json_object_is_type(v, json_type_object) &&
+	    json_object_object_length(v) > 0)
+		return berth_err_set(err, -EINVAL, "--storage-opt is supported "
+		    "only for overlay over xfs with 'pquota' mount option");
 	if ((rc = containers_caps(berth_json_get(hc, "CapAdd"),
 	    berth_json_get(hc, "CapDrop"), 0, &caps, err)) < 0)
 		return rc;

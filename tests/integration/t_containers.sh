@@ -541,3 +541,8 @@ for path in /v1.41/containers/json /v1.41/images/json; do
 	assert_contains "... naming the parameter" "$BODY" \
 	    "invalid filters parameter"
 done
+
+# --storage-opt: nothing here could enforce a size; refused, not echoed.
+OUT=$(dk create --storage-opt size=1G busybox true 2>&1)
+assert_contains "create --storage-opt: refused in dockerd's words" "$OUT" \
+    "--storage-opt is supported only for overlay over xfs with 'pquota' mount option"
