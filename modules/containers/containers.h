@@ -341,6 +341,19 @@ void		 containers_h_kill(struct berth_req *, void *);
 void		 containers_h_restart(struct berth_req *, void *);
 void		 containers_h_wait(struct berth_req *, void *);
 void		 containers_h_remove(struct berth_req *, void *);
+/* What may run now, and Docker's 409 when not (containers_admit.c). */
+enum ctr_op {
+	CTR_OP_PAUSE,
+	CTR_OP_UNPAUSE,
+	CTR_OP_EXEC,
+	CTR_OP_TOP,
+	CTR_OP_RESIZE,
+	CTR_OP_COMMIT,
+	CTR_OP_EXPORT,
+	CTR_OP_N
+};
+int		 containers_admit(const struct ctr *, enum ctr_op,
+		    struct berth_err *);
 int		 containers_ops_add(struct ctr_op_list *, ctr_done_cb, void *);
 void		 containers_ops_fire(struct ctr_op_list *, int,
 		    const struct berth_err *);

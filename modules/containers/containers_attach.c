@@ -395,10 +395,7 @@ containers_h_resize(struct berth_req *req, void *state)
 		h->resp_error(req, &err);
 		return;
 	}
-	if ((c->st.status != CTR_RUNNING && c->st.status != CTR_PAUSED) ||
-	    c->starting) {
-		berth_err_set(&err, -EBUSY, "Container %s is not running",
-		    c->id);
+	if (containers_admit(c, CTR_OP_RESIZE, &err) < 0) {
 		h->resp_error(req, &err);
 		return;
 	}

@@ -230,12 +230,8 @@ containers_h_commit(struct berth_req *req, void *state)
 		h->resp_error(req, &err);
 		return;
 	}
-	if (c->st.status == CTR_DEAD)
-		berth_err_set(&err, -EBUSY, "You cannot commit container %s "
-		    "which is Dead", c->id);
-	else if (c->removing || c->st.status == CTR_REMOVING)
-		berth_err_set(&err, -EBUSY, "You cannot commit container %s "
-		    "which is being removed", c->id);
+	if (containers_admit(c, CTR_OP_COMMIT, &err) < 0)
+		;
 	else if (!BERTH_IMAGE_HAS(cs->img, commit))
 		berth_err_set(&err, -ENOTSUP, "the images service cannot "
 		    "commit a container");

@@ -182,17 +182,7 @@ exec_emit(struct ctr_exec *e, const char *what, int with_code)
 static int
 exec_ctr_check(struct ctr *c, struct berth_err *err)
 {
-	/* A pause in flight counts: the exec would be frozen with it. */
-	if (c->st.status == CTR_PAUSED || c->pausing == 1)
-		return berth_err_set(err, -EBUSY, "Container %s is paused, "
-		    "unpause the container before exec", c->id);
-	if (c->st.status == CTR_RESTARTING)
-		return berth_err_set(err, -EBUSY, "Container %s is "
-		    "restarting, wait until the container is running", c->id);
-	if (c->st.status != CTR_RUNNING || c->starting || c->removing)
-		return berth_err_set(err, -EBUSY, "Container %s is not "
-		    "running", c->id);
-	return 0;
+	return containers_admit(c, CTR_OP_EXEC, err);
 }
 
 static char *

@@ -122,15 +122,7 @@ containers_h_export(struct berth_req *req, void *state)
 		h->resp_error(req, &err);
 		return;
 	}
-	if (c->st.status == CTR_DEAD) {
-		berth_err_set(&err, -EBUSY, "You cannot export container %s "
-		    "which is Dead", c->id);
-		h->resp_error(req, &err);
-		return;
-	}
-	if (c->removing || c->st.status == CTR_REMOVING) {
-		berth_err_set(&err, -EBUSY, "You cannot export container %s "
-		    "which is being removed", c->id);
+	if (containers_admit(c, CTR_OP_EXPORT, &err) < 0) {
 		h->resp_error(req, &err);
 		return;
 	}

@@ -127,19 +127,8 @@ ops_pause(struct berth_req *req, struct containers *cs, int pause)
 		h->resp_error(req, &err);
 		return;
 	}
-	if (c->st.status == CTR_RESTARTING)
-		berth_err_set(&err, -EBUSY, "Container %s is restarting, wait "
-		    "until the container is running", c->id);
-	else if ((c->st.status != CTR_RUNNING &&
-	    c->st.status != CTR_PAUSED) || c->starting || c->removing)
-		berth_err_set(&err, -EBUSY, "Container %s is not running",
-		    c->id);
-	else if (pause && c->st.status == CTR_PAUSED)
-		berth_err_set(&err, -EBUSY, "Container %s is already paused",
-		    c->id);
-	else if (!pause && c->st.status != CTR_PAUSED)
-		berth_err_set(&err, -EBUSY, "Container %s is not paused",
-		    c->id);
+	(void)containers_admit(c, pause ? CTR_OP_PAUSE : CTR_OP_UNPAUSE,
+	    &err);
 	if (err.code != 0 ||
 	    (rt = containers_runtime_of(c, &rst, &err)) == NULL) {
 		h->resp_error(req, &err);
@@ -527,16 +516,7 @@ containers_h_top(struct berth_req *req, void *state)
 		h->resp_error(req, &err);
 		return;
 	}
-	if (c->st.status == CTR_RESTARTING) {
-		berth_err_set(&err, -EBUSY, "Container %s is restarting, wait "
-		    "until the container is running", c->id);
-		h->resp_error(req, &err);
-		return;
-	}
-	if ((c->st.status != CTR_RUNNING && c->st.status != CTR_PAUSED) ||
-	    c->starting || c->st.pid <= 0) {
-		berth_err_set(&err, -EBUSY, "Container %s is not running",
-		    c->id);
+	if (containers_admit(c, CTR_OP_TOP, &err) < 0) {
 		h->resp_error(req, &err);
 		return;
 	}

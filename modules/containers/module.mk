@@ -1,5 +1,6 @@
 MODULES			+= containers
 containers-SRCS		:= modules/containers/containers.c \
+			   modules/containers/containers_admit.c \
 			   modules/containers/containers_archive.c \
 			   modules/containers/containers_attach.c \
 			   modules/containers/containers_commit.c \

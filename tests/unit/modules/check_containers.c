@@ -1944,6 +1944,51 @@ START_TEST(rt_err_words)
 }
 END_TEST
 
+/* One table decides what runs now, in Docker's words when not. */
+START_TEST(admit_table)
+{
+	struct ctr		c;
+	struct berth_err	err = BERTH_ERR_INIT;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.id, sizeof(c.id), "%064d", 9);
+	c.st.status = CTR_RUNNING;
+	c.st.pid = 1;
+	ck_assert_int_eq(containers_admit(&c, CTR_OP_EXEC, &err), 0);
+	ck_assert_int_eq(containers_admit(&c, CTR_OP_PAUSE, &err), 0);
+	ck_assert_int_eq(containers_admit(&c, CTR_OP_UNPAUSE, &err), -EBUSY);
+	ck_assert_str_eq(err.msg, "Container "
+	    "0000000000000000000000000000000000000000000000000000000000000009 "
+	    "is not paused");
+	/* A pause in flight: an exec would be frozen with it. */
+	c.pausing = 1;
+	ck_assert_int_eq(containers_admit(&c, CTR_OP_EXEC, &err), -EBUSY);
+	ck_assert_ptr_nonnull(strstr(err.msg, "is paused, unpause the "
+	    "container before exec"));
+	ck_assert_int_eq(containers_admit(&c, CTR_OP_TOP, &err), 0);
+	c.pausing = 0;
+	c.st.status = CTR_RESTARTING;
+	ck_assert_int_eq(containers_admit(&c, CTR_OP_EXEC, &err), -EBUSY);
+	ck_assert_ptr_nonnull(strstr(err.msg, "is restarting, wait until the "
+	    "container is running"));
+	c.st.status = CTR_EXITED;
+	ck_assert_int_eq(containers_admit(&c, CTR_OP_TOP, &err), -EBUSY);
+	ck_assert_ptr_nonnull(strstr(err.msg, "is not running"));
+	ck_assert_int_eq(containers_admit(&c, CTR_OP_COMMIT, &err), 0);
+	c.removing = 1;
+	ck_assert_int_eq(containers_admit(&c, CTR_OP_EXPORT, &err), -EBUSY);
+	ck_assert_ptr_nonnull(strstr(err.msg, "which is being removed"));
+	c.removing = 0;
+	c.st.status = CTR_DEAD;
+	ck_assert_int_eq(containers_admit(&c, CTR_OP_COMMIT, &err), -EBUSY);
+	ck_assert_ptr_nonnull(strstr(err.msg, "which is Dead"));
+	/* Starting: nothing to act on yet. */
+	c.st.status = CTR_CREATED;
+	c.starting = 1;
+	ck_assert_int_eq(containers_admit(&c, CTR_OP_RESIZE, &err), -EBUSY);
+}
+END_TEST
+
 Suite *
 suite(void)
 {
@@ -1952,6 +1997,7 @@ suite(void)
 	TCase	*api = tcase_create("api");
 
 	tcase_add_test(tc, names_valid);
+	tcase_add_test(tc, admit_table);
 	tcase_add_test(tc, names_random);
 	tcase_add_test(tc, args_rules);
 	tcase_add_test(tc, env_merge);
