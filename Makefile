@@ -10,6 +10,7 @@ INCLUDEDIR	?= $(PREFIX)/include
 PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
 MANDIR		?= $(PREFIX)/share/man
 SYSCONFDIR	?= /etc
+SYSTEMDDIR	?= $(LIBDIR)/systemd/system
 DESTDIR		?=
 
 VERSION		:= 0.1.0
@@ -117,7 +118,7 @@ install: | $(BUILD)/berthd $(MODULE_SOS) $(MODULE_BINS)
 	    $(DESTDIR)$(INCLUDEDIR)/berth $(DESTDIR)$(PKGCONFIGDIR) \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(SYSCONFDIR)/berth \
-	    $(DESTDIR)$(LIBEXECDIR)
+	    $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMDDIR)
 	install -m 0755 $(BUILD)/berthd $(DESTDIR)$(SBINDIR)/berthd.new
 	mv -f $(DESTDIR)$(SBINDIR)/berthd.new $(DESTDIR)$(SBINDIR)/berthd
 	@# Modules install by rename, never by overwriting a mapped .so.
@@ -139,6 +140,9 @@ install: | $(BUILD)/berthd $(MODULE_SOS) $(MODULE_BINS)
 	install -m 0644 man/berthd.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/engine.yaml.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/berth-module.3 $(DESTDIR)$(MANDIR)/man3/
+	sed -e 's|/usr/local/sbin|$(SBINDIR)|' conf/systemd/berthd.service \
+	    > $(DESTDIR)$(SYSTEMDDIR)/berthd.service
+	install -m 0644 conf/systemd/berthd.socket $(DESTDIR)$(SYSTEMDDIR)/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/berth/engine.yaml ] || \
 	    install -m 0644 conf/engine.yaml \
 	    $(DESTDIR)$(SYSCONFDIR)/berth/engine.yaml

@@ -25,6 +25,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -1270,6 +1271,21 @@ listen_tcp(const char *hostport, int *fdp, struct berth_err *err)
 	return 0;
 }
 
+static void
+parser_settings_set(void)
+{
+	if (parser_settings.on_message_begin != NULL)
+		return;
+	parser_settings.on_message_begin = on_message_begin;
+	parser_settings.on_url = on_url;
+	parser_settings.on_header_field = on_header_field;
+	parser_settings.on_header_value = on_header_value;
+	parser_settings.on_headers_complete = on_headers_complete;
+	parser_settings.on_body = on_body;
+	parser_settings.on_message_complete = on_message_complete;
+	http_parser_set_max_header_size(HTTP_HEADER_MAX);
+}
+
 int
 http_listen(const char *spec, struct berth_err *err)
 {
@@ -1306,16 +1322,7 @@ http_listen(const char *spec, struct berth_err *err)
 	evconnlistener_set_error_cb(l->lev, accept_error_cb);
 	if ((l->retry_ev = evtimer_new(loop_base(), accept_retry_cb, l)) == NULL)
 		goto nomem;
-	if (parser_settings.on_message_begin == NULL) {
-		parser_settings.on_message_begin = on_message_begin;
-		parser_settings.on_url = on_url;
-		parser_settings.on_header_field = on_header_field;
-		parser_settings.on_header_value = on_header_value;
-		parser_settings.on_headers_complete = on_headers_complete;
-		parser_settings.on_body = on_body;
-		parser_settings.on_message_complete = on_message_complete;
-		http_parser_set_max_header_size(HTTP_HEADER_MAX);
-	}
+	parser_settings_set();
 	TAILQ_INSERT_TAIL(&listeners, l, entry);
 	log_info("listening on %s", spec);
 	return 0;
@@ -1330,6 +1337,50 @@ nomem:
 	}
 	free(l);
 	return berth_err_set(err, -ENOMEM, "out of memory");
+}
+
+/*
+ * Serve fd, a listening stream socket a service manager opened (socket
+ * activation).  It stays the manager's: never unlinked here.
+ */
+int
+http_listen_fd(int fd, struct berth_err *err)
+{
+	struct http_listener	*l;
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	int			 type, accepting;
+	socklen_t		 olen = sizeof(type);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &olen) == -1)
+		return berth_err_errno(err, "fd %d is not a socket", fd);
+	olen = sizeof(accepting);
+	if (type != SOCK_STREAM || getsockopt(fd, SOL_SOCKET,
+	    SO_ACCEPTCONN, &accepting, &olen) == -1 || !accepting)
+		return berth_err_set(err, -EINVAL, "fd %d is not a listening "
+		    "stream socket", fd);
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return berth_err_set(err, -ENOMEM, "out of memory");
+	l->is_unix = ss.ss_family == AF_UNIX;
+	/* libevent's accept loop runs until EAGAIN: never block in it. */
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	l->lev = evconnlistener_new(loop_base(), accept_cb, l,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (l->lev == NULL ||
+	    (l->retry_ev = evtimer_new(loop_base(), accept_retry_cb, l)) ==
+	    NULL) {
+		if (l->lev != NULL)
+			evconnlistener_free(l->lev);
+		free(l);
+		return berth_err_set(err, -ENOMEM, "out of memory");
+	}
+	evconnlistener_set_error_cb(l->lev, accept_error_cb);
+	parser_settings_set();
+	TAILQ_INSERT_TAIL(&listeners, l, entry);
+	log_info("listening on fd://%d", fd);
+	return 0;
 }
 
 void

@@ -100,6 +100,8 @@ struct berth_req {
 
 /* Listeners: "unix:///path" or "tcp://127.0.0.1:PORT". */
 int	http_listen(const char *spec, struct berth_err *err);
+/* Serve an inherited listening socket (socket activation). */
+int	http_listen_fd(int fd, struct berth_err *err);
 /* Stop accepting and remove unix socket files. */
 void	http_close_listeners(void);
 /* Close idle connections now; busy ones after their response. */

@@ -34,6 +34,7 @@
 #include "log.h"
 #include "loop.h"
 #include "modules.h"
+#include "notify.h"
 #include "registry.h"
 #include "router.h"
 #include "version.h"
@@ -318,6 +319,7 @@ begin_shutdown(const char *why)
 		return;
 	stopping = 1;
 	log_info("%s: shutting down", why);
+	notify_send("STOPPING=1");
 	http_close_listeners();
 	shutdown_timer = evtimer_new(base, shutdown_settle, NULL);
 	if (shutdown_timer == NULL || evtimer_add(shutdown_timer, &tv) < 0) {
@@ -475,9 +477,11 @@ reload(void)
 	struct core_mod		*m;
 
 	log_info("SIGHUP: reloading %s", core.config_file);
+	notify_send("RELOADING=1");
 	if (load_conf(core.config_file, &nc, &err) < 0) {
 		log_err("reload failed, keeping the running configuration: %s",
 		    err.msg);
+		notify_ready();
 		return;
 	}
 	apply_flag_maps(nc);
@@ -514,6 +518,7 @@ reload(void)
 	events_publish("daemon", "reload", core.daemon_id, attrs);
 	json_object_put(attrs);
 	log_info("configuration reloaded");
+	notify_ready();
 }
 
 static void
@@ -629,6 +634,33 @@ parse_args(int argc, char **argv, int *validate)
 	return 0;
 }
 
+/*
+ * -H fd://, as dockerd's: the sockets a service manager opened for us
+ * (LISTEN_PID is ours, LISTEN_FDS of them from fd 3 on, sd_listen_fds'
+ * protocol).  They are the manager's to remove, not ours.
+ */
+static int
+listen_activated(struct berth_err *err)
+{
+	const char	*pid = getenv("LISTEN_PID");
+	const char	*fds = getenv("LISTEN_FDS");
+	long		 n, i;
+	int		 rc;
+
+	if (pid == NULL || fds == NULL || atol(pid) != (long)getpid() ||
+	    (n = atol(fds)) <= 0 || n > 64)
+		return berth_err_set(err, -EINVAL, "-H fd://: no sockets were "
+		    "passed (socket activation: LISTEN_PID, LISTEN_FDS)");
+	for (i = 0; i < n; i++)
+		if ((rc = http_listen_fd(3 + (int)i, err)) < 0)
+			return rc;
+	/* Not for the children (runtimes, monitors, plugins). */
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	return 0;
+}
+
 static int
 open_listeners(struct berth_err *err)
 {
@@ -640,6 +672,11 @@ open_listeners(struct berth_err *err)
 	if (hosts == NULL)
 		hosts = def;
 	for (; *hosts != NULL; hosts++) {
+		if (strcmp(*hosts, "fd://") == 0) {
+			if ((rc = listen_activated(err)) < 0)
+				return rc;
+			continue;
+		}
 		if (strncmp(*hosts, "unix:///", 8) == 0) {
 			snprintf(dir, sizeof(dir), "%s", *hosts + 7);
 			if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
@@ -748,6 +785,8 @@ main(int argc, char **argv)
 	log_info("berthd %s started: API %s, module ABI %d.%d, data-root %s",
 	    BERTH_VERSION, BERTH_API_VERSION, BERTH_ABI_MAJOR, BERTH_ABI_MINOR,
 	    core.data_root);
+	/* Modules up, plugins enabled, containers found again: ready. */
+	notify_ready();
 	event_base_dispatch(base);
 	rc = 0;
 	for (i = 0; i < 3; i++)

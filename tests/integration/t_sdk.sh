@@ -12,7 +12,9 @@ check "make install DESTDIR=… succeeds" [ $? -eq 0 ]
 for f in usr/local/sbin/berthd usr/local/lib/berth/modules/authz-noop.so \
     usr/local/include/berth/host.h usr/local/lib/pkgconfig/berth-module.pc \
     usr/local/share/man/man8/berthd.8 usr/local/share/man/man5/engine.yaml.5 \
-    usr/local/share/man/man3/berth-module.3 etc/berth/engine.yaml; do
+    usr/local/share/man/man3/berth-module.3 etc/berth/engine.yaml \
+    usr/local/lib/systemd/system/berthd.service \
+    usr/local/lib/systemd/system/berthd.socket; do
 	check "installed $f" [ -f "$D/$f" ]
 done
 check "man -l renders berth-module(3)" \
