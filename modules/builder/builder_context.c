@@ -144,6 +144,9 @@ bld_context_unpack(int fd, const char *dir, struct berth_err *err)
 	archive_read_support_filter_all(a);
 	archive_read_support_format_tar(a);
 	archive_read_support_format_gnutar(a);
+	/* Not a tar at all: the body is the Dockerfile (as dockerd takes
+	 * a bare Dockerfile posted by curl). */
+	archive_read_support_format_raw(a);
 	if (archive_read_open_fd(a, fd, 64 << 10) != ARCHIVE_OK) {
 		rc = berth_err_set(err, -EINVAL, "the build context is not "
 		    "a tar archive: %s", archive_error_string(a));
@@ -158,6 +161,11 @@ bld_context_unpack(int fd, const char *dir, struct berth_err *err)
 			    "not a valid tar archive: %s",
 			    archive_error_string(a));
 			break;
+		}
+		if (archive_format(a) == ARCHIVE_FORMAT_RAW) {
+			archive_entry_set_pathname(e, "Dockerfile");
+			archive_entry_set_filetype(e, AE_IFREG);
+			archive_entry_set_perm(e, 0644);
 		}
 		if ((rc = unpack_entry(a, e, rootfd, &par, err)) < 0) {
 			if (rc == BERTH_UNTAR_EARCHIVE)

@@ -192,7 +192,12 @@ OUT=$(build "$T_TMP/bad" 2>&1)
 assert_contains "FROM an image that is not here: pulled from Docker Hub (offline here)" \
     "$OUT" "registry-1.docker.io"
 req POST "/v1.41/build" -H 'Content-Type: application/x-tar' --data-binary 'not a tar'
-assert_eq "a body that is not a tar: 400" "$STATUS" 400
+assert_eq "a body that is not a tar (nor a Dockerfile): 400" "$STATUS" 400
+printf 'FROM busybox\nLABEL bare=yes\n' >"$T_TMP/bare.df"
+req POST "/v1.41/build?t=bare" -H 'Content-Type: application/x-tar' \
+    --data-binary "@$T_TMP/bare.df"
+assert_contains "a bare Dockerfile as the body is built, as dockerd does" \
+    "$BODY" "Successfully tagged bare:latest"
 # A tar whose names climb out of the context is refused, nothing written.
 python3 - "$T_TMP/evil.tar" <<'PY'
 import io, sys, tarfile
