@@ -79,6 +79,7 @@ builder_init(const struct berth_host *h, const struct berth_conf *conf,
 	}
 	/* cache.json's temporary, if a kill -9 cut a write short. */
 	(void)berth_sweep_tmp(path);
+	bld_cache_load(b);
 	if ((rc = h->route(h, builder_routes, sizeof(builder_routes) /
 	    sizeof(builder_routes[0]), b, err)) < 0)
 		goto fail;
@@ -88,6 +89,7 @@ builder_init(const struct berth_host *h, const struct berth_conf *conf,
 	*statep = b;
 	return 0;
 fail:
+	bld_cache_fini(b);
 	free(b->root);
 	free(b);
 	return rc;

@@ -77,6 +77,15 @@ const char *bld_flag(const struct bld_instr *in, const char *name);
 
 /* --- words and variables (builder_words.c) ---------------------------- */
 
+/* A growing NUL-terminated string; oom set (and s kept) if it could not. */
+struct bld_buf {
+	char	*s;
+	size_t	 len, cap;
+	int	 oom;
+};
+
+void	 bld_buf_add(struct bld_buf *b, const char *s, size_t n);
+
 /*
  * Expand s as Docker's shell lexer does ($V, ${V}, ${V:-w}, ${V:+w},
  * quotes and the escape character), looking names up in env (an array
@@ -108,8 +117,7 @@ int	 bld_glob(const char *pat, const char *path);
 /* Unpack the tar on fd into dir (created), skipping what ig excludes
  * (ig may be NULL).  Blocking: a worker's. */
 int	 bld_context_unpack(int fd, const char *dir, struct berth_err *err);
-int	 bld_context_filter(const char *dir, const struct bld_ignore *ig,
-	    const char *keep1, const char *keep2);
+int	 bld_context_filter(const char *dir, const struct bld_ignore *ig);
 
 /* --- copies (builder_copy.c) ------------------------------------------ */
 
@@ -137,6 +145,7 @@ int	 bld_mkdir_workdir(const char *root, const char *dir,
 
 /* --- the cache (builder_cache.c) -------------------------------------- */
 
+void	 bld_cache_load(struct builder *b);
 void	 bld_cache_key(const char *parent, json_object *cfg, char *hex);
 int	 bld_cache_get(struct builder *b, const char *hex, char *id);
 void	 bld_cache_put(struct builder *b, const char *hex, const char *id);

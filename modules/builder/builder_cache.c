@@ -22,25 +22,10 @@
 
 #include "builder.h"
 
-struct growbuf {
-	char	*s;
-	size_t	 len, cap;
-};
-
 static void
-gb_add(struct growbuf *b, const char *s)
+gb_add(struct bld_buf *b, const char *s)
 {
-	size_t	 n = strlen(s);
-	char	*grown;
-
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		if ((grown = realloc(b->s, b->cap)) == NULL)
-			return;
-		b->s = grown;
-	}
-	memcpy(b->s + b->len, s, n + 1);
-	b->len += n;
+	bld_buf_add(b, s, strlen(s));
 }
 
 static int
@@ -50,7 +35,7 @@ cmp_keys(const void *a, const void *b)
 }
 
 static void
-canon(struct growbuf *b, json_object *o)
+canon(struct bld_buf *b, json_object *o)
 {
 	const char	**keys;
 	size_t		  i, n;
@@ -94,13 +79,18 @@ canon(struct growbuf *b, json_object *o)
 	free(keys);
 }
 
-/* o as JSON with every object's keys sorted; the caller frees it. */
+/* o as JSON with every object's keys sorted; the caller frees it; NULL
+ * when out of memory. */
 char *
 bld_json_canonical(json_object *o)
 {
-	struct growbuf	b = { 0 };
+	struct bld_buf	b = { 0 };
 
 	canon(&b, o);
+	if (b.oom) {
+		free(b.s);
+		return NULL;
+	}
 	return b.s;
 }
 
@@ -112,11 +102,12 @@ bld_cache_key(const char *parent, json_object *cfg, char *hex)
 	char		*c = bld_json_canonical(cfg);
 	EVP_MD_CTX	*ctx = EVP_MD_CTX_new();
 
+	/* No config, no key: "" is never looked up nor stored. */
 	hex[0] = '\0';
-	if (ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1) {
+	if (c != NULL && ctx != NULL &&
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1) {
 		(void)EVP_DigestUpdate(ctx, parent, strlen(parent) + 1);
-		if (c != NULL)
-			(void)EVP_DigestUpdate(ctx, c, strlen(c));
+		(void)EVP_DigestUpdate(ctx, c, strlen(c));
 		(void)EVP_DigestFinal_ex(ctx, md, &n);
 	}
 	for (i = 0; i < n; i++)
@@ -125,8 +116,9 @@ bld_cache_key(const char *parent, json_object *cfg, char *hex)
 	free(c);
 }
 
-static void
-load(struct builder *b)
+/* At init, not on the loop: the index is read from disk once. */
+void
+bld_cache_load(struct builder *b)
 {
 	char	path[PATH_MAX];
 
@@ -205,8 +197,7 @@ bld_cache_get(struct builder *b, const char *hex, char *id)
 	struct berth_err	 err = BERTH_ERR_INIT;
 	const char		*v;
 
-	load(b);
-	if ((v = berth_json_str(b->cache, hex)) == NULL)
+	if (*hex == '\0' || (v = berth_json_str(b->cache, hex)) == NULL)
 		return -ENOENT;
 	if (b->img->resolve(b->img_st, v, id, NULL, &err) < 0 ||
 	    strcmp(id, v) != 0) {
@@ -220,7 +211,8 @@ bld_cache_get(struct builder *b, const char *hex, char *id)
 void
 bld_cache_put(struct builder *b, const char *hex, const char *id)
 {
-	load(b);
+	if (*hex == '\0')
+		return;
 	json_object_object_add(b->cache, hex, json_object_new_string(id));
 	save(b);
 }
@@ -229,7 +221,6 @@ bld_cache_put(struct builder *b, const char *hex, const char *id)
 int
 bld_cache_prune(struct builder *b, int *n)
 {
-	load(b);
 	*n = json_object_object_length(b->cache);
 	json_object_put(b->cache);
 	b->cache = json_object_new_object();

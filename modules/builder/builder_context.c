@@ -185,7 +185,7 @@ out:
 /* Remove what ig excludes under rel (a directory of dirfd's tree). */
 static void
 filter_dir(int dirfd, const char *rel, const struct bld_ignore *ig,
-    const char *keep1, const char *keep2, int depth)
+    int depth)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -205,11 +205,9 @@ filter_dir(int dirfd, const char *rel, const struct bld_ignore *ig,
 		if (snprintf(path, sizeof(path), "%s%s%s", rel, *rel ? "/" : "",
 		    de->d_name) >= (int)sizeof(path))
 			continue;
-		/* The Dockerfile and .dockerignore go only where ADD/COPY
-		 * could reach them; the builder reads them either way. */
-		if (bld_ignore_match(ig, path) && (keep1 == NULL ||
-		    strcmp(path, keep1) != 0) && (keep2 == NULL ||
-		    strcmp(path, keep2) != 0)) {
+		/* The Dockerfile and .dockerignore were read already: an
+		 * excluded one goes too, as dockerd removes it. */
+		if (bld_ignore_match(ig, path)) {
 			if (de->d_type == DT_DIR)
 				(void)berth_rmtree_at(dirfd, de->d_name);
 			else
@@ -221,8 +219,7 @@ filter_dir(int dirfd, const char *rel, const struct bld_ignore *ig,
 			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 			if (sub >= 0) {
-				filter_dir(sub, path, ig, keep1, keep2,
-				    depth + 1);
+				filter_dir(sub, path, ig, depth + 1);
 				close(sub);
 			}
 		}
@@ -231,8 +228,7 @@ filter_dir(int dirfd, const char *rel, const struct bld_ignore *ig,
 }
 
 int
-bld_context_filter(const char *dir, const struct bld_ignore *ig,
-    const char *keep1, const char *keep2)
+bld_context_filter(const char *dir, const struct bld_ignore *ig)
 {
 	int	fd;
 
@@ -240,7 +236,7 @@ bld_context_filter(const char *dir, const struct bld_ignore *ig,
 		return 0;
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return -errno;
-	filter_dir(fd, "", ig, keep1, keep2, 0);
+	filter_dir(fd, "", ig, 0);
 	close(fd);
 	return 0;
 }

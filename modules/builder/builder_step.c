@@ -1960,10 +1960,8 @@ next_step(struct bld *j)
 static int
 plan(struct bld *j, struct berth_err *err)
 {
-	size_t	 i, stage_end = 0;
+	size_t	 i;
 	int	 seen = 0, found = j->target == NULL;
-	char	*names[256];
-	size_t	 nn = 0;
 
 	j->last = j->file.n;
 	for (i = 0; i < j->file.n; i++) {
@@ -1981,14 +1979,10 @@ plan(struct bld *j, struct berth_err *err)
 
 			/* "image AS name": the last word, lower case. */
 			p = strrchr(as, ' ');
-			if (p != NULL && strcasecmp(p + 1, j->target) == 0 &&
-			    nn < 256)
+			if (p != NULL && strcasecmp(p + 1, j->target) == 0)
 				found = 1;
-			(void)names;
 		}
-		stage_end = i;
 	}
-	(void)stage_end;
 	if (!seen)
 		return berth_err_set(err, -EINVAL, "No build stage in current "
 		    "context");
@@ -2135,8 +2129,7 @@ unpack_work(void *arg)
 			j->igtext = strdup(buf);
 			if (j->igtext != NULL && bld_ignore_load(&ig,
 			    j->igtext) == 0) {
-				(void)bld_context_filter(j->ctx, &ig, NULL,
-				    NULL);
+				(void)bld_context_filter(j->ctx, &ig);
 				bld_ignore_free(&ig);
 			}
 		}

@@ -12,14 +12,8 @@
 
 #include "builder.h"
 
-struct sbuf {
-	char	*s;
-	size_t	 len, cap;
-	int	 oom;
-};
-
-static void
-sb_add(struct sbuf *b, const char *s, size_t n)
+void
+bld_buf_add(struct bld_buf *b, const char *s, size_t n)
 {
 	char	*grown;
 	size_t	 cap;
@@ -43,9 +37,9 @@ sb_add(struct sbuf *b, const char *s, size_t n)
 }
 
 static void
-sb_ch(struct sbuf *b, char c)
+sb_ch(struct bld_buf *b, char c)
 {
-	sb_add(b, &c, 1);
+	bld_buf_add(b, &c, 1);
 }
 
 const char *
@@ -96,16 +90,16 @@ struct lexer {
 	int		 depth;
 };
 
-static int	lex_word(struct lexer *, struct sbuf *, const char *stop);
+static int	lex_word(struct lexer *, struct bld_buf *, const char *stop);
 
 /* After '$': a variable, expanded into b. */
 static int
-lex_var(struct lexer *l, struct sbuf *b)
+lex_var(struct lexer *l, struct bld_buf *b)
 {
 	const char	*name, *v;
 	size_t		 n;
 	char		 op = 0;
-	struct sbuf	 word = { 0 };
+	struct bld_buf	 word = { 0 };
 	int		 rc;
 
 	if (*l->p != '{') {
@@ -118,7 +112,7 @@ lex_var(struct lexer *l, struct sbuf *b)
 			return 0;
 		}
 		if ((v = bld_env_get(l->env, name, n)) != NULL)
-			sb_add(b, v, strlen(v));
+			bld_buf_add(b, v, strlen(v));
 		return 0;
 	}
 	l->p++;
@@ -155,7 +149,7 @@ lex_var(struct lexer *l, struct sbuf *b)
 		v = v != NULL && *v != '\0' ? (word.s != NULL ? word.s : "") :
 		    "";
 	if (v != NULL)
-		sb_add(b, v, strlen(v));
+		bld_buf_add(b, v, strlen(v));
 	free(word.s);
 	return 0;
 }
@@ -165,11 +159,11 @@ lex_var(struct lexer *l, struct sbuf *b)
  * stop.  Quotes are removed, escapes applied, variables expanded.
  */
 static int
-lex_word(struct lexer *l, struct sbuf *b, const char *stop)
+lex_word(struct lexer *l, struct bld_buf *b, const char *stop)
 {
 	int	rc;
 
-	sb_add(b, "", 0);
+	bld_buf_add(b, "", 0);
 	while (*l->p != '\0') {
 		if (stop == NULL ? isspace((unsigned char)*l->p) :
 		    strchr(stop, *l->p) != NULL)
@@ -232,7 +226,7 @@ bld_expand(const char *s, char escape, json_object *env, char ***words,
     char **one, struct berth_err *err)
 {
 	struct lexer	 l = { s, escape, env, err, 0 };
-	struct sbuf	 b = { 0 };
+	struct bld_buf	 b = { 0 };
 	char		**v = NULL, **grown;
 	size_t		 n = 0;
 	int		 rc;
@@ -246,7 +240,7 @@ bld_expand(const char *s, char escape, json_object *env, char ***words,
 				sb_ch(&b, *l.p++);
 		}
 		if (b.s == NULL)
-			sb_add(&b, "", 0);
+			bld_buf_add(&b, "", 0);
 		if (b.oom) {
 			rc = berth_err_set(err, -ENOMEM, "out of memory");
 			goto fail;

@@ -138,9 +138,9 @@ done_then_free(void *arg, int rc, const struct berth_err *err)
 	job_free(j);
 }
 
-static void
-iface_start(void *st, const char *id, berth_container_done_cb done,
-    void *arg)
+/* The container id names, with a job holding it; NULL: done was told. */
+static struct iface_job *
+job_for(void *st, const char *id, berth_container_done_cb done, void *arg)
 {
 	struct berth_err	 err = BERTH_ERR_INIT;
 	struct iface_job	*j;
@@ -148,14 +148,24 @@ iface_start(void *st, const char *id, berth_container_done_cb done,
 
 	if ((c = containers_find(st, id, &err)) == NULL) {
 		done(arg, err.code, &err);
-		return;
+		return NULL;
 	}
 	if ((j = job_new(c, arg)) == NULL) {
 		oom(done, arg);
-		return;
+		return NULL;
 	}
 	j->done_cb = done;
-	containers_start_user(c, done_then_free, j);
+	return j;
+}
+
+static void
+iface_start(void *st, const char *id, berth_container_done_cb done,
+    void *arg)
+{
+	struct iface_job	*j;
+
+	if ((j = job_for(st, id, done, arg)) != NULL)
+		containers_start_user(j->c, done_then_free, j);
 }
 
 static void
@@ -178,21 +188,12 @@ static void
 iface_remove(void *st, const char *id, berth_container_done_cb done,
     void *arg)
 {
-	struct berth_err	 err = BERTH_ERR_INIT;
 	struct iface_job	*j;
-	struct ctr		*c;
 
-	if ((c = containers_find(st, id, &err)) == NULL) {
-		done(arg, err.code, &err);
+	if ((j = job_for(st, id, done, arg)) == NULL)
 		return;
-	}
-	if ((j = job_new(c, arg)) == NULL) {
-		oom(done, arg);
-		return;
-	}
-	j->done_cb = done;
-	c->remove_volumes = 1;
-	containers_remove(c, 1, done_then_free, j);
+	j->c->remove_volumes = 1;
+	containers_remove(j->c, 1, done_then_free, j);
 }
 
 static const struct berth_container_ops iface_ops = {

@@ -278,9 +278,9 @@ assert_match "stopped always container: exited" "$(state alw)" '^exited'
 check "a container for plain HTTP streams" dk run -d --name plain busybox \
     sh -c 'echo plain-log; sleep 30'
 sleep 0.3
-OUT=$(curl -s -D "$T_TMP/plain.h" -o "$T_TMP/plain.b" --max-time 5 \
+curl -s -D "$T_TMP/plain.h" -o "$T_TMP/plain.b" --max-time 5 \
     --unix-socket "$B_SOCK" -X POST \
-    "http://x/v1.41/containers/plain/attach?logs=1&stream=0&stdout=1")
+    "http://x/v1.41/containers/plain/attach?logs=1&stream=0&stdout=1"
 assert_match "attach without Upgrade: 200" "$(head -1 "$T_TMP/plain.h")" \
     '^HTTP/1.1 200'
 assert_contains "... as a raw stream" "$(cat "$T_TMP/plain.h")" \
